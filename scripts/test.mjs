@@ -1,0 +1,25 @@
+// `npm test`: every suite (unit, integration, browser, scenarios) in one mocha run under c8, then the core's
+// coverage check, then the mocha tally again so that `tests: N passed, N failed` is the last line printed.
+import { spawn } from "node:child_process";
+
+const extraArgs = process.argv.slice(2);
+
+function run(command, args, { capture }) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ["ignore", capture ? "pipe" : "inherit", "inherit"] });
+    let tail = "";
+    child.stdout?.on("data", (chunk) => {
+      process.stdout.write(chunk);
+      tail = (tail + chunk.toString()).slice(-4096);
+    });
+    child.on("close", (code) => resolve({ code: code ?? 1, tail }));
+  });
+}
+
+const bin = (name) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname;
+const tests = await run(bin("c8"), ["--reporter=none", bin("mocha"), ...extraArgs], { capture: true });
+const coverage = await run(bin("c8"), ["report"], { capture: false });
+const tally = /^tests: \d+ passed, \d+ failed(, \d+ skipped)?$/m.exec(tests.tail)?.[0] ?? "tests: 0 passed, 1 failed";
+if (coverage.code !== 0) process.stdout.write("\ncoverage of src/core is below the threshold in .c8rc.json\n");
+process.stdout.write(`\n${tally}\n`);
+process.exit(tests.code !== 0 || coverage.code !== 0 ? 1 : 0);

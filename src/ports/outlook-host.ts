@@ -1,0 +1,52 @@
+import type { Disposable } from "./clock";
+import type { CrmLinkStamp } from "./mailbox-store";
+import type { Fields } from "../core/types";
+
+/**
+ * What Office.js offers the add-in about the item the user has open, plus host services
+ * (roaming settings, categories, notification bar). Plain data only crosses this port, never Office objects.
+ * Real adapter: OfficeJsOutlookHost over the `Office` global (the simulator supplies its own `Office`).
+ */
+
+/** The kind of the current item as the tracking rules see it (SPEC §7). */
+export type CurrentItemKind = "receivedEmail" | "sentEmail" | "draftEmail" | "appointment" | "contact" | "task";
+
+/** The item the user has open (read or compose form), or selected in the pinned task pane. */
+export interface CurrentItem {
+  /** The item's id, or null for an unsaved compose item. */
+  readonly itemId: string | null;
+  readonly kind: CurrentItemKind;
+  readonly mode: "read" | "compose";
+  /** Outlook-key fields the host can read (for e-mail: subject, body, from, to, cc, sentAt, receivedAt, internetMessageId, direction). */
+  readonly fields: Fields;
+  readonly categories: readonly string[];
+  /** The tracking stamp from the item's custom properties. */
+  readonly link: CrmLinkStamp | null;
+}
+
+/** A message in the item's notification bar. */
+export interface HostNotice {
+  readonly key: string;
+  readonly kind: "info" | "progress" | "error";
+  readonly text: string;
+}
+
+export interface OutlookHost {
+  /** The signed-in mailbox owner. */
+  mailboxUser(): { readonly emailAddress: string; readonly displayName: string };
+  /** The current item, or null when none is selected (pinned task pane between items). */
+  getCurrentItem(): Promise<CurrentItem | null>;
+  /** Called after the pinned task pane moves to another item (or to none). */
+  onItemChanged(listener: () => void): Disposable;
+  /** Writes the tracking stamp into the current item's custom properties (kept well under 2,500 characters). */
+  setCurrentItemLink(link: CrmLinkStamp | null): Promise<void>;
+  /** Adds and removes categories on the current item. */
+  updateCurrentItemCategories(change: { readonly add: readonly string[]; readonly remove: readonly string[] }): Promise<void>;
+  /** Creates the category in the mailbox's master list when missing. */
+  ensureMasterCategory(name: string, color: string): Promise<void>;
+  /** Reads and saves the add-in's roaming settings (raw JSON-able values). */
+  readRoamingSettings(): Promise<Readonly<Record<string, unknown>>>;
+  saveRoamingSettings(values: Readonly<Record<string, unknown>>): Promise<void>;
+  /** Shows or replaces a message in the current item's notification bar. */
+  notify(notice: HostNotice): Promise<void>;
+}
