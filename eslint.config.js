@@ -34,11 +34,20 @@ export default tseslint.config(
   {
     files: ["src/adapters/officejs/**"],
     plugins: { "office-addins": officeAddins },
-    rules: { ...officeAddins.configs.recommended.rules },
+    rules: Object.fromEntries(
+      officeAddins.configs.recommended
+        .flatMap((config) => Object.entries(config.rules ?? {}))
+        .filter(([name]) => name.startsWith("office-addins/")),
+    ),
   },
   {
-    files: ["**/*.mjs"],
+    files: ["**/*.mjs", "**/*.cjs"],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs" },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   prettier,
 );
