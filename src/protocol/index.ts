@@ -1,0 +1,42 @@
+/**
+ * The sync protocol shared by the add-in and the server: limits, zod schemas, the operation table,
+ * typed error bodies and the OpenAPI document built from them.
+ */
+import type { z } from "zod";
+import type {
+  ClientRegistration,
+  CrmRecord,
+  LookupHit,
+  SpecificSyncData,
+  SyncCounts,
+  SyncPage,
+  WhoAmI,
+} from "../ports/crm-client";
+import type { CrmRecordSchema, LookupHitSchema } from "./records";
+import type {
+  ClientRegistrationSchema,
+  PrepareSyncResultSchema,
+  SpecificSyncDataSchema,
+  SyncPageSchema,
+  WhoAmISchema,
+} from "./sync";
+
+export * from "./limits";
+export * from "./records";
+export * from "./sync";
+export * from "./errors";
+export * from "./operations";
+export { buildOpenApiDocument } from "./openapi";
+
+/** Compile-time proof that what a schema parses is a value of the port's type (so wire data needs no casts). */
+type Parses<S extends z.ZodType, T> = z.infer<S> extends T ? true : never;
+export type WireMatchesPort = [
+  Parses<typeof CrmRecordSchema, CrmRecord>,
+  Parses<typeof ClientRegistrationSchema, ClientRegistration>,
+  Parses<typeof WhoAmISchema, WhoAmI>,
+  Parses<typeof PrepareSyncResultSchema, SyncCounts>,
+  Parses<typeof SyncPageSchema, SyncPage>,
+  Parses<typeof SpecificSyncDataSchema, SpecificSyncData>,
+  Parses<typeof LookupHitSchema, LookupHit>,
+];
+export const WIRE_MATCHES_PORT: WireMatchesPort = [true, true, true, true, true, true, true];

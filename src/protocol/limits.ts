@@ -1,0 +1,33 @@
+/**
+ * Input limits of the sync protocol. The server rejects anything beyond them with a 400 that names the field;
+ * the client can check them before sending. Changing one is a protocol change: keep client and server in step.
+ */
+export const LIMITS = {
+  /** Largest accepted request body, in bytes. */
+  bodyBytes: 1_048_576,
+  /** Longest string value of one record field, in characters (an e-mail body fits). */
+  fieldStringLength: 100_000,
+  /** Most fields on one record. */
+  fieldsPerRecord: 200,
+  /** Longest field key. */
+  fieldKeyLength: 64,
+  /** Most entries in a list value (attendees, recipients). */
+  listItems: 500,
+  /** Longest entry of a list value. */
+  listItemLength: 320,
+  /** Largest GetSyncData page. */
+  pageSize: 1000,
+  /** GetSyncData page size when the client does not ask for one. */
+  defaultPageSize: 500,
+  /** Most ids in one GetSpecificSyncData call. */
+  specificIds: 500,
+  /** Longest client id. */
+  clientIdLength: 100,
+  /** Idempotency key length range. */
+  idempotencyKeyMin: 8,
+  idempotencyKeyMax: 128,
+  /** Longest look-up text. */
+  lookupText: 100,
+  /** Most look-up results. */
+  lookupResults: 50,
+} as const;
