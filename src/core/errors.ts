@@ -58,6 +58,11 @@ export const ERROR_TABLE = {
     message: "The browser may clear the add-in's stored data when space runs low.",
     action: "Nothing is lost in the CRM; a cleared cache is rebuilt without duplicates.",
   },
+  storageClosed: {
+    message:
+      "The add-in's local storage was closed: a newer version of the add-in opened in another tab, or the browser closed it.",
+    action: "Reload this tab to continue syncing.",
+  },
   quotaExceeded: {
     message: "The browser's storage for the add-in is full.",
     action: "Free space in the browser or clear old site data, then sync again.",
@@ -108,7 +113,11 @@ export class SyncError extends Error {
 
   /** What the user is told: the message, the details when there are any, and what to do. */
   get userText(): { message: string; action: string; details: string | undefined } {
-    return { message: ERROR_TABLE[this.code].message, action: ERROR_TABLE[this.code].action, details: this.details };
+    return {
+      message: ERROR_TABLE[this.code].message,
+      action: ERROR_TABLE[this.code].action,
+      details: this.details,
+    };
   }
 }
 
