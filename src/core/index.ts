@@ -1,0 +1,11 @@
+/**
+ * The core's public API: pure sync rules that the engine, the server and the user interface call.
+ * See README.md in this folder for what each module decides.
+ */
+export * from "./types";
+export * from "./errors";
+export * from "./field-maps";
+export * from "./field-values";
+export * from "./codecs";
+export * from "./mapping";
+export * from "./merge";
