@@ -5,6 +5,9 @@
  * Each rule pairs one or more Outlook keys with one or more CRM keys, says which way values flow,
  * and names the codec (see codecs.ts) that converts between the two. Value tables such as priority
  * or task status live inside the rule, so they can be replaced with the rest of the map.
+ *
+ * Beyond the SPEC tables, an appointment tracked from Outlook sends its `iCalUId` to the CRM as
+ * `globalobjectid`, so initial sync can match the pair later (SPEC §12).
  */
 import type { EntityType } from "./types";
 
@@ -198,6 +201,7 @@ const APPOINTMENT_RULES: FieldMapTable = [
   plain("start", "scheduledstart"),
   plain("subject", "subject"),
   lookup("showTimeAs", ["statecode", "statuscode"], SHOW_TIME_AS_TABLE),
+  plain("iCalUId", "globalobjectid", "onTrack"),
 ];
 
 const EMAIL_RULES: FieldMapTable = [

@@ -9,3 +9,4 @@ export * from "./field-values";
 export * from "./codecs";
 export * from "./mapping";
 export * from "./merge";
+export * from "./match-keys";

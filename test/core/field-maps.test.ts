@@ -162,6 +162,7 @@ describe("field maps: SPEC §2 appointment table", () => {
       ...APPOINTMENT_PLAIN_ROWS.map(([outlook]) => outlook),
       "priority",
       "showTimeAs",
+      "iCalUId",
     ]);
     assert.deepEqual(new Set(DEFAULT_FIELD_MAPS.appointment.flatMap((rule) => rule.outlook)), expected);
   });
