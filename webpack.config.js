@@ -1,0 +1,113 @@
+// Builds the add-in: the task pane, the commands + launch-event runtime (FunctionFile), and the simulator page.
+// `webpack --mode production` (npm run build) writes dist/ with the manifest rewritten from the dev base URL to
+// ADDIN_BASE_URL, the way the official Office templates swap urlDev for urlProd, and pages that load office.js
+// from Microsoft's CDN (required for Marketplace add-ins). `webpack --mode development` keeps https://localhost:3000/
+// and serves the local @microsoft/office-js copy, so nothing needs the internet. The simulator pages never load
+// office.js: the simulator supplies `Office`. `--env outputPath=DIR` builds somewhere other than dist/.
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import HtmlWebpackPlugin from "html-webpack-plugin";
+import CopyWebpackPlugin from "copy-webpack-plugin";
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+
+/** The base URL manifest.xml is written with; the production build replaces every occurrence. */
+export const DEV_BASE_URL = "https://localhost:3000/";
+/** Where production pages load office.js from. */
+export const OFFICE_JS_CDN = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js";
+const OFFICE_JS_LOCAL = "office-js/office.js";
+
+/**
+ * The production base URL from ADDIN_BASE_URL: an absolute https URL, normalised to end with "/".
+ * Unset means the dev base, so `npm start` can serve a production build locally.
+ */
+export function productionBaseUrl(value) {
+  if (value === undefined || value === "") return DEV_BASE_URL;
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(
+      `ADDIN_BASE_URL must be an absolute URL such as https://addin.example.com/, got "${value}"`,
+    );
+  }
+  if (url.protocol !== "https:") {
+    throw new Error(`ADDIN_BASE_URL must use https (Office loads add-ins only over https), got "${value}"`);
+  }
+  if (url.search || url.hash)
+    throw new Error(`ADDIN_BASE_URL must not have a query or fragment, got "${value}"`);
+  return url.href.endsWith("/") ? url.href : `${url.href}/`;
+}
+
+/** Rewrites every dev-base URL in the manifest to `baseUrl`. */
+export function rewriteManifest(xml, baseUrl) {
+  return xml.split(DEV_BASE_URL).join(baseUrl);
+}
+
+export default function config(env = {}, argv = {}) {
+  const production = argv.mode === "production";
+  const baseUrl = production ? productionBaseUrl(process.env.ADDIN_BASE_URL) : DEV_BASE_URL;
+  const officeJs = production ? OFFICE_JS_CDN : OFFICE_JS_LOCAL;
+  const page = (filename, template, chunks, withOfficeJs) =>
+    new HtmlWebpackPlugin({
+      filename,
+      template,
+      chunks,
+      templateParameters: { officeJs: withOfficeJs ? officeJs : null },
+    });
+
+  return {
+    mode: production ? "production" : "development",
+    context: root,
+    devtool: "source-map",
+    entry: {
+      taskpane: "./src/entry/taskpane/index.ts",
+      commands: "./src/entry/commands/index.ts",
+      "sim-app": "./src/entry/sim-app/index.ts",
+    },
+    output: {
+      path: env.outputPath ? path.resolve(env.outputPath) : path.join(root, "dist"),
+      filename: "[name].js",
+      chunkFilename: "chunks/[name].[contenthash:8].js",
+      clean: true,
+    },
+    resolve: { extensions: [".ts", ".js"] },
+    module: {
+      rules: [
+        {
+          test: /\.ts$/,
+          exclude: /node_modules/,
+          use: {
+            loader: "ts-loader",
+            // Types are checked by `npm run typecheck`; the bundle only needs the transpiled code.
+            options: {
+              configFile: path.join(root, "tsconfig.browser.json"),
+              transpileOnly: true,
+              compilerOptions: { noEmit: false },
+            },
+          },
+        },
+      ],
+    },
+    plugins: [
+      page("taskpane.html", "./taskpane/taskpane.html", ["taskpane"], true),
+      page("commands.html", "./src/entry/commands/commands.html", ["commands"], true),
+      page("sim.html", "./src/entry/sim-app/sim.html", ["sim-app"], false),
+      new CopyWebpackPlugin({
+        patterns: [
+          {
+            from: "manifest.xml",
+            to: "manifest.xml",
+            transform: (content) => (production ? rewriteManifest(content.toString(), baseUrl) : content),
+          },
+          { from: "assets/*.png", to: "assets/[name][ext]" },
+          { from: "taskpane/*.css", to: "[name][ext]" },
+          { from: "taskpane/support.html", to: "support.html" },
+          ...(production ? [] : [{ from: "node_modules/@microsoft/office-js/dist", to: "office-js" }]),
+        ],
+      }),
+    ],
+    // The task pane's size budget is enforced by a test against the production build (test/ui).
+    performance: { hints: false },
+  };
+}
