@@ -10,3 +10,5 @@ export * from "./codecs";
 export * from "./mapping";
 export * from "./merge";
 export * from "./match-keys";
+export * from "./rule-table";
+export * from "./deletion-rules";
