@@ -1,10 +1,60 @@
+import type { Disposable } from "./clock";
 import type { EntityType, Fields } from "../core/types";
 
 /**
  * The user's whole mailbox (contacts, calendar, tasks, mail), as Microsoft Graph reaches it.
  * The real adapter is GraphMailboxStore; its simulated twin reads the simulator's mailbox directly.
  * Both pass the same contract suite. Every method is async and answers on a later tick.
+ *
+ * Values: dates and times come back in one canonical form, whatever form was written:
+ * `YYYY-MM-DDTHH:mm:ssZ` (UTC, milliseconds only when non-zero) for date-times and `YYYY-MM-DD` for the
+ * contact dates `birthday` and `anniversary`. Take snapshots from the items the store returns.
+ * Read-only keys (`direction`, `iCalUId`) are ignored on write; `duration` is derived from start and end
+ * (writing `duration` alone moves `end`).
  */
+
+/**
+ * The named MAPI property in which Office.js keeps an add-in's custom properties (a JSON object), as Graph
+ * names it in `singleValueExtendedProperties`. The link stamp is the `crmId` and `state` keys of that object,
+ * so the Office.js host and the Graph store read and write one stamp.
+ */
+export function customPropertiesPropertyId(addinId: string): string {
+  return `String {00020329-0000-0000-C000-000000000046} Name cecp-${addinId}`;
+}
+
+const LINK_STATES: ReadonlySet<string> = new Set([
+  "tracked",
+  "trackRequested",
+  "untrackRequested",
+  "trackOnSend",
+]);
+
+/**
+ * Reads the link stamp out of an add-in's custom properties object (the JSON of
+ * {@link customPropertiesPropertyId}). Anything that is not a complete, valid stamp reads as null.
+ */
+export function linkFromCustomProperties(properties: Readonly<Record<string, unknown>>): CrmLinkStamp | null {
+  const { crmId, state } = properties;
+  if (typeof state !== "string" || !LINK_STATES.has(state)) return null;
+  if (crmId !== null && crmId !== undefined && typeof crmId !== "string") return null;
+  return { crmId: crmId ?? null, state: state as CrmLinkStamp["state"] };
+}
+
+/**
+ * The custom properties object with the link stamp written into it (null removes the stamp). Other keys,
+ * which other code of the add-in may keep there, are preserved.
+ */
+export function customPropertiesWithLink(
+  properties: Readonly<Record<string, unknown>>,
+  link: CrmLinkStamp | null,
+): Record<string, unknown> {
+  const { crmId: _crmId, state: _state, ...rest } = properties;
+  return link === null ? rest : { ...rest, crmId: link.crmId, state: link.state };
+}
+
+/** The named property that holds a create's idempotency key on contacts, tasks and messages (events use transactionId). */
+export const IDEMPOTENCY_PROPERTY_ID =
+  "String {6f1c3e52-9b7d-4a7e-8c1e-2d5b9a4f0c11} Name crmSyncIdempotencyKey";
 
 /** What the add-in stamps on an item so a lost cache can be rebuilt without duplicates (SPEC §7). */
 export interface CrmLinkStamp {
@@ -46,6 +96,18 @@ export interface FolderCheckpoint {
   readonly watermark: number | null;
 }
 
+/**
+ * The span of the calendar a scan covers, relative to the clock's now (Graph's calendarView window). Events
+ * outside it are not listed by a first scan, and an event that moves out of it is not a removal.
+ */
+export interface CalendarWindow {
+  readonly pastDays: number;
+  readonly futureDays: number;
+}
+
+/** The window both stores use unless told otherwise. */
+export const DEFAULT_CALENDAR_WINDOW: CalendarWindow = { pastDays: 90, futureDays: 365 };
+
 /** The result of one missed-change scan of a folder (SPEC §3.2). */
 export interface FolderScan {
   /** Items changed since the checkpoint (all items when the checkpoint was null or reset). */
@@ -57,13 +119,35 @@ export interface FolderScan {
   readonly checkpoint: FolderCheckpoint;
 }
 
+/** A change the store observed, delivered to {@link MailboxStore.watch} listeners. */
+export interface MailboxChangeNotice {
+  readonly itemId: string;
+  readonly type: EntityType;
+  readonly kind: "upsert" | "delete";
+  /** When the change happened (ms since epoch, server time). */
+  readonly at: number;
+}
+
+/** A source of change notices (the simulator's mailbox, or what the add-in observed through Office.js). */
+export interface MailboxChangeFeed {
+  /** Calls `listener` for every later change, on a later tick, until disposed. */
+  subscribe(listener: (notice: MailboxChangeNotice) => void): Disposable;
+}
+
 export interface MailboxStore {
   /** Folders of the given types that sync (contacts, calendar, tasks, and Sent Items for e-mail). */
   listFolders(types: readonly EntityType[]): Promise<readonly MailboxFolder[]>;
   /** Changes in a folder since `checkpoint` (null: everything). */
   scanFolder(folderId: string, checkpoint: FolderCheckpoint | null): Promise<FolderScan>;
-  /** The items with these ids; a missing item maps to null. Batched by the adapter. */
-  getItems(itemIds: readonly string[]): Promise<ReadonlyMap<string, MailboxItem | null>>;
+  /**
+   * The items with these ids; a missing item maps to null, and every requested id is a key of the result.
+   * Batched by the adapter. `types` is an optional hint (the mapping's type per id) that saves the Graph
+   * store from probing each item kind for an id it has not seen yet.
+   */
+  getItems(
+    itemIds: readonly string[],
+    types?: ReadonlyMap<string, EntityType>,
+  ): Promise<ReadonlyMap<string, MailboxItem | null>>;
   /**
    * Creates an item, stamping `idempotencyKey` first: replaying a create with the same key returns the
    * item the first call made instead of a second one.
@@ -79,12 +163,25 @@ export interface MailboxStore {
   findByIdempotencyKey(type: EntityType, idempotencyKey: string): Promise<MailboxItem | null>;
   /**
    * Writes only the given fields (null clears one), and optionally the categories and the link stamp.
-   * Fails with SyncError("notFound") when the item is gone.
+   * Fails with SyncError("notFound") when the item is gone, SyncError("invalidInput") naming the field when a
+   * key or value is not valid for the type (nothing is written then). `type` is an optional hint as in getItems.
    */
   updateItem(
     itemId: string,
-    patch: { readonly fields?: Fields; readonly categories?: readonly string[]; readonly link?: CrmLinkStamp | null },
+    patch: {
+      readonly fields?: Fields;
+      readonly categories?: readonly string[];
+      readonly link?: CrmLinkStamp | null;
+    },
+    type?: EntityType,
   ): Promise<MailboxItem>;
   /** Deletes an item. Deleting an item that is already gone succeeds. */
-  deleteItem(itemId: string): Promise<void>;
+  deleteItem(itemId: string, type?: EntityType): Promise<void>;
+  /**
+   * Calls `listener` for every change the store observes, on a later tick, until disposed. The simulated
+   * store reports every `notify: true` edit of the simulated mailbox. In Outlook on the web no push channel
+   * reaches a browser add-in: the Graph store reports only what its injected change feed (what the add-in
+   * itself observed) tells it, and the missed-change scan finds the rest. Never reports the store's own writes.
+   */
+  watch(listener: (notice: MailboxChangeNotice) => void): Disposable;
 }

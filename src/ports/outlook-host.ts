@@ -8,8 +8,13 @@ import type { Fields } from "../core/types";
  * Real adapter: OfficeJsOutlookHost over the `Office` global (the simulator supplies its own `Office`).
  */
 
-/** The kind of the current item as the tracking rules see it (SPEC §7). */
-export type CurrentItemKind = "receivedEmail" | "sentEmail" | "draftEmail" | "appointment" | "contact" | "task";
+/**
+ * The kind of the current item as the tracking rules see it (SPEC §7). Outlook on the web shows add-ins only
+ * messages and appointments, so OfficeJsOutlookHost (and its simulated twin) never report "contact" or
+ * "task": those are tracked through the MailboxStore (its `link` stamp) instead.
+ */
+export type CurrentItemKind =
+  "receivedEmail" | "sentEmail" | "draftEmail" | "appointment" | "contact" | "task";
 
 /** The item the user has open (read or compose form), or selected in the pinned task pane. */
 export interface CurrentItem {
@@ -24,7 +29,13 @@ export interface CurrentItem {
   readonly link: CrmLinkStamp | null;
 }
 
-/** A message in the item's notification bar. */
+/** What an OnMessageSend handler decides: let the message go, or block it with a message for the user. */
+export interface SendDecision {
+  readonly allow: boolean;
+  readonly errorMessage?: string;
+}
+
+/** A message in the item's notification bar (text longer than 150 characters is cut, as Outlook requires). */
 export interface HostNotice {
   readonly key: string;
   readonly kind: "info" | "progress" | "error";
@@ -41,12 +52,26 @@ export interface OutlookHost {
   /** Writes the tracking stamp into the current item's custom properties (kept well under 2,500 characters). */
   setCurrentItemLink(link: CrmLinkStamp | null): Promise<void>;
   /** Adds and removes categories on the current item. */
-  updateCurrentItemCategories(change: { readonly add: readonly string[]; readonly remove: readonly string[] }): Promise<void>;
+  updateCurrentItemCategories(change: {
+    readonly add: readonly string[];
+    readonly remove: readonly string[];
+  }): Promise<void>;
   /** Creates the category in the mailbox's master list when missing. */
   ensureMasterCategory(name: string, color: string): Promise<void>;
-  /** Reads and saves the add-in's roaming settings (raw JSON-able values). */
+  /**
+   * Reads and saves the add-in's roaming settings (raw JSON-able values). Office.js cannot list roaming
+   * settings, so the values live as one object under the key "crmSync"; saving replaces that object.
+   */
   readRoamingSettings(): Promise<Readonly<Record<string, unknown>>>;
   saveRoamingSettings(values: Readonly<Record<string, unknown>>): Promise<void>;
-  /** Shows or replaces a message in the current item's notification bar. */
+  /** Shows or replaces a message in the current item's notification bar; does nothing when no item is open. */
   notify(notice: HostNotice): Promise<void>;
+  /** Removes the message with this key from the current item's notification bar; a missing key is fine. */
+  clearNotice(key: string): Promise<void>;
+  /**
+   * Handles the OnMessageSend launch event (`Office.actions.associate("onMessageSendHandler", …)`): `handler`
+   * sees the draft as the current item and decides. The event is always completed, also when the handler
+   * throws (then the send is allowed, so a sync failure never blocks mail). Disposing stops handling.
+   */
+  onMessageSend(handler: (draft: CurrentItem) => Promise<SendDecision>): Disposable;
 }

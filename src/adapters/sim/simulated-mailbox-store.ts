@@ -1,0 +1,215 @@
+import { SyncError } from "../../core/errors";
+import type { EntityType, Fields } from "../../core/types";
+import type { Clock, Disposable } from "../../ports/clock";
+import {
+  customPropertiesPropertyId,
+  customPropertiesWithLink,
+  DEFAULT_CALENDAR_WINDOW,
+  IDEMPOTENCY_PROPERTY_ID,
+  linkFromCustomProperties,
+  type CalendarWindow,
+  type CrmLinkStamp,
+  type FolderCheckpoint,
+  type FolderScan,
+  type MailboxChangeNotice,
+  type MailboxFolder,
+  type MailboxItem,
+  type MailboxStore,
+} from "../../ports/mailbox-store";
+import { overlapsWindow } from "../../sim/mailbox/calendar-window";
+import type { SimulatedItem, SimulatedMailbox } from "../../sim/mailbox/simulated-mailbox";
+
+const DAY_MS = 86_400_000;
+const TOKEN_PREFIX = "sim-delta:";
+
+/** The folder each type syncs through (e-mail: Sent Items). */
+const SYNC_FOLDER: Record<EntityType, string> = {
+  contact: "contacts",
+  appointment: "calendar",
+  task: "tasks",
+  email: "sentitems",
+};
+
+/** Every answer waits for a later tick, so callers cannot rely on synchronous results. */
+function later(): Promise<void> {
+  return new Promise((resolve) => queueMicrotask(resolve));
+}
+
+/**
+ * The simulated twin of GraphMailboxStore: the same MailboxStore contract, served directly from a
+ * SimulatedMailbox (no HTTP, no faults other than expired delta tokens and dropped notices). The link stamp
+ * and idempotency keys live in the same extended properties the Graph subset exposes.
+ */
+export class SimulatedMailboxStore implements MailboxStore {
+  private readonly mailbox: SimulatedMailbox;
+  private readonly addinId: string;
+  private readonly clock: Clock;
+  private readonly window: CalendarWindow;
+
+  constructor(options: {
+    readonly mailbox: SimulatedMailbox;
+    /** The add-in id whose custom properties hold the link stamp. */
+    readonly addinId: string;
+    readonly clock: Clock;
+    readonly calendarWindow?: CalendarWindow;
+  }) {
+    this.mailbox = options.mailbox;
+    this.addinId = options.addinId;
+    this.clock = options.clock;
+    this.window = options.calendarWindow ?? DEFAULT_CALENDAR_WINDOW;
+  }
+
+  async listFolders(types: readonly EntityType[]): Promise<readonly MailboxFolder[]> {
+    await later();
+    return [...new Set(types)].map((type) => {
+      const folder = this.mailbox.folder(SYNC_FOLDER[type]);
+      if (folder === undefined) throw new SyncError("notFound", { details: `no ${type} folder` });
+      return { folderId: folder.folderId, type, name: folder.name };
+    });
+  }
+
+  async scanFolder(folderId: string, checkpoint: FolderCheckpoint | null): Promise<FolderScan> {
+    await later();
+    const folder = this.mailbox.folder(folderId);
+    if (folder === undefined)
+      throw new SyncError("notFound", { details: `folder ${folderId} does not exist` });
+    const token = checkpoint?.deltaLink == null ? null : parseToken(checkpoint.deltaLink, folder.folderId);
+    const expired =
+      checkpoint?.deltaLink != null &&
+      (token === null || token.epoch !== this.mailbox.deltaEpoch(folder.folderId));
+    const since = token === null || expired ? 0 : token.seq;
+    const seq = this.mailbox.currentSeq();
+    const now = this.clock.now();
+    const changed: MailboxItem[] = [];
+    const removed: string[] = [];
+    for (const entry of this.mailbox.changesSince(folder.folderId, since)) {
+      if (entry.kind === "removed") {
+        removed.push(entry.itemId);
+        continue;
+      }
+      const firstLook = since === 0 && folder.type === "appointment";
+      const windowEnd = now + this.window.futureDays * DAY_MS;
+      if (firstLook && !overlapsWindow(entry.item.fields, now - this.window.pastDays * DAY_MS, windowEnd))
+        continue;
+      changed.push(this.toItem(entry.item));
+    }
+    const watermark = changed.reduce<number | null>(
+      (max, item) => (max === null || item.modifiedAt > max ? item.modifiedAt : max),
+      expired ? null : (checkpoint?.watermark ?? null),
+    );
+    const deltaLink = `${TOKEN_PREFIX}${folder.folderId}:${this.mailbox.deltaEpoch(folder.folderId)}:${seq}`;
+    return { changed, removed, fullRescan: expired, checkpoint: { deltaLink, watermark } };
+  }
+
+  async getItems(itemIds: readonly string[]): Promise<ReadonlyMap<string, MailboxItem | null>> {
+    await later();
+    const found = new Map<string, MailboxItem | null>();
+    for (const itemId of itemIds) {
+      const item = this.mailbox.get(itemId);
+      found.set(itemId, item === undefined ? null : this.toItem(item));
+    }
+    return found;
+  }
+
+  async createItem(input: {
+    readonly type: EntityType;
+    readonly fields: Fields;
+    readonly idempotencyKey: string;
+    readonly categories?: readonly string[];
+    readonly link?: CrmLinkStamp | null;
+  }): Promise<MailboxItem> {
+    const existing = await this.findByIdempotencyKey(input.type, input.idempotencyKey);
+    if (existing !== null) return existing;
+    const extendedProperties: Record<string, string> = {};
+    if (input.type !== "appointment") extendedProperties[IDEMPOTENCY_PROPERTY_ID] = input.idempotencyKey;
+    if (input.link != null) {
+      extendedProperties[customPropertiesPropertyId(this.addinId)] = JSON.stringify(
+        customPropertiesWithLink({}, input.link),
+      );
+    }
+    const created = this.mailbox.createItem(
+      {
+        type: input.type,
+        fields: input.fields,
+        categories: input.categories ?? [],
+        extendedProperties,
+        transactionId: input.type === "appointment" ? input.idempotencyKey : null,
+      },
+      { notify: false, by: "client" },
+    );
+    return this.toItem(created);
+  }
+
+  async findByIdempotencyKey(type: EntityType, idempotencyKey: string): Promise<MailboxItem | null> {
+    await later();
+    const item =
+      type === "appointment"
+        ? this.mailbox.findByTransactionId(idempotencyKey)
+        : this.mailbox.findByExtendedProperty(IDEMPOTENCY_PROPERTY_ID, idempotencyKey, type)[0];
+    return item === undefined ? null : this.toItem(item);
+  }
+
+  async updateItem(
+    itemId: string,
+    patch: {
+      readonly fields?: Fields;
+      readonly categories?: readonly string[];
+      readonly link?: CrmLinkStamp | null;
+    },
+  ): Promise<MailboxItem> {
+    await later();
+    const propertyId = customPropertiesPropertyId(this.addinId);
+    const extendedProperties: Record<string, string | null> = {};
+    if (patch.link !== undefined) {
+      const next = customPropertiesWithLink(this.mailbox.customProperties(itemId, this.addinId), patch.link);
+      extendedProperties[propertyId] = Object.keys(next).length === 0 ? null : JSON.stringify(next);
+    }
+    const updated = this.mailbox.updateItem(
+      itemId,
+      {
+        ...(patch.fields !== undefined && { fields: patch.fields }),
+        ...(patch.categories !== undefined && { categories: patch.categories }),
+        extendedProperties,
+      },
+      { notify: false, by: "client" },
+    );
+    return this.toItem(updated);
+  }
+
+  async deleteItem(itemId: string): Promise<void> {
+    await later();
+    this.mailbox.deleteItem(itemId, { notify: false });
+  }
+
+  watch(listener: (notice: MailboxChangeNotice) => void): Disposable {
+    return this.mailbox.subscribe(listener);
+  }
+
+  private toItem(item: SimulatedItem): MailboxItem {
+    return {
+      itemId: item.itemId,
+      type: item.type,
+      folderId: item.folderId,
+      fields: item.fields,
+      modifiedAt: item.modifiedAt,
+      changeKey: item.changeKey,
+      categories: item.categories,
+      link: linkFromCustomProperties(this.mailbox.customProperties(item.itemId, this.addinId)),
+      idempotencyKey:
+        item.type === "appointment"
+          ? item.transactionId
+          : (item.extendedProperties[IDEMPOTENCY_PROPERTY_ID] ?? null),
+    };
+  }
+}
+
+function parseToken(deltaLink: string, folderId: string): { epoch: number; seq: number } | null {
+  if (!deltaLink.startsWith(`${TOKEN_PREFIX}${folderId}:`)) return null;
+  const [epoch, seq] = deltaLink
+    .slice(TOKEN_PREFIX.length + folderId.length + 1)
+    .split(":")
+    .map(Number);
+  return epoch === undefined || seq === undefined || !Number.isInteger(epoch) || !Number.isInteger(seq)
+    ? null
+    : { epoch, seq };
+}

@@ -1,0 +1,638 @@
+import { SyncError } from "../../core/errors";
+import type { EntityType, FieldValue, Fields } from "../../core/types";
+import type { Clock, Disposable } from "../../ports/clock";
+import type { MailboxChangeNotice } from "../../ports/mailbox-store";
+import { customPropertiesPropertyId } from "../../ports/mailbox-store";
+import { canonicalDateTime, canonicalFields, READ_ONLY_KEYS } from "./field-catalog";
+import { SimulatedFaults } from "./simulated-faults";
+
+/**
+ * The simulated Exchange mailbox: folders, items with server-assigned ids, modification times and change
+ * keys, categories and the master list, extended (custom) properties, roaming settings per add-in, delta
+ * state per folder, the current selection and compose form, and the notification bars. The Graph subset
+ * server, the fake `Office` global, the simulated adapters and the scenario runner all work on one instance.
+ * Browser-safe: no Node APIs; time comes from the injected clock; listeners are called on a later tick.
+ */
+
+/** The folders every simulated mailbox has. */
+export type WellKnownFolder = "contacts" | "calendar" | "tasks" | "inbox" | "drafts" | "sentitems";
+
+export interface SimulatedFolder {
+  readonly folderId: string;
+  readonly wellKnownName: WellKnownFolder;
+  readonly type: EntityType;
+  readonly name: string;
+}
+
+/** One item as stored, including deleted ones (tombstones). Always a copy. */
+export interface SimulatedItem {
+  readonly itemId: string;
+  readonly type: EntityType;
+  readonly folderId: string;
+  /** Outlook-key fields with values only, canonical, including the derived `direction` and `duration`. */
+  readonly fields: Fields;
+  readonly categories: readonly string[];
+  /** Graph-style extended properties: property id → string value. */
+  readonly extendedProperties: Readonly<Record<string, string>>;
+  /** Events only: the client's create key (Graph transactionId). */
+  readonly transactionId: string | null;
+  readonly createdAt: number;
+  readonly modifiedAt: number;
+  readonly changeKey: string;
+  /** The mailbox-wide change sequence number of the item's last write. */
+  readonly seq: number;
+  readonly deleted: boolean;
+  /** For a sent draft: the id of the message it became in Sent Items. */
+  readonly movedTo: string | null;
+}
+
+export interface NewItem {
+  readonly type: EntityType;
+  readonly fields: Fields;
+  /** A folder id or well-known name; default: the type's folder (e-mail: by `direction`, else Inbox). */
+  readonly folder?: string;
+  readonly categories?: readonly string[];
+  readonly extendedProperties?: Readonly<Record<string, string>>;
+  readonly transactionId?: string | null;
+}
+
+export interface ItemPatch {
+  readonly fields?: Fields;
+  readonly categories?: readonly string[];
+  /** Property id → new value; null removes the property. */
+  readonly extendedProperties?: Readonly<Record<string, string | null>>;
+}
+
+/** Who makes a write: the user or another device (`world`) or the add-in through an API (`client`). */
+export interface WriteOptions {
+  /** Deliver a change notice to subscribers. The add-in's own writes pass false. */
+  readonly notify: boolean;
+  /** `client` writes ignore read-only keys; `world` writes may set them (e.g. an invite's iCalUId). */
+  readonly by?: "world" | "client";
+}
+
+/** The current selection in the pinned task pane or the open compose form. */
+export interface Selection {
+  readonly itemId: string;
+  readonly mode: "read" | "compose";
+}
+
+export interface MasterCategory {
+  readonly displayName: string;
+  readonly color: string;
+}
+
+export interface NotificationMessage {
+  readonly key: string;
+  readonly type: "informationalMessage" | "progressIndicator" | "errorMessage";
+  readonly message: string;
+}
+
+/** Decides a send: the fake Office global registers one that runs the add-in's OnMessageSend handler. */
+export type SendHook = (
+  draftId: string,
+) => Promise<{ readonly allow: boolean; readonly errorMessage?: string }>;
+
+/** One entry of a folder's change journal since a sequence number. */
+export type DeltaEntry =
+  | { readonly kind: "changed"; readonly item: SimulatedItem }
+  | { readonly kind: "removed"; readonly itemId: string; readonly reason: "deleted" | "changed" };
+
+/** Office.js refuses custom properties longer than this (serialized JSON). */
+export const CUSTOM_PROPERTIES_BUDGET = 2500;
+/** Outlook's limit for one add-in's roaming settings (serialized JSON). */
+export const ROAMING_SETTINGS_BUDGET = 32 * 1024;
+
+const FOLDERS: readonly { wellKnownName: WellKnownFolder; type: EntityType; name: string }[] = [
+  { wellKnownName: "contacts", type: "contact", name: "Contacts" },
+  { wellKnownName: "calendar", type: "appointment", name: "Calendar" },
+  { wellKnownName: "tasks", type: "task", name: "Tasks" },
+  { wellKnownName: "inbox", type: "email", name: "Inbox" },
+  { wellKnownName: "drafts", type: "email", name: "Drafts" },
+  { wellKnownName: "sentitems", type: "email", name: "Sent Items" },
+];
+
+const TYPE_CODE: Record<EntityType, string> = { contact: "C", appointment: "E", task: "T", email: "M" };
+
+interface Stored {
+  itemId: string;
+  type: EntityType;
+  folderId: string;
+  fields: Record<string, FieldValue>;
+  categories: string[];
+  extendedProperties: Record<string, string>;
+  transactionId: string | null;
+  createdAt: number;
+  modifiedAt: number;
+  changeKey: string;
+  seq: number;
+  deleted: boolean;
+  movedTo: string | null;
+}
+
+function notFound(itemId: string): SyncError {
+  return new SyncError("notFound", { details: `mailbox item ${itemId} does not exist` });
+}
+
+export class SimulatedMailbox {
+  /** Fault switches; the Graph subset server reads the HTTP ones. */
+  readonly faults = new SimulatedFaults();
+  readonly owner: { readonly emailAddress: string; readonly displayName: string };
+
+  private readonly clock: Clock;
+  private readonly folderList: readonly SimulatedFolder[];
+  private readonly items = new Map<string, Stored>();
+  private readonly byTransactionId = new Map<string, string>();
+  private readonly deltaEpochs = new Map<string, number>();
+  private readonly masterCategoryList: MasterCategory[] = [];
+  private readonly roaming = new Map<string, Record<string, unknown>>();
+  private readonly notifications = new Map<string, NotificationMessage[]>();
+  private readonly noticeListeners = new Set<(notice: MailboxChangeNotice) => void>();
+  private readonly selectionListeners = new Set<() => void>();
+  private readonly sendHooks = new Set<SendHook>();
+  private currentSelection: Selection | null = null;
+  private seq = 0;
+  private nextId = 0;
+
+  constructor(options: {
+    readonly clock: Clock;
+    readonly owner: { readonly emailAddress: string; readonly displayName: string };
+  }) {
+    this.clock = options.clock;
+    this.owner = { ...options.owner };
+    this.folderList = FOLDERS.map((folder) => ({
+      ...folder,
+      folderId: `AQMk-folder-${folder.wellKnownName}`,
+    }));
+  }
+
+  /** Every folder of the mailbox. */
+  folders(): readonly SimulatedFolder[] {
+    return this.folderList;
+  }
+
+  /** The folder with this id or well-known name, or undefined. */
+  folder(idOrName: string): SimulatedFolder | undefined {
+    return this.folderList.find(
+      (folder) => folder.folderId === idOrName || folder.wellKnownName === idOrName,
+    );
+  }
+
+  /** The live item with this id, or undefined when it never existed or was deleted. */
+  get(itemId: string): SimulatedItem | undefined {
+    const stored = this.items.get(itemId);
+    return stored === undefined || stored.deleted ? undefined : this.view(stored);
+  }
+
+  /** Every item that ever existed, deleted ones included, in creation order (the scenario output reads this). */
+  allItems(): readonly SimulatedItem[] {
+    return [...this.items.values()].map((stored) => this.view(stored));
+  }
+
+  /** The live items of a folder, in id order. */
+  list(folderId: string): readonly SimulatedItem[] {
+    return [...this.items.values()]
+      .filter((stored) => !stored.deleted && stored.folderId === folderId)
+      .map((stored) => this.view(stored));
+  }
+
+  /** The live event created with this transactionId, or undefined. */
+  findByTransactionId(transactionId: string): SimulatedItem | undefined {
+    const itemId = this.byTransactionId.get(transactionId);
+    return itemId === undefined ? undefined : this.get(itemId);
+  }
+
+  /** Live items (optionally of one type) whose extended property `propertyId` equals `value`. */
+  findByExtendedProperty(propertyId: string, value: string, type?: EntityType): readonly SimulatedItem[] {
+    return [...this.items.values()]
+      .filter(
+        (stored) =>
+          !stored.deleted &&
+          (type === undefined || stored.type === type) &&
+          stored.extendedProperties[propertyId] === value,
+      )
+      .map((stored) => this.view(stored));
+  }
+
+  /**
+   * Creates an item with a new id, change key and modification time. Throws SyncError("invalidInput")
+   * naming the bad field or folder; nothing is stored then.
+   */
+  createItem(input: NewItem, options: WriteOptions): SimulatedItem {
+    const folder = this.targetFolder(input);
+    const fields = Object.fromEntries(
+      Object.entries(this.checkedFields(input.type, input.fields, options)).filter(
+        ([, value]) => value !== null,
+      ),
+    );
+    const now = this.clock.now();
+    this.nextId += 1;
+    const itemId = `AAMk${TYPE_CODE[input.type]}-${String(this.nextId).padStart(8, "0")}`;
+    if (input.type === "appointment" && fields.iCalUId === undefined) {
+      fields.iCalUId = `040000008200E00074C5B7101A82E008${String(this.nextId).padStart(8, "0")}`;
+    }
+    if (input.type === "email") {
+      if (fields.from === undefined && folder.wellKnownName !== "inbox")
+        fields.from = this.owner.emailAddress;
+      if (fields.internetMessageId === undefined && folder.wellKnownName !== "drafts") {
+        fields.internetMessageId = `<${itemId}@sim.outlook.local>`;
+      }
+    }
+    const transactionId = input.type === "appointment" ? (input.transactionId ?? null) : null;
+    if (transactionId !== null && this.findByTransactionId(transactionId) !== undefined) {
+      throw new SyncError("invalidInput", { details: `transactionId "${transactionId}" is already used` });
+    }
+    const stored: Stored = {
+      itemId,
+      type: input.type,
+      folderId: folder.folderId,
+      fields: {},
+      categories: [...new Set(input.categories ?? [])],
+      extendedProperties: { ...input.extendedProperties },
+      transactionId,
+      createdAt: now,
+      modifiedAt: now,
+      changeKey: "",
+      seq: 0,
+      deleted: false,
+      movedTo: null,
+    };
+    applyFields(stored, fields);
+    this.stamp(stored);
+    this.items.set(itemId, stored);
+    if (transactionId !== null) this.byTransactionId.set(transactionId, itemId);
+    this.announce(stored, "upsert", options);
+    return this.view(stored);
+  }
+
+  /**
+   * Writes only the given fields (null clears one), categories and extended properties, and assigns a new
+   * change key and modification time. Throws SyncError("notFound") for a missing or deleted item and
+   * SyncError("invalidInput") for a bad field, before anything changes.
+   */
+  updateItem(itemId: string, patch: ItemPatch, options: WriteOptions): SimulatedItem {
+    const stored = this.live(itemId);
+    const fields = this.checkedFields(stored.type, patch.fields ?? {}, options);
+    applyFields(stored, fields);
+    if (patch.categories !== undefined) stored.categories = [...new Set(patch.categories)];
+    for (const [id, value] of Object.entries(patch.extendedProperties ?? {})) {
+      if (value === null) delete stored.extendedProperties[id];
+      else stored.extendedProperties[id] = value;
+    }
+    this.stamp(stored);
+    this.announce(stored, "upsert", options);
+    return this.view(stored);
+  }
+
+  /** Deletes an item (it stays as a tombstone for the journal). Returns false when it was already gone. */
+  deleteItem(itemId: string, options: WriteOptions): boolean {
+    const stored = this.items.get(itemId);
+    if (stored === undefined || stored.deleted) return false;
+    stored.deleted = true;
+    this.stamp(stored);
+    if (this.currentSelection?.itemId === itemId) this.select(null);
+    this.announce(stored, "delete", options);
+    return true;
+  }
+
+  /** Subscribes to notices of `notify: true` writes (minus the dropped ones), delivered on a later tick. */
+  subscribe(listener: (notice: MailboxChangeNotice) => void): Disposable {
+    this.noticeListeners.add(listener);
+    return { dispose: () => this.noticeListeners.delete(listener) };
+  }
+
+  /** The current delta epoch of a folder: a token from an older epoch is expired (Graph 410). */
+  deltaEpoch(folderId: string): number {
+    return this.deltaEpochs.get(folderId) ?? 0;
+  }
+
+  /** The sequence number of the latest write anywhere in the mailbox. */
+  currentSeq(): number {
+    return this.seq;
+  }
+
+  /** Expires every delta token of one folder (or of all folders): the next delta answers 410 / rescans. */
+  expireDeltaTokens(folderId?: string): void {
+    for (const folder of this.folderList) {
+      if (folderId === undefined || folder.folderId === folderId) {
+        this.deltaEpochs.set(folder.folderId, this.deltaEpoch(folder.folderId) + 1);
+      }
+    }
+  }
+
+  /**
+   * The folder's journal since `sinceSeq` (0: everything live), in item id order: items written since then
+   * that are in the folder now, and removals of items that were in it (deleted, or moved out when sent).
+   */
+  changesSince(folderId: string, sinceSeq: number): readonly DeltaEntry[] {
+    const entries: DeltaEntry[] = [];
+    for (const stored of this.items.values()) {
+      if (stored.seq <= sinceSeq || stored.folderId !== folderId) continue;
+      if (!stored.deleted) entries.push({ kind: "changed", item: this.view(stored) });
+      else if (sinceSeq > 0) {
+        entries.push({
+          kind: "removed",
+          itemId: stored.itemId,
+          reason: stored.movedTo === null ? "deleted" : "changed",
+        });
+      }
+    }
+    return entries.sort((a, b) => entryId(a).localeCompare(entryId(b)));
+  }
+
+  /** The add-in's custom properties on a live item (the parsed `cecp-<addinId>` property; {} when none or unreadable). */
+  customProperties(itemId: string, addinId: string): Readonly<Record<string, unknown>> {
+    const raw = this.live(itemId).extendedProperties[customPropertiesPropertyId(addinId)];
+    if (raw === undefined) return {};
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
+        ? (parsed as Record<string, unknown>)
+        : {};
+    } catch {
+      return {};
+    }
+  }
+
+  /**
+   * Replaces the add-in's custom properties on an item, as the add-in's own write (no notice). Throws
+   * SyncError("invalidInput") over the 2,500-character budget, leaving the stored ones intact.
+   */
+  saveCustomProperties(
+    itemId: string,
+    addinId: string,
+    values: Readonly<Record<string, unknown>>,
+  ): SimulatedItem {
+    const json = JSON.stringify(values);
+    if (json.length > CUSTOM_PROPERTIES_BUDGET) {
+      throw new SyncError("invalidInput", {
+        details: `custom properties take ${json.length} characters; the limit is ${CUSTOM_PROPERTIES_BUDGET}`,
+      });
+    }
+    const id = customPropertiesPropertyId(addinId);
+    return this.updateItem(
+      itemId,
+      { extendedProperties: { [id]: Object.keys(values).length === 0 ? null : json } },
+      { notify: false, by: "client" },
+    );
+  }
+
+  /** The mailbox's master category list. */
+  masterCategories(): readonly MasterCategory[] {
+    return this.masterCategoryList.map((category) => ({ ...category }));
+  }
+
+  /** Adds categories to the master list; throws SyncError("invalidInput") when a name exists already. */
+  addMasterCategories(categories: readonly MasterCategory[]): void {
+    for (const category of categories) {
+      const name = category.displayName.toLowerCase();
+      if (this.masterCategoryList.some((existing) => existing.displayName.toLowerCase() === name)) {
+        throw new SyncError("invalidInput", {
+          details: `category "${category.displayName}" is in the master list already`,
+        });
+      }
+    }
+    this.masterCategoryList.push(...categories.map((category) => ({ ...category })));
+  }
+
+  /** Removes categories from the master list (names not in it are ignored). */
+  removeMasterCategories(names: readonly string[]): void {
+    const lower = new Set(names.map((name) => name.toLowerCase()));
+    const kept = this.masterCategoryList.filter((category) => !lower.has(category.displayName.toLowerCase()));
+    this.masterCategoryList.splice(0, this.masterCategoryList.length, ...kept);
+  }
+
+  /** An add-in's roaming settings (a copy). */
+  roamingSettings(addinId: string): Readonly<Record<string, unknown>> {
+    return structuredClone(this.roaming.get(addinId) ?? {});
+  }
+
+  /** Replaces an add-in's roaming settings; throws SyncError("invalidInput") over the 32 KB budget. */
+  saveRoamingSettings(addinId: string, values: Readonly<Record<string, unknown>>): void {
+    const json = JSON.stringify(values);
+    if (json.length > ROAMING_SETTINGS_BUDGET) {
+      throw new SyncError("invalidInput", {
+        details: `roaming settings take ${json.length} characters; the limit is ${ROAMING_SETTINGS_BUDGET}`,
+      });
+    }
+    this.roaming.set(addinId, JSON.parse(json) as Record<string, unknown>);
+  }
+
+  /** The notification bar of an item. */
+  notificationMessages(itemId: string): readonly NotificationMessage[] {
+    return [...(this.notifications.get(itemId) ?? [])];
+  }
+
+  /** Adds or replaces a message in an item's notification bar (at most 5 messages, as Outlook). */
+  putNotificationMessage(itemId: string, message: NotificationMessage): void {
+    const list = (this.notifications.get(itemId) ?? []).filter((existing) => existing.key !== message.key);
+    if (list.length >= 5)
+      throw new SyncError("invalidInput", { details: "an item shows at most 5 notification messages" });
+    list.push({ ...message });
+    this.notifications.set(itemId, list);
+  }
+
+  /** Removes a message from an item's notification bar; returns false when there was none with that key. */
+  removeNotificationMessage(itemId: string, key: string): boolean {
+    const list = this.notifications.get(itemId) ?? [];
+    const kept = list.filter((existing) => existing.key !== key);
+    this.notifications.set(itemId, kept);
+    return kept.length !== list.length;
+  }
+
+  /** What the pinned task pane or compose form shows now. */
+  selection(): Selection | null {
+    return this.currentSelection === null ? null : { ...this.currentSelection };
+  }
+
+  /** The user selects an item (or nothing) in read mode; listeners hear of it on a later tick. */
+  select(itemId: string | null): void {
+    if (itemId !== null) this.live(itemId);
+    this.changeSelection(itemId === null ? null : { itemId, mode: "read" });
+  }
+
+  /** Called on a later tick after every selection change. */
+  onSelectionChanged(listener: () => void): Disposable {
+    this.selectionListeners.add(listener);
+    return { dispose: () => this.selectionListeners.delete(listener) };
+  }
+
+  /** The user opens a new message form: a draft in Drafts, selected in compose mode. */
+  openCompose(fields: Fields): SimulatedItem {
+    const draft = this.createItem(
+      { type: "email", folder: "drafts", fields },
+      { notify: false, by: "world" },
+    );
+    this.changeSelection({ itemId: draft.itemId, mode: "compose" });
+    return draft;
+  }
+
+  /** Registers a hook that decides each send (the fake Office global's OnMessageSend). */
+  addSendHook(hook: SendHook): Disposable {
+    this.sendHooks.add(hook);
+    return { dispose: () => this.sendHooks.delete(hook) };
+  }
+
+  /**
+   * The user sends a draft: every send hook decides first; when all allow, the draft becomes a new message
+   * in Sent Items (same fields, categories and extended properties, with sentAt and internetMessageId) and
+   * the draft is removed. A blocked send leaves the draft as it was.
+   */
+  async sendDraft(
+    draftId: string,
+  ): Promise<{
+    readonly sent: boolean;
+    readonly sentItemId: string | null;
+    readonly errorMessage: string | null;
+  }> {
+    const draft = this.live(draftId);
+    if (draft.folderId !== this.folder("drafts")?.folderId) {
+      throw new SyncError("invalidInput", { details: `item ${draftId} is not a draft` });
+    }
+    for (const hook of [...this.sendHooks]) {
+      const decision = await hook(draftId);
+      if (!decision.allow)
+        return { sent: false, sentItemId: null, errorMessage: decision.errorMessage ?? null };
+    }
+    const current = this.live(draftId);
+    const now = canonicalDateTime(this.clock.now());
+    const sent = this.createItem(
+      {
+        type: "email",
+        folder: "sentitems",
+        fields: { ...current.fields, sentAt: now },
+        categories: current.categories,
+        extendedProperties: current.extendedProperties,
+      },
+      { notify: true, by: "world" },
+    );
+    current.movedTo = sent.itemId;
+    this.deleteItem(draftId, { notify: false });
+    return { sent: true, sentItemId: sent.itemId, errorMessage: null };
+  }
+
+  private changeSelection(selection: Selection | null): void {
+    this.currentSelection = selection;
+    for (const listener of [...this.selectionListeners]) {
+      void Promise.resolve().then(() => {
+        if (this.selectionListeners.has(listener)) listener();
+      });
+    }
+  }
+
+  private targetFolder(input: NewItem): SimulatedFolder {
+    if (input.folder !== undefined) {
+      const folder = this.folder(input.folder);
+      if (folder === undefined)
+        throw new SyncError("invalidInput", { details: `folder "${input.folder}" does not exist` });
+      if (folder.type !== input.type) {
+        throw new SyncError("invalidInput", {
+          details: `folder "${folder.name}" holds ${folder.type} items, not ${input.type}`,
+        });
+      }
+      return folder;
+    }
+    const name: WellKnownFolder =
+      input.type === "contact"
+        ? "contacts"
+        : input.type === "appointment"
+          ? "calendar"
+          : input.type === "task"
+            ? "tasks"
+            : input.fields.direction === "outgoing"
+              ? "sentitems"
+              : "inbox";
+    const folder = this.folder(name);
+    if (folder === undefined) throw new Error(`the mailbox has no ${name} folder`);
+    return folder;
+  }
+
+  private checkedFields(type: EntityType, fields: Fields, options: WriteOptions): Record<string, FieldValue> {
+    const checked = canonicalFields(type, fields);
+    delete checked.direction;
+    if (options.by !== "world") for (const key of READ_ONLY_KEYS) delete checked[key];
+    return checked;
+  }
+
+  private live(itemId: string): Stored {
+    const stored = this.items.get(itemId);
+    if (stored === undefined || stored.deleted) throw notFound(itemId);
+    return stored;
+  }
+
+  private stamp(stored: Stored): void {
+    this.seq += 1;
+    stored.seq = this.seq;
+    stored.modifiedAt = this.clock.now();
+    stored.changeKey = `CQAAAB${this.seq.toString(36).toUpperCase().padStart(6, "0")}`;
+  }
+
+  private announce(stored: Stored, kind: "upsert" | "delete", options: WriteOptions): void {
+    if (!options.notify || this.faults.takeNoticeDrop()) return;
+    const notice: MailboxChangeNotice = {
+      itemId: stored.itemId,
+      type: stored.type,
+      kind,
+      at: stored.modifiedAt,
+    };
+    for (const listener of [...this.noticeListeners]) {
+      void Promise.resolve().then(() => {
+        if (this.noticeListeners.has(listener)) listener({ ...notice });
+      });
+    }
+  }
+
+  private view(stored: Stored): SimulatedItem {
+    const fields: Record<string, FieldValue> = structuredClone(stored.fields);
+    if (stored.type === "email") {
+      const folder = this.folder(stored.folderId);
+      fields.direction = folder?.wellKnownName === "inbox" ? "incoming" : "outgoing";
+    }
+    return {
+      itemId: stored.itemId,
+      type: stored.type,
+      folderId: stored.folderId,
+      fields,
+      categories: [...stored.categories],
+      extendedProperties: { ...stored.extendedProperties },
+      transactionId: stored.transactionId,
+      createdAt: stored.createdAt,
+      modifiedAt: stored.modifiedAt,
+      changeKey: stored.changeKey,
+      seq: stored.seq,
+      deleted: stored.deleted,
+      movedTo: stored.movedTo,
+    };
+  }
+}
+
+function entryId(entry: DeltaEntry): string {
+  return entry.kind === "changed" ? entry.item.itemId : entry.itemId;
+}
+
+/**
+ * Writes checked fields (null removes) and keeps an appointment's duration equal to end − start. Throws
+ * before changing anything when a duration cannot be applied.
+ */
+function applyFields(stored: Stored, fields: Record<string, FieldValue>): void {
+  const { duration, ...rest } = fields;
+  const next: Record<string, FieldValue> = { ...stored.fields };
+  for (const [key, value] of Object.entries(rest)) {
+    if (value === null) delete next[key];
+    else next[key] = value;
+  }
+  if (stored.type === "appointment") {
+    const start = next.start;
+    if (typeof duration === "number" && rest.end === undefined) {
+      if (typeof start !== "string") {
+        throw new SyncError("invalidInput", { details: 'appointment field "duration": needs a start' });
+      }
+      next.end = canonicalDateTime(Date.parse(start) + duration * 60_000);
+    }
+    const end = next.end;
+    if (typeof start === "string" && typeof end === "string") {
+      next.duration = Math.round((Date.parse(end) - Date.parse(start)) / 60_000);
+    } else delete next.duration;
+  }
+  stored.fields = next;
+}

@@ -1,0 +1,457 @@
+import assert from "node:assert/strict";
+import { SyncError } from "../../src/core/errors";
+import type { EntityType, Fields } from "../../src/core/types";
+import type { MailboxChangeNotice, MailboxItem, MailboxStore } from "../../src/ports/mailbox-store";
+import type { SimulatedMailbox } from "../../src/sim/mailbox/simulated-mailbox";
+import { settle, type ManualClock } from "../sim/support/manual-clock";
+
+/** What one contract run needs: the store under test and the simulated mailbox behind it (the "world"). */
+export interface MailboxStoreHarness {
+  readonly store: MailboxStore;
+  readonly mailbox: SimulatedMailbox;
+  readonly clock: ManualClock;
+  readonly addinId: string;
+  /** True when requests cross HTTP, so the HTTP fault switches (429, lost response) apply. */
+  readonly http: boolean;
+  dispose(): Promise<void>;
+}
+
+/** Every field kind, as the scenario files would give them. */
+export const SAMPLE_FIELDS: Readonly<Record<EntityType, Fields>> = {
+  contact: {
+    firstName: "Ann",
+    middleName: "B",
+    lastName: "Lee",
+    title: "Dr.",
+    nickname: "Annie",
+    email1Address: "ann@contoso.com",
+    email2Address: "ann.lee@example.org",
+    email3Address: "al@example.net",
+    businessTelephoneNumber: "+1 555 0100",
+    homeTelephoneNumber: "+1 555 0101",
+    mobileTelephoneNumber: "+1 555 0102",
+    otherTelephoneNumber: "+1 555 0103",
+    pagerNumber: "+1 555 0104",
+    assistantTelephoneNumber: "+1 555 0105",
+    businessFaxNumber: "+1 555 0106",
+    assistantName: "Bo",
+    managerName: "Cy",
+    spouse: "Di",
+    children: "Ed, Flo",
+    jobTitle: "Buyer",
+    department: "Purchasing",
+    companyName: "Contoso",
+    governmentIdNumber: "123-45-6789",
+    ftpSite: "ftp://contoso.com",
+    webPage: "https://contoso.com",
+    yomiFirstName: "アン",
+    yomiLastName: "リー",
+    birthday: "1980-05-01",
+    anniversary: "2005-06-18",
+    body: "Met at the fair.\nLikes tea.",
+    mailingAddressStreet: "1 Main St\nSuite 2",
+    mailingAddressCity: "Springfield",
+    mailingAddressState: "IL",
+    mailingAddressPostalCode: "62701",
+    mailingAddressCountry: "USA",
+    mailingAddressPostOfficeBox: "PO 12",
+  },
+  appointment: {
+    subject: "Quarterly review",
+    body: "Agenda attached.",
+    location: "Room 4",
+    start: "2026-03-10T14:00:00Z",
+    end: "2026-03-10T15:30:00Z",
+    isAllDayEvent: false,
+    requiredAttendees: ["bob@contoso.com"],
+    optionalAttendees: ["cy@contoso.com", "di@contoso.com"],
+    organizer: "alice@contoso.com",
+    priority: "high",
+    showTimeAs: "tentative",
+  },
+  task: {
+    subject: "Send quote",
+    body: "Include discount.",
+    startDate: "2026-03-03T08:00:00Z",
+    dueDate: "2026-03-05T17:00:00Z",
+    reminderTime: "2026-03-05T09:00:00Z",
+    priority: "low",
+    status: "inProgress",
+  },
+  email: {
+    subject: "Quote",
+    body: "Please find the quote.",
+    from: "alice@contoso.com",
+    to: ["bob@contoso.com"],
+    cc: ["cy@contoso.com"],
+    sentAt: "2026-03-01T10:00:00Z",
+  },
+};
+
+function withoutDerived(fields: Fields): Fields {
+  const {
+    duration: _duration,
+    direction: _direction,
+    iCalUId: _iCalUId,
+    internetMessageId: _id,
+    ...rest
+  } = fields;
+  return rest;
+}
+
+async function rejectsWith(promise: Promise<unknown>, code: string): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => error instanceof SyncError && error.code === code);
+}
+
+/** The MailboxStore contract, run against one implementation (Replicache's runAll style). */
+export function runMailboxStoreContract(name: string, newHarness: () => Promise<MailboxStoreHarness>): void {
+  describe(`MailboxStore contract: ${name}`, () => {
+    let h: MailboxStoreHarness;
+    beforeEach(async () => {
+      h = await newHarness();
+    });
+    afterEach(async () => {
+      await h.dispose();
+    });
+
+    async function folderOf(type: EntityType): Promise<string> {
+      const [folder] = await h.store.listFolders([type]);
+      assert.ok(folder);
+      return folder.folderId;
+    }
+
+    it("lists one folder per requested type, Sent Items for e-mail", async () => {
+      const folders = await h.store.listFolders(["contact", "appointment", "task", "email"]);
+      assert.deepEqual(
+        folders.map((folder) => folder.type),
+        ["contact", "appointment", "task", "email"],
+      );
+      assert.equal(folders[3]?.folderId, h.mailbox.folder("sentitems")?.folderId);
+    });
+
+    for (const type of ["contact", "appointment", "task"] as const) {
+      it(`creates a ${type} with every field, the key, categories and link, and reads it back the same`, async () => {
+        const created = await h.store.createItem({
+          type,
+          fields: SAMPLE_FIELDS[type],
+          idempotencyKey: `key-${type}`,
+          categories: ["Tracked to CRM"],
+          link: { crmId: "crm-1", state: "tracked" },
+        });
+        assert.deepEqual(withoutDerived(created.fields), SAMPLE_FIELDS[type]);
+        assert.equal(created.idempotencyKey, `key-${type}`);
+        assert.deepEqual(created.link, { crmId: "crm-1", state: "tracked" });
+        assert.deepEqual(created.categories, ["Tracked to CRM"]);
+        assert.equal(created.folderId, await folderOf(type));
+        const read = (await h.store.getItems([created.itemId])).get(created.itemId);
+        assert.deepEqual(read, created);
+        assert.deepEqual(withoutDerived(h.mailbox.get(created.itemId)?.fields ?? {}), SAMPLE_FIELDS[type]);
+      });
+    }
+
+    it("reads items the world made, with server-assigned fields", async () => {
+      const sent = h.mailbox.createItem(
+        { type: "email", fields: SAMPLE_FIELDS.email, folder: "sentitems" },
+        { notify: false, by: "world" },
+      );
+      const event = h.mailbox.createItem(
+        { type: "appointment", fields: SAMPLE_FIELDS.appointment },
+        { notify: false, by: "world" },
+      );
+      const items = await h.store.getItems([sent.itemId, event.itemId, "AAMkC-missing"]);
+      const email = items.get(sent.itemId);
+      assert.equal(email?.fields.direction, "outgoing");
+      assert.equal(email?.fields.internetMessageId, sent.fields.internetMessageId);
+      assert.deepEqual(withoutDerived(email?.fields ?? {}), SAMPLE_FIELDS.email);
+      assert.equal(items.get(event.itemId)?.fields.iCalUId, event.fields.iCalUId);
+      assert.equal(items.get(event.itemId)?.fields.duration, 90);
+      assert.equal(items.get("AAMkC-missing"), null);
+      assert.equal(items.size, 3);
+    });
+
+    it("answers a replayed create with the first item instead of a duplicate", async () => {
+      for (const type of ["contact", "appointment", "task"] as const) {
+        const first = await h.store.createItem({
+          type,
+          fields: SAMPLE_FIELDS[type],
+          idempotencyKey: `k-${type}`,
+        });
+        const again = await h.store.createItem({
+          type,
+          fields: SAMPLE_FIELDS[type],
+          idempotencyKey: `k-${type}`,
+        });
+        assert.equal(again.itemId, first.itemId);
+        assert.equal((await h.store.findByIdempotencyKey(type, `k-${type}`))?.itemId, first.itemId);
+        assert.equal(await h.store.findByIdempotencyKey(type, "unknown-key"), null);
+      }
+      assert.equal(h.mailbox.allItems().length, 3);
+    });
+
+    it("updates only the given fields, clears nulls, and assigns a new change key and time", async () => {
+      const created = await h.store.createItem({
+        type: "contact",
+        fields: SAMPLE_FIELDS.contact,
+        idempotencyKey: "u1",
+      });
+      h.clock.advance(60_000);
+      const updated = await h.store.updateItem(created.itemId, {
+        fields: {
+          firstName: "A1",
+          email2Address: null,
+          pagerNumber: "+1 555 0999",
+          mailingAddressCity: "Chicago",
+        },
+      });
+      assert.equal(updated.fields.firstName, "A1");
+      assert.equal(updated.fields.email2Address, undefined);
+      assert.equal(updated.fields.email3Address, "al@example.net");
+      assert.equal(updated.fields.pagerNumber, "+1 555 0999");
+      assert.equal(updated.fields.mailingAddressCity, "Chicago");
+      assert.equal(updated.fields.mailingAddressStreet, "1 Main St\nSuite 2");
+      assert.equal(updated.fields.lastName, "Lee");
+      assert.notEqual(updated.changeKey, created.changeKey);
+      assert.equal(updated.modifiedAt, created.modifiedAt + 60_000);
+      assert.equal(updated.idempotencyKey, "u1");
+    });
+
+    it("moves an appointment's end when only the duration is written", async () => {
+      const created = await h.store.createItem({
+        type: "appointment",
+        fields: SAMPLE_FIELDS.appointment,
+        idempotencyKey: "d1",
+      });
+      const updated = await h.store.updateItem(created.itemId, { fields: { duration: 30 } });
+      assert.equal(updated.fields.end, "2026-03-10T14:30:00Z");
+      assert.equal(updated.fields.duration, 30);
+    });
+
+    it("writes the link stamp into the add-in's custom properties and keeps the other keys", async () => {
+      const created = await h.store.createItem({
+        type: "task",
+        fields: SAMPLE_FIELDS.task,
+        idempotencyKey: "l1",
+      });
+      h.mailbox.saveCustomProperties(created.itemId, h.addinId, { note: "kept" });
+      const linked = await h.store.updateItem(created.itemId, { link: { crmId: "crm-9", state: "tracked" } });
+      assert.deepEqual(linked.link, { crmId: "crm-9", state: "tracked" });
+      assert.deepEqual(h.mailbox.customProperties(created.itemId, h.addinId), {
+        note: "kept",
+        crmId: "crm-9",
+        state: "tracked",
+      });
+      const unlinked = await h.store.updateItem(created.itemId, { link: null, categories: [] });
+      assert.equal(unlinked.link, null);
+      assert.deepEqual(h.mailbox.customProperties(created.itemId, h.addinId), { note: "kept" });
+    });
+
+    it("sees a stamp written through the custom properties, as Office.js writes it", async () => {
+      const item = h.mailbox.createItem(
+        { type: "email", fields: SAMPLE_FIELDS.email, folder: "sentitems" },
+        { notify: false, by: "world" },
+      );
+      h.mailbox.saveCustomProperties(item.itemId, h.addinId, { crmId: null, state: "trackRequested" });
+      const read = (await h.store.getItems([item.itemId])).get(item.itemId);
+      assert.deepEqual(read?.link, { crmId: null, state: "trackRequested" });
+    });
+
+    it("rejects an unknown field or a bad value, naming it, and writes nothing", async () => {
+      const created = await h.store.createItem({
+        type: "contact",
+        fields: { firstName: "Ann" },
+        idempotencyKey: "v1",
+      });
+      await assert.rejects(
+        h.store.updateItem(created.itemId, { fields: { firstName: "X", shoeSize: "9" } }),
+        (error: unknown) =>
+          error instanceof SyncError && error.code === "invalidInput" && /shoeSize/.test(error.message),
+      );
+      await rejectsWith(
+        h.store.updateItem(created.itemId, { fields: { birthday: "yesterday" } }),
+        "invalidInput",
+      );
+      await rejectsWith(
+        h.store.createItem({ type: "task", fields: { status: "done" }, idempotencyKey: "v2" }),
+        "invalidInput",
+      );
+      assert.equal(h.mailbox.get(created.itemId)?.fields.firstName, "Ann");
+      assert.equal(await h.store.findByIdempotencyKey("task", "v2"), null);
+    });
+
+    it("fails an update of a deleted item with notFound; deleting twice succeeds", async () => {
+      const created = await h.store.createItem({
+        type: "task",
+        fields: { subject: "x" },
+        idempotencyKey: "del",
+      });
+      await h.store.deleteItem(created.itemId);
+      await h.store.deleteItem(created.itemId);
+      assert.equal(h.mailbox.get(created.itemId), undefined);
+      assert.equal((await h.store.getItems([created.itemId])).get(created.itemId), null);
+      await rejectsWith(h.store.updateItem(created.itemId, { fields: { subject: "y" } }), "notFound");
+    });
+
+    it("scans everything first, then only changes and removals made without notice", async () => {
+      const folderId = await folderOf("contact");
+      const a = h.mailbox.createItem(
+        { type: "contact", fields: { firstName: "A" } },
+        { notify: false, by: "world" },
+      );
+      const b = h.mailbox.createItem(
+        { type: "contact", fields: { firstName: "B" } },
+        { notify: false, by: "world" },
+      );
+      const c = h.mailbox.createItem(
+        { type: "contact", fields: { firstName: "C" } },
+        { notify: false, by: "world" },
+      );
+      const first = await h.store.scanFolder(folderId, null);
+      assert.deepEqual(first.changed.map((item) => item.itemId).sort(), [a.itemId, b.itemId, c.itemId]);
+      assert.deepEqual(first.removed, []);
+      assert.equal(first.fullRescan, false);
+      h.clock.advance(1000);
+      h.mailbox.updateItem(a.itemId, { fields: { firstName: "A1" } }, { notify: false });
+      h.mailbox.deleteItem(b.itemId, { notify: false });
+      const second = await h.store.scanFolder(folderId, first.checkpoint);
+      assert.deepEqual(
+        second.changed.map((item) => [item.itemId, item.fields.firstName]),
+        [[a.itemId, "A1"]],
+      );
+      assert.deepEqual(second.removed, [b.itemId]);
+      assert.equal(second.checkpoint.watermark, h.clock.now());
+      const third = await h.store.scanFolder(folderId, second.checkpoint);
+      assert.deepEqual([third.changed, third.removed], [[], []]);
+    });
+
+    it("does not report an event that left the calendar window as removed", async () => {
+      const folderId = await folderOf("appointment");
+      const soon = h.mailbox.createItem(
+        { type: "appointment", fields: SAMPLE_FIELDS.appointment },
+        { notify: false, by: "world" },
+      );
+      const far = h.mailbox.createItem(
+        {
+          type: "appointment",
+          fields: { subject: "far", start: "2031-01-01T10:00:00Z", end: "2031-01-01T11:00:00Z" },
+        },
+        { notify: false, by: "world" },
+      );
+      const first = await h.store.scanFolder(folderId, null);
+      assert.deepEqual(
+        first.changed.map((item) => item.itemId),
+        [soon.itemId],
+      );
+      h.mailbox.updateItem(
+        soon.itemId,
+        { fields: { start: "2032-01-01T10:00:00Z", end: "2032-01-01T11:00:00Z" } },
+        { notify: false },
+      );
+      const gone = h.mailbox.createItem(
+        { type: "appointment", fields: SAMPLE_FIELDS.appointment },
+        { notify: false, by: "world" },
+      );
+      h.mailbox.deleteItem(gone.itemId, { notify: false });
+      const second = await h.store.scanFolder(folderId, first.checkpoint);
+      assert.deepEqual(second.removed, [gone.itemId]);
+      assert.ok(!second.removed.includes(soon.itemId));
+      assert.ok(!second.changed.some((item) => item.itemId === far.itemId));
+    });
+
+    it("rescans the whole folder, saying so, when the delta state expired", async () => {
+      const folderId = await folderOf("task");
+      const t = h.mailbox.createItem(
+        { type: "task", fields: { subject: "t" } },
+        { notify: false, by: "world" },
+      );
+      const first = await h.store.scanFolder(folderId, null);
+      h.mailbox.expireDeltaTokens(folderId);
+      const second = await h.store.scanFolder(folderId, first.checkpoint);
+      assert.equal(second.fullRescan, true);
+      assert.deepEqual(
+        second.changed.map((item) => item.itemId),
+        [t.itemId],
+      );
+      const third = await h.store.scanFolder(folderId, second.checkpoint);
+      assert.equal(third.fullRescan, false);
+      assert.deepEqual(third.changed, []);
+    });
+
+    it("delivers notices of notified changes only, never its own writes, until disposed", async () => {
+      const notices: MailboxChangeNotice[] = [];
+      const subscription = h.store.watch((notice) => notices.push(notice));
+      const own = await h.store.createItem({
+        type: "contact",
+        fields: { firstName: "Own" },
+        idempotencyKey: "w1",
+      });
+      const seen = h.mailbox.createItem({ type: "contact", fields: { firstName: "Seen" } }, { notify: true });
+      h.mailbox.updateItem(own.itemId, { fields: { firstName: "Quiet" } }, { notify: false });
+      h.mailbox.faults.dropNotices(1);
+      h.mailbox.deleteItem(seen.itemId, { notify: true });
+      h.mailbox.deleteItem(own.itemId, { notify: true });
+      assert.equal(notices.length, 0, "notices arrive on a later tick");
+      await settle();
+      assert.deepEqual(
+        notices.map((notice) => [notice.itemId, notice.kind, notice.type]),
+        [
+          [seen.itemId, "upsert", "contact"],
+          [own.itemId, "delete", "contact"],
+        ],
+      );
+      subscription.dispose();
+      h.mailbox.createItem({ type: "contact", fields: { firstName: "Late" } }, { notify: true });
+      await settle();
+      assert.equal(notices.length, 2);
+    });
+
+    describe("faults", function () {
+      beforeEach(function () {
+        if (!h.http) this.skip();
+      });
+
+      it("waits out 429 Retry-After through the clock and then succeeds", async () => {
+        h.mailbox.faults.throttle(2, 3);
+        const created = await h.store.createItem({
+          type: "task",
+          fields: { subject: "slowly" },
+          idempotencyKey: "t429",
+        });
+        assert.equal(h.mailbox.get(created.itemId)?.fields.subject, "slowly");
+        assert.ok(h.clock.waits.filter((ms) => ms >= 3000).length >= 2, `waits: ${h.clock.waits.join(", ")}`);
+      });
+
+      it("makes no duplicate when the create's response is lost after the write", async () => {
+        for (const type of ["contact", "appointment", "task"] as const) {
+          h.mailbox.faults.loseResponse(1, { method: "POST" });
+          const created = await h.store.createItem({
+            type,
+            fields: SAMPLE_FIELDS[type],
+            idempotencyKey: `lost-${type}`,
+          });
+          assert.equal(h.mailbox.list(created.folderId).length, 1);
+          assert.equal(created.idempotencyKey, `lost-${type}`);
+        }
+      });
+
+      it("completes an update and a delete whose responses were lost", async () => {
+        const created = await h.store.createItem({
+          type: "contact",
+          fields: { firstName: "A" },
+          idempotencyKey: "lu",
+        });
+        h.mailbox.faults.loseResponse(1, { method: "PATCH" });
+        const updated: MailboxItem = await h.store.updateItem(created.itemId, { fields: { firstName: "B" } });
+        assert.equal(updated.fields.firstName, "B");
+        h.mailbox.faults.loseResponse(1, { method: "DELETE" });
+        await h.store.deleteItem(created.itemId);
+        assert.equal(h.mailbox.get(created.itemId), undefined);
+      });
+
+      it("still answers when responses are slow", async () => {
+        h.mailbox.faults.slow(3, 5000);
+        const folders = await h.store.listFolders(["contact"]);
+        assert.equal(folders.length, 1);
+      });
+    });
+  });
+}
