@@ -12,3 +12,4 @@ export * from "./merge";
 export * from "./match-keys";
 export * from "./rule-table";
 export * from "./deletion-rules";
+export * from "./tracking-rules";

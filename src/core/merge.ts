@@ -7,7 +7,7 @@
  * and written to Outlook when their CRM source changed since the CRM snapshot; they never produce CRM writes.
  * Rules that flow only when tracking (`onTrack`, e-mail) are not merged.
  */
-import { SyncError } from "./errors";
+import { invariant, SyncError } from "./errors";
 import { DEFAULT_FIELD_MAPS, type FieldMaps, type FieldRule } from "./field-maps";
 import { pickWithValues, readValues, sameValue, sameValues } from "./field-values";
 import { flowsToOutlook, ruleToCrm, ruleToOutlook, type MappingOptions } from "./mapping";
@@ -119,8 +119,7 @@ export function decideField(facts: MergeFacts): MergeDecisionRow {
       (candidate.equivalent === "any" || candidate.equivalent === facts.equivalent) &&
       (candidate.later === "any" || candidate.later === facts.later),
   );
-  if (row === undefined)
-    throw new SyncError("invalidInput", { details: `No merge decision for ${JSON.stringify(facts)}.` });
+  invariant(row !== undefined, `MERGE_DECISIONS has no row for ${JSON.stringify(facts)}.`);
   return row;
 }
 
