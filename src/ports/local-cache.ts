@@ -4,11 +4,28 @@ import type { SyncSettings } from "./settings";
 /**
  * The add-in's local state: the seed's "Outlook Sync Client Cache" (SPEC §1, §3–§5, §13).
  * Real adapter: IdbLocalCache (IndexedDB through idb); twin: MemLocalCache for browsers that refuse storage.
- * Both pass one contract suite. Every operation that the SPEC requires to be atomic runs as one
- * readwrite transaction: it either happens whole or not at all, and a checkpoint is never ahead of its data.
+ * Both pass one contract suite (test/cache). Guarantees common to every method:
+ * - Every write method is one readwrite transaction: it happens whole or not at all. A failure leaves
+ *   nothing of itself behind, and a checkpoint is never ahead of its data.
+ * - Inputs are validated before anything is written: bad input rejects with SyncError("invalidInput")
+ *   whose details name the field, and nothing is stored.
+ * - A write that hits the browser's storage quota rejects with SyncError("quotaExceeded"), nothing written.
+ * - After another tab upgrades the database or the browser closes it, every call rejects with
+ *   SyncError("storageClosed") (see {@link StorageInfo.closed}); after `close()`, calls are a BugError.
+ * - Values returned are copies: changing them changes nothing stored.
+ *
+ * Change-log coalescing (one entry per mapping; the rules live in src/adapters/mem/change-log-coalescing.ts):
+ * - Outlook part: `upsert` never replaces another kind; `track` replaces upsert and the untrack kinds
+ *   (re-tracking); `delete` replaces upsert and track; `untrack` and `untrackAndDelete` replace every kind,
+ *   delete included. The timestamp is the latest seen.
+ * - CRM part: the highest version wins; at an equal version `delete`/`leftFilter` dominate `upsert`;
+ *   a `delete` is final. A CRM change already contained in the entry (or in the mapping's `crmVersion`)
+ *   writes nothing, so storing the same page twice is harmless.
+ * - Every write to an entry takes a new `revision` from one counter for the whole cache (never reused,
+ *   not even after `clear()`), and new changes reset `attempts`, `lastError` and `nextAttemptAt`.
  */
 
-/** One row of the ID mapping table. */
+/** One row of the ID mapping table. `crmId` and `itemId` are each unique across mappings; one of them is set. */
 export interface Mapping {
   readonly mapId: string;
   readonly crmId: string | null;
@@ -17,7 +34,7 @@ export interface Mapping {
   readonly deletedLocally: boolean;
   readonly linked: boolean;
   readonly visited: boolean;
-  /** Last time reconciliation saw the item exist (ms); 0 when never verified. */
+  /** Last time reconciliation saw the item exist (ms); 0 when never verified (such items are verified first). */
   readonly verifiedTime: number;
   /** The CRM record version the snapshot was taken at (sent as the expected version on update). */
   readonly crmVersion: number | null;
@@ -29,6 +46,16 @@ export interface Mapping {
 
 export type OutlookChangeKind = "upsert" | "delete" | "track" | "untrack" | "untrackAndDelete";
 export type CrmChangeKind = "upsert" | "delete" | "leftFilter";
+
+/** One observed Outlook change, as `recordOutlookChange` takes it. */
+export interface OutlookChangeNotice {
+  readonly itemId: string;
+  readonly kind: OutlookChangeKind;
+  /** When the item changed (ms, server-assigned where the host gives it). */
+  readonly at: number;
+  /** How to create the mapping when none exists for the item yet. */
+  readonly create?: { readonly mapId: string; readonly type: EntityType; readonly trackedByHand: boolean };
+}
 
 /** The pending change-log entry of one mapping (the seed's OutlookSyncTable row), coalesced. */
 export interface ChangeLogEntry {
@@ -49,7 +76,7 @@ export interface ChangeLogEntry {
 
 /** A position in one stream: per CRM entity (server version) or per Outlook folder (scan state). */
 export interface Checkpoint {
-  /** "crm" for the server cursor, or "folder:<folderId>". */
+  /** Any non-empty key, for example "crm", "crm:<entity>" for the server cursor, or "folder:<folderId>". */
   readonly key: string;
   readonly serverVersion: number | null;
   readonly watermark: number | null;
@@ -111,59 +138,102 @@ export interface AppliedBatch {
 
 /** How the cache stores its data; surfaced in the task pane (SPEC §13, DESIGN). */
 export interface StorageInfo {
+  /** "memory" means the state will not survive a reload. */
   readonly kind: "indexeddb" | "memory";
-  /** The answer to navigator.storage.persist(), or null when unknown. */
+  /** The answer to navigator.storage.persist(), or null when unknown; always false for "memory". */
   readonly persistent: boolean | null;
+  /**
+   * Set once the storage was closed under the add-in: "versionChange" when another tab opened a newer
+   * version (this tab closed so that tab could upgrade), "terminated" when the browser closed it.
+   * From then on every call rejects with SyncError("storageClosed"); the user should reload the tab.
+   */
+  readonly closed?: "versionChange" | "terminated";
 }
 
 export interface LocalCache {
+  /** Where the data lives and whether it survives; cheap and synchronous. */
   storageInfo(): StorageInfo;
 
   getMapping(mapId: string): Promise<Mapping | undefined>;
   findByCrmId(crmId: string): Promise<Mapping | undefined>;
   findByItemId(itemId: string): Promise<Mapping | undefined>;
+  /** All mappings (of one type when given), ordered by mapId. */
   listMappings(type?: EntityType): Promise<readonly Mapping[]>;
   countMappings(): Promise<number>;
-  /** Inserts or replaces mappings in one transaction. */
+  /**
+   * Inserts or replaces mappings in one transaction (last writer wins per mapId). A crmId or itemId that
+   * already belongs to another mapping rejects with SyncError("invalidInput") naming both; nothing is written.
+   */
   putMappings(mappings: readonly Mapping[]): Promise<void>;
 
   /**
    * Records an observed Outlook change before anything else happens (SPEC §3.1): finds the mapping by
    * item id (creating one when `create` is given), and coalesces into its pending entry.
+   * A created mapping has crmId null, linked false, verifiedTime 0 and no snapshots; `create` is ignored
+   * when a mapping for the item exists. Without a mapping and without `create` it rejects with
+   * SyncError("invalidInput"). Always writes: every notice gets a new revision and resets the attempts.
    */
-  recordOutlookChange(change: {
-    readonly itemId: string;
-    readonly kind: OutlookChangeKind;
-    readonly at: number;
-    readonly create?: { readonly mapId: string; readonly type: EntityType; readonly trackedByHand: boolean };
-  }): Promise<ChangeLogEntry>;
-  /** Stores one pulled page: mappings for unseen CRM ids, coalesced entries, and the checkpoint, together. */
+  recordOutlookChange(change: OutlookChangeNotice): Promise<ChangeLogEntry>;
+  /**
+   * Stores one pulled page: mappings for unseen CRM ids, coalesced entries, and the checkpoint, together,
+   * in one durable ("strict") transaction, so PostSync may follow as soon as it resolves (SPEC §4).
+   * - An unseen crmId announced as `upsert` gets a mapping from `newMapId()` (crmId set, itemId null,
+   *   linked false); an unseen crmId announced as `delete`/`leftFilter` is skipped (nothing local to remove).
+   * - Entries at or below the mapping's `crmVersion` are already applied and skipped.
+   * - Rejects with SyncError("invalidInput"), writing nothing, when an entry's type differs from its
+   *   mapping's, when an entry's version is past `checkpoint.serverVersion`, or when `newMapId()` returns
+   *   an id in use. If `newMapId` throws, the page is not stored at all and the error is rethrown.
+   * The timestamp of the CRM part is the cache clock's time of storing.
+   */
   storeCrmPage(page: CrmPage, newMapId: () => string): Promise<void>;
-  /** Entries due at `now`, oldest first, at most `limit`. */
+  /**
+   * Entries with `nextAttemptAt <= now`, at most `limit`, ordered by nextAttemptAt, then by revision
+   * (least recently written first).
+   */
   dueEntries(now: number, limit: number): Promise<readonly ChangeLogEntry[]>;
   getEntry(mapId: string): Promise<ChangeLogEntry | undefined>;
   countEntries(): Promise<number>;
-  /** Applies a processed batch in one transaction. */
+  /**
+   * Applies a processed batch in one transaction, in this order: `deleteMappings`, then `mappings` (put),
+   * checkpoints, pending creates removed, conflicts appended, handled entries settled.
+   * A handled entry is removed when its revision still matches. Otherwise it received newer changes and
+   * is kept; only its CRM part is dropped when the batch's mapping for it has `crmVersion` at or above the
+   * part's version (already applied). An entry can outlive its mapping when a notice arrives after the
+   * batch was read: the engine then finds no mapping and hands the entry back as handled.
+   */
   applyBatch(batch: AppliedBatch): Promise<void>;
-  /** Counts a failed attempt and schedules the retry; removes nothing. */
+  /**
+   * Counts a failed attempt, stores the error and schedules the retry at `nextAttemptAt` (the caller's
+   * backoff); removes nothing. Returns undefined for an unknown mapId. When `revision` is stale the entry
+   * received new changes since it was read: it is returned unchanged and the failure is not counted.
+   */
   markFailed(
     mapId: string,
     revision: number,
     error: { readonly code: string; readonly message: string },
     nextAttemptAt: number,
   ): Promise<ChangeLogEntry | undefined>;
-  /** Entries that failed at least `minAttempts` times (shown as sync errors). */
+  /** Entries that failed at least `minAttempts` times (shown as sync errors), ordered by attempts, then mapId. */
   failedEntries(minAttempts: number): Promise<readonly ChangeLogEntry[]>;
-  /** The `k` mappings with the oldest verifiedTime. */
+  /**
+   * The `k` mappings with the oldest verifiedTime (ties by mapId) among those that name an Outlook item
+   * (itemId set) and are not deletedLocally: the ones reconciliation can check (SPEC §3.3).
+   */
   reconciliationSlice(k: number): Promise<readonly Mapping[]>;
+  /** Sets verifiedTime to `now` on the named mappings in one transaction; unknown ids are ignored. */
   markVerified(mapIds: readonly string[], now: number): Promise<void>;
 
+  /** The checkpoint last written by `storeCrmPage` or `applyBatch` under this key. */
   getCheckpoint(key: string): Promise<Checkpoint | undefined>;
+  /** Inserts or replaces the pending create under its idempotency key. */
   putPendingCreate(create: PendingCreate): Promise<void>;
   getPendingCreate(idempotencyKey: string): Promise<PendingCreate | undefined>;
+  /** All pending creates, ordered by idempotency key. */
   listPendingCreates(): Promise<readonly PendingCreate[]>;
 
+  /** Appends to the conflict history, which keeps the newest records up to a limit (1,000 by default). */
   appendConflicts(conflicts: readonly ConflictRecord[]): Promise<void>;
+  /** The newest `limit` conflicts, newest first. */
   listConflicts(limit: number): Promise<readonly ConflictRecord[]>;
 
   getSettings(): Promise<SyncSettings | undefined>;
@@ -171,13 +241,23 @@ export interface LocalCache {
   getStatus(): Promise<SyncStatus | undefined>;
   putStatus(status: SyncStatus): Promise<void>;
 
-  /** Appends one line to the current log segment, rotating to `log.NNNN.txt` segments at the size limit. */
+  /**
+   * Appends one line (a newline is added) to the newest log segment. When the line would take that
+   * segment past the size limit (64 KiB of UTF-8 by default), it starts the next segment `log.NNNN.txt`
+   * instead, and only the newest segments are kept (8 by default). A line is never split.
+   */
   appendLog(line: string): Promise<void>;
   /** All kept segments, oldest first, as one text. */
   exportLog(): Promise<string>;
+  /** The kept segments, oldest first, with their size in UTF-8 bytes. */
   listLogSegments(): Promise<readonly { readonly name: string; readonly bytes: number }[]>;
 
-  /** Drops everything (used when the login options change, before initial sync). */
+  /**
+   * Drops the sync state: mappings, change log, checkpoints, pending creates, conflicts, settings mirror
+   * and status (used when the login options change, before initial sync). The log segments stay: they are
+   * the diagnostics of what happened before. Revisions keep increasing across a clear.
+   */
   clear(): Promise<void>;
+  /** Closes the storage; calls made afterwards are a BugError. Idempotent. */
   close(): void;
 }

@@ -1,0 +1,681 @@
+import type { z } from "zod";
+import { wrap, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
+import { BugError, SyncError } from "../../core/errors";
+import type { EntityType } from "../../core/types";
+import type { Clock, Disposable } from "../../ports/clock";
+import type {
+  AppliedBatch,
+  ChangeLogEntry,
+  Checkpoint,
+  ConflictRecord,
+  CrmPage,
+  LocalCache,
+  Mapping,
+  OutlookChangeNotice,
+  PendingCreate,
+  StorageInfo,
+  SyncStatus,
+} from "../../ports/local-cache";
+import type { Logger } from "../../ports/logger";
+import type { SyncSettings } from "../../ports/settings";
+import { DEFAULT_CACHE_LIMITS, type CacheLimits } from "../mem/cache-limits";
+import {
+  appliedBatchSchema,
+  changeLogEntrySchema,
+  checkInput,
+  checkpointSchema,
+  checkStored,
+  conflictListSchema,
+  conflictSchema,
+  countSchema,
+  crmPageSchema,
+  failureSchema,
+  idListSchema,
+  logLineSchema,
+  logSegmentSchema,
+  mappingListSchema,
+  mappingSchema,
+  outlookChangeSchema,
+  pendingCreateSchema,
+  settingsSchema,
+  statusSchema,
+  timeSchema,
+} from "../mem/cache-records";
+import {
+  afterStaleHandling,
+  withCrmChange,
+  withFailure,
+  withOutlookChange,
+} from "../mem/change-log-coalescing";
+import { logSegmentName, planLogAppend } from "../mem/log-segments";
+import {
+  crmMapping,
+  mapIdInUseError,
+  noMappingError,
+  outlookMapping,
+  typeMismatchError,
+  uniqueKeyError,
+} from "../mem/mem-local-cache";
+import { CACHE_DB_VERSION, upgradeCacheDb, type CacheDb, type CacheDbV1 } from "./idb-schema";
+
+/** Options of {@link IdbLocalCache.open}. */
+export interface IdbLocalCacheOptions {
+  /** The IndexedDB factory; its classes must also be the globals (idb wraps by `instanceof`). */
+  readonly indexedDB: IDBFactory;
+  readonly name: string;
+  readonly logger: Logger;
+  /** Stamps CRM parts of entries and times the wait for a tab that blocks an upgrade. */
+  readonly clock: Clock;
+  /** How long to wait for another tab to let go of an older version before giving up (ms). */
+  readonly blockedTimeoutMs?: number;
+  readonly limits?: CacheLimits;
+}
+
+type Db = IDBPDatabase<CacheDb>;
+type Store = StoreNames<CacheDb>;
+type Tx<S extends Store[], M extends IDBTransactionMode> = IDBPTransaction<CacheDb, S, M>;
+
+const ALL_STATE: Store[] = [
+  "mappings",
+  "changes",
+  "checkpoints",
+  "pendingCreates",
+  "conflicts",
+  "settings",
+  "status",
+];
+
+/** Errors carry a DOMException name in browsers and in fake-indexeddb alike. */
+function errorName(error: unknown): string | undefined {
+  return error instanceof Error || error instanceof DOMException ? error.name : undefined;
+}
+
+/**
+ * The requests a write issues. Each is observed at once (an aborted transaction rejects every pending
+ * request), and the first failure is kept: it names the cause, where later ones only say "aborted".
+ */
+class Writes {
+  private readonly pending: Promise<unknown>[] = [];
+  private failure: { readonly error: unknown } | null = null;
+
+  add(request: Promise<unknown>, onConstraint?: () => SyncError): void {
+    const observed = request.catch((error: unknown) => {
+      const named = onConstraint && errorName(error) === "ConstraintError" ? onConstraint() : error;
+      this.failure ??= { error: named };
+      throw named;
+    });
+    observed.catch(() => undefined);
+    this.pending.push(observed);
+  }
+
+  async all(): Promise<void> {
+    await Promise.all(this.pending);
+  }
+
+  firstFailure(): { readonly error: unknown } | null {
+    return this.failure;
+  }
+}
+
+/**
+ * The local cache on IndexedDB (schema in idb-schema.ts). Each write method is one readwrite transaction
+ * that reads what it needs first, then issues every write without waiting in between; `storeCrmPage` asks
+ * for "strict" durability because the server is told to forget the page right after it.
+ * When another tab needs a newer version the connection closes at once (so that tab is not wedged) and
+ * later calls reject with SyncError("storageClosed"); the same happens when the browser terminates it.
+ */
+export class IdbLocalCache implements LocalCache {
+  private db: Db | null;
+  private closed: StorageInfo["closed"] | "byCaller" | undefined;
+  private readonly limits: CacheLimits;
+  private persistent: boolean | null = null;
+
+  private constructor(
+    raw: IDBDatabase,
+    private readonly logger: Logger,
+    private readonly clock: Clock,
+    limits: CacheLimits | undefined,
+  ) {
+    this.db = wrap(raw) as unknown as Db;
+    this.limits = limits ?? DEFAULT_CACHE_LIMITS;
+    raw.addEventListener("versionchange", () => {
+      raw.close();
+      this.db = null;
+      this.closed ??= "versionChange";
+      this.logger.warn("local cache closed so that another tab can upgrade it; reload this tab", {
+        database: raw.name,
+      });
+    });
+    raw.addEventListener("close", () => {
+      this.db = null;
+      this.closed ??= "terminated";
+      this.logger.error("the browser closed the local cache; reload this tab", { database: raw.name });
+    });
+  }
+
+  /**
+   * Opens (creating or upgrading) the database. Rejects with SyncError("storageUnavailable") when
+   * IndexedDB refuses, when an upgrade fails, or when another tab keeps an older version open for longer
+   * than `blockedTimeoutMs` (default 5 s): the add-in then runs on memory instead of waiting forever.
+   * A connection that opens after that is closed at once.
+   */
+  static open(options: IdbLocalCacheOptions): Promise<IdbLocalCache> {
+    const { logger, clock } = options;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      let timer: Disposable | null = null;
+      const fail = (details: string, cause?: unknown): void => {
+        timer?.dispose();
+        if (settled) return;
+        settled = true;
+        reject(new SyncError("storageUnavailable", { details, cause }));
+      };
+      let request: IDBOpenDBRequest;
+      try {
+        request = options.indexedDB.open(options.name, CACHE_DB_VERSION);
+      } catch (error) {
+        fail(`IndexedDB refused to open "${options.name}".`, error);
+        return;
+      }
+      request.addEventListener("upgradeneeded", (event) => {
+        const tx = request.transaction;
+        if (!tx) return;
+        const db = wrap(request.result) as unknown as IDBPDatabase<CacheDbV1>;
+        const upgrade = wrap(tx) as unknown as IDBPTransaction<
+          CacheDbV1,
+          StoreNames<CacheDbV1>[],
+          "versionchange"
+        >;
+        upgradeCacheDb(db, upgrade, event.oldVersion).catch((error: unknown) => {
+          logger.error("local cache upgrade failed", { from: event.oldVersion, error: String(error) });
+          try {
+            tx.abort();
+          } catch {
+            // The transaction already ended with the error.
+          }
+        });
+      });
+      request.addEventListener("blocked", (event) => {
+        logger.warn("local cache upgrade waits for another tab to close an older version", {
+          from: event.oldVersion,
+        });
+        timer ??= clock.setTimeout(
+          () =>
+            fail("Another tab keeps an older version of the add-in open. Close it, then reload this tab."),
+          options.blockedTimeoutMs ?? 5000,
+        );
+      });
+      request.addEventListener("success", () => {
+        timer?.dispose();
+        if (settled) {
+          request.result.close();
+          return;
+        }
+        settled = true;
+        resolve(new IdbLocalCache(request.result, logger, clock, options.limits));
+      });
+      request.addEventListener("error", (event) => {
+        event.preventDefault();
+        fail(`IndexedDB could not open "${options.name}".`, request.error);
+      });
+    });
+  }
+
+  /** Records the answer to navigator.storage.persist(), which storageInfo() reports from then on. */
+  notePersistence(persistent: boolean | null): void {
+    this.persistent = persistent;
+  }
+
+  storageInfo(): StorageInfo {
+    const info = { kind: "indexeddb", persistent: this.persistent } as const;
+    return this.closed === undefined || this.closed === "byCaller" ? info : { ...info, closed: this.closed };
+  }
+
+  getMapping(mapId: string): Promise<Mapping | undefined> {
+    return this.read(["mappings"], async (tx) =>
+      this.mappingRow(await tx.objectStore("mappings").get(mapId)),
+    );
+  }
+
+  findByCrmId(crmId: string): Promise<Mapping | undefined> {
+    return this.read(["mappings"], async (tx) =>
+      this.mappingRow(await tx.objectStore("mappings").index("byCrmId").get(crmId)),
+    );
+  }
+
+  findByItemId(itemId: string): Promise<Mapping | undefined> {
+    return this.read(["mappings"], async (tx) =>
+      this.mappingRow(await tx.objectStore("mappings").index("byItemId").get(itemId)),
+    );
+  }
+
+  listMappings(type?: EntityType): Promise<readonly Mapping[]> {
+    return this.read(["mappings"], async (tx) => {
+      const store = tx.objectStore("mappings");
+      const rows = type === undefined ? await store.getAll() : await store.index("byType").getAll(type);
+      return rows.map((row) => checkStored(mappingSchema, row, `mappings/${row.mapId}`));
+    });
+  }
+
+  countMappings(): Promise<number> {
+    return this.read(["mappings"], (tx) => tx.objectStore("mappings").count());
+  }
+
+  putMappings(mappings: readonly Mapping[]): Promise<void> {
+    const input = checkInput(mappingListSchema, mappings, "mappings");
+    return this.write(["mappings"], (tx, writes) => {
+      const store = tx.objectStore("mappings");
+      for (const mapping of input) writes.add(store.put(mapping), () => uniqueKeyError(mapping.mapId));
+      return Promise.resolve();
+    });
+  }
+
+  recordOutlookChange(change: OutlookChangeNotice): Promise<ChangeLogEntry> {
+    const input = checkInput(outlookChangeSchema, change, "change");
+    return this.write(["mappings", "changes", "meta"], async (tx, writes) => {
+      const mappings = tx.objectStore("mappings");
+      const changes = tx.objectStore("changes");
+      let mapping = this.mappingRow(await mappings.index("byItemId").get(input.itemId));
+      if (!mapping) {
+        const create = input.create;
+        if (!create) throw noMappingError(input.itemId);
+        mapping = outlookMapping(input.itemId, create);
+        writes.add(mappings.add(mapping), () => mapIdInUseError(create.mapId));
+      }
+      const mapId = mapping.mapId;
+      const [previous, revision] = await Promise.all([
+        this.entryRow(changes.get(mapId)),
+        this.lastRevision(tx),
+      ]);
+      const entry = withOutlookChange(previous, mapId, input, revision + 1);
+      writes.add(changes.put(entry));
+      writes.add(tx.objectStore("meta").put(entry.revision, "revision"));
+      return entry;
+    });
+  }
+
+  storeCrmPage(page: CrmPage, newMapId: () => string): Promise<void> {
+    const input = checkInput(crmPageSchema, page, "page");
+    const at = this.clock.now();
+    const write = async (
+      tx: Tx<["mappings", "changes", "checkpoints", "meta"], "readwrite">,
+      writes: Writes,
+    ) => {
+      const mappings = tx.objectStore("mappings");
+      const changes = tx.objectStore("changes");
+      const crmIds = [...new Set(input.entries.map((e) => e.crmId))];
+      const known = await Promise.all(
+        crmIds.map(async (crmId) => this.mappingRow(await mappings.index("byCrmId").get(crmId))),
+      );
+      const byCrmId = new Map(known.flatMap((m) => (m && m.crmId !== null ? [[m.crmId, m] as const] : [])));
+      const entries = new Map<string, ChangeLogEntry | undefined>();
+      const [previous, last] = await Promise.all([
+        Promise.all([...byCrmId.values()].map((m) => this.entryRow(changes.get(m.mapId)))),
+        this.lastRevision(tx),
+      ]);
+      for (const entry of previous) if (entry) entries.set(entry.mapId, entry);
+      let revision = last;
+      for (const change of input.entries) {
+        let mapping = byCrmId.get(change.crmId);
+        if (!mapping) {
+          if (change.kind !== "upsert") continue;
+          const mapId = newMapId();
+          mapping = crmMapping(mapId, change.crmId, change.type);
+          byCrmId.set(change.crmId, mapping);
+          writes.add(mappings.add(mapping), () => mapIdInUseError(mapId));
+        }
+        if (mapping.type !== change.type) throw typeMismatchError(change, mapping);
+        if (mapping.crmVersion !== null && change.version <= mapping.crmVersion) continue;
+        const entry = withCrmChange(
+          entries.get(mapping.mapId),
+          mapping.mapId,
+          { ...change, at },
+          revision + 1,
+        );
+        if (!entry) continue;
+        revision = entry.revision;
+        entries.set(entry.mapId, entry);
+        writes.add(changes.put(entry));
+      }
+      if (revision !== last) writes.add(tx.objectStore("meta").put(revision, "revision"));
+      writes.add(tx.objectStore("checkpoints").put(input.checkpoint));
+    };
+    return this.write(["mappings", "changes", "checkpoints", "meta"], write, "strict");
+  }
+
+  dueEntries(now: number, limit: number): Promise<readonly ChangeLogEntry[]> {
+    const until = checkInput(timeSchema, now, "now");
+    const max = checkInput(countSchema, limit, "limit");
+    if (max === 0) return this.read(["changes"], () => Promise.resolve([]));
+    return this.read(["changes"], async (tx) => {
+      const range = IDBKeyRange.upperBound([until, Infinity]);
+      const rows = await tx.objectStore("changes").index("byDue").getAll(range, max);
+      return rows.map((row) => this.checkedEntry(row));
+    });
+  }
+
+  getEntry(mapId: string): Promise<ChangeLogEntry | undefined> {
+    return this.read(["changes"], (tx) => this.entryRow(tx.objectStore("changes").get(mapId)));
+  }
+
+  countEntries(): Promise<number> {
+    return this.read(["changes"], (tx) => tx.objectStore("changes").count());
+  }
+
+  applyBatch(batch: AppliedBatch): Promise<void> {
+    const input = checkInput(appliedBatchSchema, batch, "batch");
+    const stores = ["mappings", "changes", "checkpoints", "pendingCreates", "conflicts", "meta"] as Store[];
+    return this.write(stores, async (tx, writes) => {
+      const changes = tx.objectStore("changes");
+      const [entries, last, conflicts] = await Promise.all([
+        Promise.all(input.handled.map((h) => this.entryRow(changes.get(h.mapId)))),
+        this.lastRevision(tx),
+        this.planConflicts(tx, input.conflicts),
+      ]);
+      const mappings = tx.objectStore("mappings");
+      for (const mapId of input.deleteMappings) writes.add(mappings.delete(mapId));
+      const applied = new Map<string, number | null>();
+      for (const mapping of input.mappings) {
+        writes.add(mappings.put(mapping), () => uniqueKeyError(mapping.mapId));
+        applied.set(mapping.mapId, mapping.crmVersion);
+      }
+      for (const checkpoint of input.checkpoints) writes.add(tx.objectStore("checkpoints").put(checkpoint));
+      for (const key of input.pendingCreatesDone) writes.add(tx.objectStore("pendingCreates").delete(key));
+      conflicts(writes);
+      let revision = last;
+      input.handled.forEach(({ mapId, revision: handled }, i) => {
+        const entry = entries[i];
+        if (!entry) return;
+        if (entry.revision === handled) return writes.add(changes.delete(mapId));
+        const next = afterStaleHandling(entry, applied.get(mapId) ?? null, revision + 1);
+        if (next === entry) return;
+        if (next === null) return writes.add(changes.delete(mapId));
+        revision = next.revision;
+        writes.add(changes.put(next));
+      });
+      if (revision !== last) writes.add(tx.objectStore("meta").put(revision, "revision"));
+    });
+  }
+
+  markFailed(
+    mapId: string,
+    revision: number,
+    error: { readonly code: string; readonly message: string },
+    nextAttemptAt: number,
+  ): Promise<ChangeLogEntry | undefined> {
+    const input = checkInput(failureSchema, { mapId, revision, error, nextAttemptAt }, "failure");
+    return this.write(["changes", "meta"], async (tx, writes) => {
+      const [entry, last] = await Promise.all([
+        this.entryRow(tx.objectStore("changes").get(input.mapId)),
+        this.lastRevision(tx),
+      ]);
+      if (!entry || entry.revision !== input.revision) return entry;
+      const failed = withFailure(entry, input.error, input.nextAttemptAt, last + 1);
+      writes.add(tx.objectStore("changes").put(failed));
+      writes.add(tx.objectStore("meta").put(failed.revision, "revision"));
+      return failed;
+    });
+  }
+
+  failedEntries(minAttempts: number): Promise<readonly ChangeLogEntry[]> {
+    const min = checkInput(countSchema, minAttempts, "minAttempts");
+    return this.read(["changes"], async (tx) => {
+      const rows = await tx.objectStore("changes").index("byAttempts").getAll(IDBKeyRange.lowerBound(min));
+      return rows.map((row) => this.checkedEntry(row));
+    });
+  }
+
+  reconciliationSlice(k: number): Promise<readonly Mapping[]> {
+    const max = checkInput(countSchema, k, "k");
+    return this.read(["mappings"], async (tx) => {
+      const slice: Mapping[] = [];
+      let cursor = max === 0 ? null : await tx.objectStore("mappings").index("byVerifiedTime").openCursor();
+      while (cursor && slice.length < max) {
+        const mapping = checkStored(mappingSchema, cursor.value, `mappings/${cursor.primaryKey}`);
+        if (mapping.itemId !== null && !mapping.deletedLocally) slice.push(mapping);
+        cursor = await cursor.continue();
+      }
+      return slice;
+    });
+  }
+
+  markVerified(mapIds: readonly string[], now: number): Promise<void> {
+    const ids = checkInput(idListSchema, mapIds, "mapIds");
+    const at = checkInput(timeSchema, now, "now");
+    return this.write(["mappings"], async (tx, writes) => {
+      const store = tx.objectStore("mappings");
+      const rows = await Promise.all(ids.map(async (mapId) => this.mappingRow(await store.get(mapId))));
+      for (const mapping of rows) if (mapping) writes.add(store.put({ ...mapping, verifiedTime: at }));
+    });
+  }
+
+  getCheckpoint(key: string): Promise<Checkpoint | undefined> {
+    return this.read(["checkpoints"], async (tx) => {
+      const row = await tx.objectStore("checkpoints").get(key);
+      return row && checkStored(checkpointSchema, row, `checkpoints/${key}`);
+    });
+  }
+
+  putPendingCreate(create: PendingCreate): Promise<void> {
+    const input = checkInput(pendingCreateSchema, create, "create");
+    return this.write(["pendingCreates"], (tx, writes) => {
+      writes.add(tx.objectStore("pendingCreates").put(input));
+      return Promise.resolve();
+    });
+  }
+
+  getPendingCreate(idempotencyKey: string): Promise<PendingCreate | undefined> {
+    return this.read(["pendingCreates"], async (tx) => {
+      const row = await tx.objectStore("pendingCreates").get(idempotencyKey);
+      return row && checkStored(pendingCreateSchema, row, `pendingCreates/${idempotencyKey}`);
+    });
+  }
+
+  listPendingCreates(): Promise<readonly PendingCreate[]> {
+    return this.read(["pendingCreates"], async (tx) => {
+      const rows = await tx.objectStore("pendingCreates").getAll();
+      return rows.map((row) => checkStored(pendingCreateSchema, row, `pendingCreates/${row.idempotencyKey}`));
+    });
+  }
+
+  appendConflicts(conflicts: readonly ConflictRecord[]): Promise<void> {
+    const input = checkInput(conflictListSchema, conflicts, "conflicts");
+    return this.write(["conflicts"], async (tx, writes) => (await this.planConflicts(tx, input))(writes));
+  }
+
+  listConflicts(limit: number): Promise<readonly ConflictRecord[]> {
+    const max = checkInput(countSchema, limit, "limit");
+    return this.read(["conflicts"], async (tx) => {
+      const conflicts: ConflictRecord[] = [];
+      let cursor = max === 0 ? null : await tx.objectStore("conflicts").openCursor(null, "prev");
+      while (cursor && conflicts.length < max) {
+        conflicts.push(checkStored(conflictSchema, cursor.value, `conflicts/${cursor.key}`));
+        cursor = await cursor.continue();
+      }
+      return conflicts;
+    });
+  }
+
+  getSettings(): Promise<SyncSettings | undefined> {
+    return this.getCurrent("settings", settingsSchema);
+  }
+
+  putSettings(settings: SyncSettings): Promise<void> {
+    return this.putCurrent("settings", checkInput(settingsSchema, settings, "settings"));
+  }
+
+  getStatus(): Promise<SyncStatus | undefined> {
+    return this.getCurrent("status", statusSchema);
+  }
+
+  putStatus(status: SyncStatus): Promise<void> {
+    return this.putCurrent("status", checkInput(statusSchema, status, "status"));
+  }
+
+  appendLog(line: string): Promise<void> {
+    const text = checkInput(logLineSchema, line, "line");
+    return this.write(["logSegments"], async (tx, writes) => {
+      const store = tx.objectStore("logSegments");
+      const cursor = await store.openCursor(null, "prev");
+      const newest = cursor
+        ? checkStored(logSegmentSchema, cursor.value, `logSegments/${cursor.key}`)
+        : undefined;
+      const plan = planLogAppend(newest, text, this.limits);
+      writes.add(store.put(plan.write));
+      if (plan.dropUpTo > 0) writes.add(store.delete(IDBKeyRange.upperBound(plan.dropUpTo)));
+    });
+  }
+
+  exportLog(): Promise<string> {
+    return this.read(["logSegments"], async (tx) => {
+      const rows = await tx.objectStore("logSegments").getAll();
+      return rows.map((row) => checkStored(logSegmentSchema, row, `logSegments/${row.seq}`).text).join("");
+    });
+  }
+
+  listLogSegments(): Promise<readonly { readonly name: string; readonly bytes: number }[]> {
+    return this.read(["logSegments"], async (tx) => {
+      const rows = await tx.objectStore("logSegments").getAll();
+      return rows.map((row) => {
+        const segment = checkStored(logSegmentSchema, row, `logSegments/${row.seq}`);
+        return { name: logSegmentName(segment.seq), bytes: segment.bytes };
+      });
+    });
+  }
+
+  clear(): Promise<void> {
+    return this.write(ALL_STATE, (tx, writes) => {
+      for (const name of ALL_STATE) writes.add(tx.objectStore(name).clear());
+      return Promise.resolve();
+    });
+  }
+
+  close(): void {
+    this.db?.close();
+    this.db = null;
+    this.closed ??= "byCaller";
+  }
+
+  /**
+   * Reads what appending `conflicts` needs (the count, and the oldest keys beyond the limit), and returns
+   * the writes to issue: delete those oldest, add the newest `conflictsKept` of the new ones.
+   */
+  private async planConflicts(
+    tx: Tx<Store[], "readwrite">,
+    conflicts: readonly ConflictRecord[],
+  ): Promise<(writes: Writes) => void> {
+    if (conflicts.length === 0) return () => undefined;
+    const store = tx.objectStore("conflicts");
+    const kept = conflicts.slice(Math.max(0, conflicts.length - this.limits.conflictsKept));
+    const excess = (await store.count()) + kept.length - this.limits.conflictsKept;
+    const oldest = excess > 0 ? await store.getAllKeys(null, excess) : [];
+    return (writes) => {
+      for (const key of oldest) writes.add(store.delete(key));
+      for (const conflict of kept) writes.add(store.add(conflict));
+    };
+  }
+
+  /** Reads the single row of a one-row store. */
+  private getCurrent<S extends "settings" | "status">(
+    name: S,
+    schema: z.ZodType<CacheDb[S]["value"]>,
+  ): Promise<CacheDb[S]["value"] | undefined> {
+    return this.read([name], async (tx) => {
+      const row = await tx.objectStore(name).get("current");
+      return row && checkStored(schema, row, `${name}/current`);
+    });
+  }
+
+  /** Replaces the single row of a one-row store. */
+  private putCurrent<S extends "settings" | "status">(name: S, value: CacheDb[S]["value"]): Promise<void> {
+    return this.write([name], (tx, writes) => {
+      writes.add(tx.objectStore(name).put(value, "current"));
+      return Promise.resolve();
+    });
+  }
+
+  private async lastRevision(tx: Tx<Store[], IDBTransactionMode>): Promise<number> {
+    return (await tx.objectStore("meta").get("revision")) ?? 0;
+  }
+
+  private mappingRow(row: Mapping | undefined): Mapping | undefined {
+    return row && checkStored(mappingSchema, row, `mappings/${row.mapId}`);
+  }
+
+  private checkedEntry(row: ChangeLogEntry): ChangeLogEntry {
+    return checkStored(changeLogEntrySchema, row, `changes/${row.mapId}`);
+  }
+
+  private async entryRow(request: Promise<ChangeLogEntry | undefined>): Promise<ChangeLogEntry | undefined> {
+    const row = await request;
+    return row && this.checkedEntry(row);
+  }
+
+  private connection(): Db {
+    if (this.db) return this.db;
+    if (this.closed === "byCaller" || this.closed === undefined)
+      throw new BugError("IdbLocalCache used after close()");
+    throw new SyncError("storageClosed", {
+      details:
+        this.closed === "versionChange"
+          ? "A newer version of the add-in opened in another tab."
+          : "The browser closed the database.",
+    });
+  }
+
+  private async read<S extends Store[], T>(
+    stores: S,
+    body: (tx: Tx<S, "readonly">) => Promise<T>,
+  ): Promise<T> {
+    const tx = this.connection().transaction(stores, "readonly");
+    try {
+      return await body(tx);
+    } catch (error) {
+      throw this.storageError(error);
+    }
+  }
+
+  /**
+   * Runs `body` in one readwrite transaction and resolves once it committed. Any failure aborts the
+   * transaction, so nothing of it is stored; the error that started it is the one reported.
+   */
+  private async write<S extends Store[], T>(
+    stores: S,
+    body: (tx: Tx<S, "readwrite">, writes: Writes) => Promise<T>,
+    durability: "default" | "strict" = "default",
+  ): Promise<T> {
+    const tx = this.connection().transaction(stores, "readwrite", { durability });
+    const done = tx.done;
+    done.catch(() => undefined);
+    const writes = new Writes();
+    try {
+      const result = await body(tx, writes);
+      await writes.all();
+      await done;
+      return result;
+    } catch (error) {
+      try {
+        tx.abort();
+      } catch {
+        // Already aborted by the failing request, or already finished.
+      }
+      throw this.storageError(writes.firstFailure()?.error ?? error, tx.error);
+    }
+  }
+
+  /** Names storage failures: a full quota and a closed connection become SyncErrors. */
+  private storageError(error: unknown, txError?: DOMException | null): unknown {
+    if (error instanceof SyncError || error instanceof BugError) return error;
+    if (errorName(error) === "QuotaExceededError" || txError?.name === "QuotaExceededError") {
+      return new SyncError("quotaExceeded", { cause: error });
+    }
+    if (errorName(error) === "InvalidStateError" && this.closed !== undefined) {
+      try {
+        this.connection();
+      } catch (closed) {
+        return closed;
+      }
+    }
+    return error;
+  }
+}

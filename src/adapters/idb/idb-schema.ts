@@ -1,0 +1,110 @@
+/**
+ * The cache database's schema as types (idb's DBSchema), and the upgrades that build it version by version.
+ *
+ * v1: every store; mappings indexed by crmId, itemId and type; a never-verified mapping had verifiedTime null.
+ * v2: mappings also indexed by verifiedTime for the reconciliation slice. IndexedDB leaves null out of an
+ *     index, which would hide exactly the never-verified mappings that must be verified first, so the
+ *     upgrade rewrites null to 0 before the index is used.
+ *
+ * To add v3: keep the v2 shape as CacheDbV2, write migrateToV3, call it from upgradeCacheDb, raise
+ * CACHE_DB_VERSION, and add an upgrade test in test/cache that writes a v2 database first.
+ */
+import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from "idb";
+import type { EntityType } from "../../core/types";
+import type {
+  ChangeLogEntry,
+  Checkpoint,
+  ConflictRecord,
+  Mapping,
+  PendingCreate,
+  SyncStatus,
+} from "../../ports/local-cache";
+import type { SyncSettings } from "../../ports/settings";
+import type { LogSegmentRow } from "../mem/log-segments";
+
+/** The current schema (v2). Keys of single-row stores are "current"; meta holds counters. */
+export interface CacheDb extends DBSchema {
+  mappings: {
+    key: string;
+    value: Mapping;
+    indexes: { byCrmId: string; byItemId: string; byType: EntityType; byVerifiedTime: number };
+  };
+  changes: { key: string; value: ChangeLogEntry; indexes: { byDue: [number, number]; byAttempts: number } };
+  checkpoints: { key: string; value: Checkpoint };
+  pendingCreates: { key: string; value: PendingCreate; indexes: { byMapId: string } };
+  conflicts: { key: number; value: ConflictRecord };
+  settings: { key: "current"; value: SyncSettings };
+  status: { key: "current"; value: SyncStatus };
+  logSegments: { key: number; value: LogSegmentRow };
+  meta: { key: "revision"; value: number };
+}
+
+/** A v1 mapping row: verifiedTime was null until the first verification. */
+export type MappingV1 = Omit<Mapping, "verifiedTime"> & { readonly verifiedTime: number | null };
+
+/** The v1 schema, kept so that the v1 → v2 upgrade and its test are typed against what v1 wrote. */
+export interface CacheDbV1 extends DBSchema {
+  mappings: {
+    key: string;
+    value: MappingV1;
+    indexes: { byCrmId: string; byItemId: string; byType: EntityType };
+  };
+  changes: CacheDb["changes"];
+  checkpoints: CacheDb["checkpoints"];
+  pendingCreates: CacheDb["pendingCreates"];
+  conflicts: CacheDb["conflicts"];
+  settings: CacheDb["settings"];
+  status: CacheDb["status"];
+  logSegments: CacheDb["logSegments"];
+  meta: CacheDb["meta"];
+}
+
+type UpgradeTransaction<S> = IDBPTransaction<S, StoreNames<S>[], "versionchange">;
+
+/** v1: creates every store and the v1 indexes. */
+export function migrateToV1(db: IDBPDatabase<CacheDbV1>): void {
+  const mappings = db.createObjectStore("mappings", { keyPath: "mapId" });
+  mappings.createIndex("byCrmId", "crmId", { unique: true });
+  mappings.createIndex("byItemId", "itemId", { unique: true });
+  mappings.createIndex("byType", "type");
+  const changes = db.createObjectStore("changes", { keyPath: "mapId" });
+  changes.createIndex("byDue", ["nextAttemptAt", "revision"]);
+  changes.createIndex("byAttempts", "attempts");
+  db.createObjectStore("checkpoints", { keyPath: "key" });
+  db.createObjectStore("pendingCreates", { keyPath: "idempotencyKey" }).createIndex("byMapId", "mapId");
+  db.createObjectStore("conflicts", { autoIncrement: true });
+  db.createObjectStore("settings");
+  db.createObjectStore("status");
+  db.createObjectStore("logSegments", { keyPath: "seq" });
+  db.createObjectStore("meta");
+}
+
+/** v2: rewrites never-verified mappings to verifiedTime 0, then indexes verifiedTime. */
+export async function migrateToV2(tx: UpgradeTransaction<CacheDbV1>): Promise<void> {
+  const store = tx.objectStore("mappings");
+  let cursor = await store.openCursor();
+  while (cursor) {
+    if (cursor.value.verifiedTime === null) await cursor.update({ ...cursor.value, verifiedTime: 0 });
+    cursor = await cursor.continue();
+  }
+  // The v1 store type does not know the v2 index name; the store is the same object.
+  (tx as unknown as UpgradeTransaction<CacheDb>)
+    .objectStore("mappings")
+    .createIndex("byVerifiedTime", "verifiedTime");
+}
+
+/** The version this code opens; older databases are upgraded on open. */
+export const CACHE_DB_VERSION = 2;
+
+/**
+ * Runs every migration above `oldVersion`, in order, inside the open request's versionchange transaction.
+ * A migration that fails aborts that transaction, so the database stays at its old version.
+ */
+export async function upgradeCacheDb(
+  db: IDBPDatabase<CacheDbV1>,
+  tx: UpgradeTransaction<CacheDbV1>,
+  oldVersion: number,
+): Promise<void> {
+  if (oldVersion < 1) migrateToV1(db);
+  if (oldVersion < 2) await migrateToV2(tx);
+}
