@@ -13,3 +13,6 @@ export * from "./match-keys";
 export * from "./rule-table";
 export * from "./deletion-rules";
 export * from "./tracking-rules";
+export * from "./filter-rules";
+export * from "./reconciliation";
+export * from "./retry-policy";

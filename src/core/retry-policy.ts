@@ -1,0 +1,38 @@
+/**
+ * Retry policy for failed change-log entries (SPEC §5): exponential backoff with a cap and jitter, and the
+ * attempt count after which a failure is shown to the user. Failed entries are never dropped.
+ */
+import { SyncError } from "./errors";
+
+/** After this many failed attempts an entry is a user-visible sync error (it is still retried). */
+export const MAX_ATTEMPTS = 5;
+/** The delay before the first retry, before jitter. */
+export const RETRY_BASE_DELAY_MS = 30_000;
+/** The longest delay between retries, before jitter: two default sync intervals. */
+export const RETRY_MAX_DELAY_MS = 30 * 60_000;
+
+/**
+ * The delay before the next retry after `attempts` failed attempts (≥ 1): `min(cap, base · 2^(attempts−1))`,
+ * scaled by `0.5 + jitter01 / 2` so clients that failed together spread out. The jitter is passed in to keep this
+ * pure. Result in whole milliseconds, between half the uncapped step and the cap.
+ * Throws `SyncError("invalidInput")` when attempts is not a whole number ≥ 1 or jitter01 is outside [0, 1].
+ */
+export function nextRetryDelay(attempts: number, jitter01: number): number {
+  if (!Number.isInteger(attempts) || attempts < 1) {
+    throw new SyncError("invalidInput", {
+      details: `attempts must be a whole number ≥ 1, found ${String(attempts)}.`,
+    });
+  }
+  if (!(jitter01 >= 0 && jitter01 <= 1)) {
+    throw new SyncError("invalidInput", {
+      details: `jitter01 must be within [0, 1], found ${String(jitter01)}.`,
+    });
+  }
+  const step = Math.min(RETRY_MAX_DELAY_MS, RETRY_BASE_DELAY_MS * 2 ** Math.min(attempts - 1, 30));
+  return Math.round(step * (0.5 + jitter01 / 2));
+}
+
+/** True once an entry has failed {@link MAX_ATTEMPTS} times or more: it is shown in the task pane and on the item. */
+export function isUserVisibleFailure(attempts: number): boolean {
+  return attempts >= MAX_ATTEMPTS;
+}
