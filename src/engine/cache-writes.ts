@@ -1,0 +1,74 @@
+/**
+ * Small cache writes the cycle steps share: saving checkpoints alone (after the entries they cover are
+ * written), and the mapping of an item found already stamped with a CRM id.
+ */
+import type { EntityType } from "../core/types";
+import type { Checkpoint, LocalCache, Mapping } from "../ports/local-cache";
+import type { FolderScan, MailboxStore } from "../ports/mailbox-store";
+
+/** Saves checkpoints in one transaction. Call it only after every entry the checkpoints cover is stored. */
+export function saveCheckpoints(cache: LocalCache, checkpoints: readonly Checkpoint[]): Promise<void> {
+  return cache.applyBatch({
+    mappings: [],
+    deleteMappings: [],
+    handled: [],
+    checkpoints,
+    pendingCreatesDone: [],
+    conflicts: [],
+  });
+}
+
+/**
+ * A linked mapping without snapshots, for an item that carries `crmId` but has no mapping here: the next merge
+ * treats every field of both sides as changed, so the later modification wins (SPEC §6, §12).
+ */
+export function stampedItemMapping(input: {
+  readonly mapId: string;
+  readonly crmId: string;
+  readonly itemId: string;
+  readonly type: EntityType;
+  readonly now: number;
+  readonly trackedByHand: boolean;
+}): Mapping {
+  return {
+    mapId: input.mapId,
+    crmId: input.crmId,
+    itemId: input.itemId,
+    type: input.type,
+    deletedLocally: false,
+    linked: true,
+    visited: true,
+    verifiedTime: input.now,
+    crmVersion: null,
+    trackedByHand: input.trackedByHand,
+    snapshot: { outlook: null, crm: null },
+  };
+}
+
+/** Cache checkpoint key of a folder. */
+export function folderCheckpointKey(folderId: string): string {
+  return `folder:${folderId}`;
+}
+
+/**
+ * Scans one folder from its stored checkpoint (from scratch with `full`), lets `note` write the entries for
+ * what changed, and only then saves the folder's new checkpoint.
+ */
+export async function scanFolderOnce(
+  cache: LocalCache,
+  mailbox: MailboxStore,
+  folderId: string,
+  full: boolean,
+  note: (scan: FolderScan) => Promise<void>,
+): Promise<void> {
+  const key = folderCheckpointKey(folderId);
+  const checkpoint = full ? undefined : await cache.getCheckpoint(key);
+  const scan = await mailbox.scanFolder(
+    folderId,
+    checkpoint ? { deltaLink: checkpoint.deltaLink, watermark: checkpoint.watermark } : null,
+  );
+  await note(scan);
+  await saveCheckpoints(cache, [
+    { key, serverVersion: null, watermark: scan.checkpoint.watermark, deltaLink: scan.checkpoint.deltaLink },
+  ]);
+}

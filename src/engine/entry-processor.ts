@@ -1,0 +1,525 @@
+/**
+ * Cycle step 3 (SPEC §5, §6, §8): processes change-log entries. For each entry it reads the CRM record and
+ * the Outlook item, decides what the entry means, writes Outlook first and the CRM second, and then commits
+ * the mapping, snapshot, conflicts and the entry's removal in one cache transaction. A failed entry stays in
+ * the log with its error and is retried with backoff; after MAX_ATTEMPTS it is a user-visible error and the
+ * item gets the error category. Creates record a pending create before the create and carry a stable
+ * idempotency key, so a crash at any point repeats the create without a duplicate.
+ */
+import { decideCrmSideOfOutlookDelete, decideOutlookSideOfCrmDelete } from "../core/deletion-rules";
+import { BugError, SyncError } from "../core/errors";
+import { readValue } from "../core/field-values";
+import { leftFilterAction } from "../core/filter-rules";
+import { matchKey } from "../core/match-keys";
+import { toCrm, toOutlook } from "../core/mapping";
+import { merge } from "../core/merge";
+import { isUserVisibleFailure, nextRetryDelay } from "../core/retry-policy";
+import type { Fields } from "../core/types";
+import type { CrmRecord } from "../ports/crm-client";
+import type { AppliedBatch, ChangeLogEntry, ConflictRecord, Mapping } from "../ports/local-cache";
+import type { MailboxItem } from "../ports/mailbox-store";
+import { mappingOptions, typeSyncs, type CycleContext } from "./cycle-context";
+import {
+  ERROR_CATEGORY,
+  TRACKED_CATEGORY,
+  crmCreateKey,
+  outlookCreateKey,
+  withCategories,
+} from "./link-stamp";
+import { linkIndexKey } from "./outlook-scan";
+import { OWNER_KEY, snapshotOf, snapshotOwner, withOwner } from "./snapshots";
+
+/** Entries read per batch; their records and items are fetched together. */
+const BATCH = 100;
+/** Ids per GetSpecificSyncData call (the protocol's limit). */
+const SPECIFIC_IDS = 500;
+/** A guarded CRM update is retried this often against the newer record before the entry fails. */
+const UPDATE_ROUNDS = 3;
+
+/** What one pass over the change log did. */
+export interface ProcessSummary {
+  readonly processed: number;
+  readonly failed: number;
+  readonly skipped: number;
+}
+
+export interface ProcessOptions {
+  /** Only these mappings (an immediate action); all due entries otherwise. */
+  readonly only?: ReadonlySet<string>;
+  /** Called after each entry with the count done so far and the pass's total. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** One pass over the due entries. Entries of types that do not sync this cycle stay in the log untouched. */
+export async function processChangeLog(
+  context: CycleContext,
+  options: ProcessOptions = {},
+): Promise<ProcessSummary> {
+  const { cache, clock } = context.deps;
+  const due = (await cache.dueEntries(clock.now(), Number.MAX_SAFE_INTEGER)).filter(
+    (entry) => options.only === undefined || options.only.has(entry.mapId),
+  );
+  let processed = 0;
+  let failed = 0;
+  let skipped = 0;
+  for (let start = 0; start < due.length; start += BATCH) {
+    const entries = due.slice(start, start + BATCH);
+    const mappings = await Promise.all(entries.map((entry) => cache.getMapping(entry.mapId)));
+    const work: { entry: ChangeLogEntry; mapping: Mapping }[] = [];
+    for (const [index, entry] of entries.entries()) {
+      const mapping = mappings[index];
+      if (mapping === undefined) {
+        await cache.applyBatch(emptyBatch({ handled: [{ mapId: entry.mapId, revision: entry.revision }] }));
+      } else if (!typeSyncs(context, mapping.type)) {
+        skipped += 1;
+      } else {
+        work.push({ entry, mapping });
+      }
+    }
+    const records = await fetchRecords(
+      context,
+      work.map((w) => w.mapping),
+    );
+    const items = await fetchItems(
+      context,
+      work.map((w) => w.mapping),
+    );
+    for (const { entry, mapping } of work) {
+      const record = mapping.crmId === null ? null : (records.get(mapping.crmId) ?? null);
+      const item = mapping.itemId === null ? null : (items.get(mapping.itemId) ?? null);
+      try {
+        const batch = await processEntry(context, entry, mapping, record, item);
+        await cache.applyBatch(batch);
+        processed += 1;
+      } catch (error) {
+        if (error instanceof BugError) throw error;
+        failed += 1;
+        await failEntry(context, entry, mapping, error);
+      }
+      options.onProgress?.(processed + failed, work.length + skipped);
+    }
+  }
+  return { processed, failed, skipped };
+}
+
+async function fetchRecords(
+  context: CycleContext,
+  mappings: readonly Mapping[],
+): Promise<Map<string, CrmRecord>> {
+  const ids = [...new Set(mappings.flatMap((m) => (m.crmId === null ? [] : [m.crmId])))];
+  const records = new Map<string, CrmRecord>();
+  for (let start = 0; start < ids.length; start += SPECIFIC_IDS) {
+    const data = await context.deps.crm.getSpecificSyncData(ids.slice(start, start + SPECIFIC_IDS));
+    for (const record of data.records) if (!record.deleted) records.set(record.id, record);
+  }
+  return records;
+}
+
+async function fetchItems(
+  context: CycleContext,
+  mappings: readonly Mapping[],
+): Promise<ReadonlyMap<string, MailboxItem | null>> {
+  const ids = [...new Set(mappings.flatMap((m) => (m.itemId === null ? [] : [m.itemId])))];
+  if (ids.length === 0) return new Map();
+  return context.deps.mailbox.getItems(ids);
+}
+
+function emptyBatch(part: Partial<AppliedBatch>): AppliedBatch {
+  return {
+    mappings: [],
+    deleteMappings: [],
+    handled: [],
+    checkpoints: [],
+    pendingCreatesDone: [],
+    conflicts: [],
+    ...part,
+  };
+}
+
+/** Decides what an entry means and carries it out; returns the cache changes to commit. */
+async function processEntry(
+  context: CycleContext,
+  entry: ChangeLogEntry,
+  mapping: Mapping,
+  record: CrmRecord | null,
+  item: MailboxItem | null,
+): Promise<AppliedBatch> {
+  const handled = [{ mapId: entry.mapId, revision: entry.revision }];
+  if (mapping.deletedLocally) {
+    return emptyBatch({
+      handled,
+      deleteMappings: record === null && entry.crmChange === "delete" ? [mapping.mapId] : [],
+    });
+  }
+  if (entry.outlookChange === "untrack" || entry.outlookChange === "untrackAndDelete") {
+    return emptyBatch({
+      ...(await untrack(context, mapping, record, item, entry.outlookChange === "untrackAndDelete")),
+      handled,
+    });
+  }
+  if (mapping.linked && mapping.itemId !== null && item === null) {
+    return emptyBatch({ ...(await outlookDeleted(context, mapping, record)), handled });
+  }
+  if (mapping.linked && (entry.crmChange === "delete" || record === null)) {
+    return emptyBatch({ ...(await crmDeleted(context, mapping, null, item)), handled });
+  }
+  if (
+    mapping.linked &&
+    entry.crmChange === "leftFilter" &&
+    leftFilterAction(mapping.type, mapping.trackedByHand) === "treatAsDelete"
+  ) {
+    return emptyBatch({ ...(await crmDeleted(context, mapping, record, item)), handled });
+  }
+  if (!mapping.linked && mapping.crmId === null) {
+    if (item === null) return emptyBatch({ handled, deleteMappings: [mapping.mapId] });
+    return emptyBatch({ ...(await createInCrm(context, mapping, item)), handled });
+  }
+  if (!mapping.linked) {
+    if (record === null || !context.downloadTypes.has(mapping.type)) {
+      return emptyBatch({ handled, deleteMappings: [mapping.mapId] });
+    }
+    return emptyBatch({ ...(await linkOrCreateInOutlook(context, mapping, record)), handled });
+  }
+  if (record === null || item === null)
+    throw new BugError(`linked mapping ${mapping.mapId} without both sides`);
+  return emptyBatch({ ...(await mergePair(context, mapping, record, item)), handled });
+}
+
+function userIsOwnerOrOrganizer(context: CycleContext, owner: string | null, fields: Fields): boolean {
+  if (owner === context.user.id) return true;
+  const organizer = readValue(fields, "organizer");
+  if (typeof organizer !== "string") return false;
+  const wanted = organizer.toLowerCase();
+  return (
+    wanted === context.user.id.toLowerCase() ||
+    context.user.emails.some((email) => email.toLowerCase() === wanted)
+  );
+}
+
+/** Deletes a CRM record guarded by its version; a newer version is deleted too (the decision was about the record). */
+async function deleteCrmRecord(context: CycleContext, record: CrmRecord): Promise<void> {
+  const outcome = await context.deps.crm.deleteRecord({ id: record.id, expectedVersion: record.version });
+  if (outcome.status === "conflict") await context.deps.crm.deleteRecord({ id: record.id });
+}
+
+/** A tombstone: the item is gone or unlinked; later CRM changes of the record are ignored (SPEC §8). */
+function tombstone(mapping: Mapping): Mapping {
+  return { ...mapping, itemId: null, linked: false, deletedLocally: true };
+}
+
+/** The Outlook item was deleted (SPEC §8 "Deleted in Outlook"). */
+async function outlookDeleted(
+  context: CycleContext,
+  mapping: Mapping,
+  record: CrmRecord | null,
+): Promise<Partial<AppliedBatch>> {
+  if (record === null) return { deleteMappings: [mapping.mapId] };
+  const decision = decideCrmSideOfOutlookDelete({
+    type: mapping.type,
+    reason: "deleted",
+    crm: record.fields,
+    now: context.deps.clock.now(),
+    userIsOwnerOrOrganizer: userIsOwnerOrOrganizer(context, record.owner, record.fields),
+    userChoseDelete: false,
+  });
+  if (decision === "delete") {
+    await deleteCrmRecord(context, record);
+    return { deleteMappings: [mapping.mapId] };
+  }
+  return { mappings: [tombstone(mapping)] };
+}
+
+/** The user untracked the item, maybe choosing to delete the record too (SPEC §8). */
+async function untrack(
+  context: CycleContext,
+  mapping: Mapping,
+  record: CrmRecord | null,
+  item: MailboxItem | null,
+  userChoseDelete: boolean,
+): Promise<Partial<AppliedBatch>> {
+  if (item !== null && (item.link !== null || item.categories.includes(TRACKED_CATEGORY))) {
+    await context.deps.mailbox.updateItem(item.itemId, {
+      link: null,
+      categories: withCategories(item.categories, [], [TRACKED_CATEGORY, ERROR_CATEGORY]),
+    });
+  }
+  if (record === null) return { deleteMappings: [mapping.mapId] };
+  const decision = decideCrmSideOfOutlookDelete({
+    type: mapping.type,
+    reason: "untracked",
+    crm: record.fields,
+    now: context.deps.clock.now(),
+    userIsOwnerOrOrganizer: userIsOwnerOrOrganizer(context, record.owner, record.fields),
+    userChoseDelete,
+  });
+  if (decision === "delete") {
+    await deleteCrmRecord(context, record);
+    return { deleteMappings: [mapping.mapId] };
+  }
+  if (mapping.trackedByHand) await context.deps.crm.setTrackedByHand(record.id, false);
+  return { mappings: [tombstone(mapping)] };
+}
+
+/** The record was deleted in the CRM or left the filter as a delete (SPEC §4, §8 "Deleted in the CRM"). */
+async function crmDeleted(
+  context: CycleContext,
+  mapping: Mapping,
+  readable: CrmRecord | null,
+  item: MailboxItem | null,
+): Promise<Partial<AppliedBatch>> {
+  if (item === null) return { deleteMappings: [mapping.mapId] };
+  const owner = readable?.owner ?? snapshotOwner(mapping.snapshot.crm);
+  const decision = decideOutlookSideOfCrmDelete({
+    type: mapping.type,
+    outlook: item.fields,
+    now: context.deps.clock.now(),
+    userIsCrmOwner: owner === context.user.id,
+  });
+  if (decision === "delete") {
+    await context.deps.mailbox.deleteItem(item.itemId);
+  } else {
+    await context.deps.mailbox.updateItem(item.itemId, {
+      link: null,
+      categories: withCategories(item.categories, [], [TRACKED_CATEGORY, ERROR_CATEGORY]),
+    });
+  }
+  return { deleteMappings: [mapping.mapId] };
+}
+
+/** A tracked item without a record: create the record, then stamp its id on the item (SPEC §7). */
+async function createInCrm(
+  context: CycleContext,
+  mapping: Mapping,
+  item: MailboxItem,
+): Promise<Partial<AppliedBatch>> {
+  const { cache, crm, mailbox, clock } = context.deps;
+  const internetMessageId = readValue(item.fields, "internetMessageId");
+  const key = crmCreateKey(
+    mapping.type,
+    mapping.mapId,
+    typeof internetMessageId === "string" ? internetMessageId : null,
+  );
+  await cache.putPendingCreate({
+    idempotencyKey: key,
+    mapId: mapping.mapId,
+    side: "crm",
+    type: mapping.type,
+    createdAt: clock.now(),
+  });
+  const fields = toCrm(mapping.type, item.fields, context.maps);
+  const record = await crm.createRecord({
+    idempotencyKey: key,
+    type: mapping.type,
+    fields,
+    trackedByHand: true,
+  });
+  const stamped = await mailbox.updateItem(item.itemId, {
+    link: { crmId: record.id, state: "tracked" },
+    categories: withCategories(item.categories, [TRACKED_CATEGORY], [ERROR_CATEGORY]),
+  });
+  const linked: Mapping = {
+    ...mapping,
+    crmId: record.id,
+    linked: true,
+    trackedByHand: true,
+    crmVersion: record.version,
+    verifiedTime: clock.now(),
+    snapshot: snapshotOf(context.maps, mapping.type, stamped.fields, record.fields, record.owner),
+  };
+  return { mappings: [linked], pendingCreatesDone: [key] };
+}
+
+/** An Outlook item that already stands for `record`: stamped with its id, made for it, or (initial sync) matching it. */
+async function findExistingItem(
+  context: CycleContext,
+  record: CrmRecord,
+  mapping: Mapping,
+): Promise<MailboxItem | null> {
+  const { mailbox, cache } = context.deps;
+  const stamped = context.linkIndex?.byCrmId.get(record.id) ?? null;
+  const candidates: (MailboxItem | null)[] = [
+    stamped,
+    await mailbox.findByIdempotencyKey(mapping.type, outlookCreateKey(record.id)),
+  ];
+  const key = context.linkIndex === null ? null : matchKey(mapping.type, record.fields, "crm");
+  if (key !== null)
+    candidates.push(context.linkIndex?.byMatchKey.get(linkIndexKey(mapping.type, key)) ?? null);
+  for (const candidate of candidates) {
+    if (candidate === null) continue;
+    const owner = await cache.findByItemId(candidate.itemId);
+    if (owner === undefined || owner.mapId === mapping.mapId) {
+      if (key !== null) context.linkIndex?.byMatchKey.delete(linkIndexKey(mapping.type, key));
+      return candidate;
+    }
+  }
+  return null;
+}
+
+/** A CRM record without an item: link to an existing item before creating one (SPEC §12). */
+async function linkOrCreateInOutlook(
+  context: CycleContext,
+  mapping: Mapping,
+  record: CrmRecord,
+): Promise<Partial<AppliedBatch>> {
+  const { cache, mailbox, clock } = context.deps;
+  const existing = await findExistingItem(context, record, mapping);
+  if (existing !== null) {
+    const linked: Mapping = {
+      ...mapping,
+      itemId: existing.itemId,
+      linked: true,
+      snapshot: { outlook: null, crm: null },
+    };
+    return mergePair(context, linked, record, existing);
+  }
+  const key = outlookCreateKey(record.id);
+  await cache.putPendingCreate({
+    idempotencyKey: key,
+    mapId: mapping.mapId,
+    side: "outlook",
+    type: mapping.type,
+    createdAt: clock.now(),
+  });
+  const fields = toOutlook(
+    mapping.type,
+    record.fields,
+    mappingOptions(context, record.related?.parentAccountName),
+    context.maps,
+  );
+  const item = await mailbox.createItem({
+    type: mapping.type,
+    fields,
+    idempotencyKey: key,
+    categories: [TRACKED_CATEGORY],
+    link: { crmId: record.id, state: "tracked" },
+  });
+  const linked: Mapping = {
+    ...mapping,
+    itemId: item.itemId,
+    linked: true,
+    crmVersion: record.version,
+    verifiedTime: clock.now(),
+    snapshot: snapshotOf(context.maps, mapping.type, item.fields, record.fields, record.owner),
+  };
+  return { mappings: [linked], pendingCreatesDone: [key] };
+}
+
+/** Merges a linked pair (SPEC §6): Outlook writes first, then the guarded CRM update, then the new snapshots. */
+async function mergePair(
+  context: CycleContext,
+  mapping: Mapping,
+  initialRecord: CrmRecord,
+  initialItem: MailboxItem,
+): Promise<Partial<AppliedBatch>> {
+  const { mailbox, crm, clock } = context.deps;
+  let record = initialRecord;
+  let item = initialItem;
+  const conflicts: ConflictRecord[] = [];
+  const crmSnapshot = mapping.snapshot.crm === null ? null : withoutOwner(mapping.snapshot.crm);
+  for (let round = 0; round < UPDATE_ROUNDS; round += 1) {
+    // Each round compares with the same snapshots; the Outlook side keeps the user's modification time, not
+    // the time of a write this merge made in an earlier round.
+    const result = merge({
+      type: mapping.type,
+      outlook: {
+        current: item.fields,
+        snapshot: mapping.snapshot.outlook,
+        modifiedAt: initialItem.modifiedAt,
+      },
+      crm: { current: record.fields, snapshot: crmSnapshot, modifiedAt: record.modifiedAt },
+      options: mappingOptions(context, record.related?.parentAccountName),
+      maps: context.maps,
+    });
+    const now = clock.now();
+    conflicts.push(
+      ...result.conflicts.map((c) => ({
+        at: now,
+        mapId: mapping.mapId,
+        type: mapping.type,
+        field: c.field,
+        kept: c.kept,
+        overwritten: c.overwritten,
+        winner: c.winner,
+      })),
+    );
+    const stampOk = item.link?.state === "tracked" && item.link.crmId === record.id;
+    const categories = withCategories(item.categories, [TRACKED_CATEGORY], [ERROR_CATEGORY]);
+    const categoriesOk =
+      categories.length === item.categories.length && categories.every((c, i) => c === item.categories[i]);
+    if (Object.keys(result.outlookWrites).length > 0 || !stampOk || !categoriesOk) {
+      item = await mailbox.updateItem(item.itemId, {
+        fields: result.outlookWrites,
+        ...(stampOk ? {} : { link: { crmId: record.id, state: "tracked" as const } }),
+        ...(categoriesOk ? {} : { categories }),
+      });
+    }
+    if (Object.keys(result.crmWrites).length > 0) {
+      const outcome = await crm.updateRecord({
+        id: record.id,
+        expectedVersion: record.version,
+        fields: result.crmWrites,
+      });
+      if (outcome.status === "conflict") {
+        record = outcome.current;
+        continue;
+      }
+      record = outcome.record;
+    }
+    const linked: Mapping = {
+      ...mapping,
+      linked: true,
+      crmVersion: record.version,
+      verifiedTime: clock.now(),
+      snapshot: { outlook: result.snapshot.outlook, crm: withOwner(result.snapshot.crm, record.owner) },
+    };
+    return { mappings: [linked], conflicts };
+  }
+  throw new SyncError("conflict", { details: `The record ${record.id} kept changing during the merge.` });
+}
+
+function withoutOwner(crm: Fields): Fields {
+  const { [OWNER_KEY]: _owner, ...rest } = crm;
+  return rest;
+}
+
+/** Records a failed attempt with its backoff; the fifth failure puts the error category on the item (SPEC §5). */
+async function failEntry(
+  context: CycleContext,
+  entry: ChangeLogEntry,
+  mapping: Mapping,
+  error: unknown,
+): Promise<void> {
+  const { cache, clock, logger, mailbox } = context.deps;
+  const code = error instanceof SyncError ? error.code : "serverError";
+  const message = error instanceof Error ? error.message : String(error);
+  const attempts = entry.attempts + 1;
+  const jitter = (context.deps.random ?? Math.random)();
+  const updated = await cache.markFailed(
+    entry.mapId,
+    entry.revision,
+    { code, message },
+    clock.now() + nextRetryDelay(attempts, jitter),
+  );
+  logger.warn("sync entry failed", { mapId: entry.mapId, code, message, attempts });
+  if (updated === undefined || !isUserVisibleFailure(updated.attempts) || mapping.itemId === null) return;
+  logger.error("sync entry failed repeatedly", {
+    mapId: entry.mapId,
+    code,
+    message,
+    attempts: updated.attempts,
+  });
+  try {
+    const items = await mailbox.getItems([mapping.itemId]);
+    const item = items.get(mapping.itemId);
+    if (item && !item.categories.includes(ERROR_CATEGORY)) {
+      await mailbox.updateItem(item.itemId, {
+        categories: withCategories(item.categories, [ERROR_CATEGORY]),
+      });
+    }
+  } catch (categoryError) {
+    logger.warn("could not mark the item with the error category", {
+      mapId: entry.mapId,
+      error: String(categoryError),
+    });
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Cycle step 2 (SPEC §3.2): the missed-change scan. Reads each synced folder's changes since its checkpoint
+ * (Graph delta or newest-first down to the watermark), and writes a change-log entry for every tracked item
+ * that differs from its snapshot, every removed tracked item, and every tracking request a secondary client
+ * stamped on an item (SPEC §7). Items stamped with a CRM id but unknown to the cache (a lost cache, another
+ * primary client) are linked again here, before any create could duplicate them. A folder's checkpoint is
+ * saved only after its entries are written.
+ */
+import { matchKey } from "../core/match-keys";
+import type { EntityType } from "../core/types";
+import type { Mapping } from "../ports/local-cache";
+import type { MailboxItem } from "../ports/mailbox-store";
+import { scanFolderOnce, stampedItemMapping } from "./cache-writes";
+import type { CycleContext, LinkIndex } from "./cycle-context";
+import { outlookChangedSince } from "./snapshots";
+
+/** Item types the scan reads: e-mail is tracked through the host's events, not scanned. */
+const SCANNED: readonly EntityType[] = ["contact", "appointment", "task"];
+
+/** The key under which the initial synchronization looks an item or record up by its match key. */
+export function linkIndexKey(type: EntityType, key: string): string {
+  return `${type}:${key}`;
+}
+
+/**
+ * Scans every synced folder. With `full`, checkpoints are ignored and every item is read, and the returned
+ * index lists the unstamped, unlinked items by match key (SPEC §12); otherwise the index is null.
+ */
+export async function scanOutlook(context: CycleContext, full: boolean): Promise<LinkIndex | null> {
+  const { mailbox, cache } = context.deps;
+  const types = SCANNED.filter((type) => context.syncTypes.has(type));
+  if (types.length === 0) return null;
+  const index: LinkIndex | null = full ? { byCrmId: new Map(), byMatchKey: new Map() } : null;
+  const folders = await mailbox.listFolders(types);
+  for (const folder of folders) {
+    await scanFolderOnce(cache, mailbox, folder.folderId, full, async (scan) => {
+      for (const item of scan.changed) await noteScannedItem(context, item, index);
+      for (const itemId of scan.removed) await noteRemovedItem(context, itemId);
+    });
+  }
+  return index;
+}
+
+async function noteRemovedItem(context: CycleContext, itemId: string): Promise<void> {
+  const { cache, clock } = context.deps;
+  const mapping = await cache.findByItemId(itemId);
+  if (mapping === undefined || mapping.deletedLocally) return;
+  await cache.recordOutlookChange({ itemId, kind: "delete", at: clock.now() });
+}
+
+async function noteScannedItem(
+  context: CycleContext,
+  item: MailboxItem,
+  index: LinkIndex | null,
+): Promise<void> {
+  const { cache, clock } = context.deps;
+  const mapping = await cache.findByItemId(item.itemId);
+  if (mapping !== undefined) {
+    if (mapping.deletedLocally || !mapping.linked) return;
+    if (item.link?.state === "untrackRequested") {
+      await cache.recordOutlookChange({ itemId: item.itemId, kind: "untrack", at: item.modifiedAt });
+    } else if (outlookChangedSince(context.maps, item.type, mapping.snapshot.outlook, item.fields)) {
+      await cache.recordOutlookChange({ itemId: item.itemId, kind: "upsert", at: item.modifiedAt });
+    }
+    return;
+  }
+  const link = item.link;
+  if (link === null) {
+    const key = index === null ? null : matchKey(item.type, item.fields, "outlook");
+    if (index !== null && key !== null && !index.byMatchKey.has(linkIndexKey(item.type, key))) {
+      index.byMatchKey.set(linkIndexKey(item.type, key), item);
+    }
+    return;
+  }
+  if (link.state === "trackRequested") {
+    await cache.recordOutlookChange({
+      itemId: item.itemId,
+      kind: "track",
+      at: clock.now(),
+      create: { mapId: context.deps.newId(), type: item.type, trackedByHand: true },
+    });
+    return;
+  }
+  if (link.crmId === null || (link.state !== "tracked" && link.state !== "untrackRequested")) return;
+  index?.byCrmId.set(link.crmId, item);
+  await relinkStampedItem(context, item, link.crmId, link.state === "untrackRequested");
+}
+
+/**
+ * An item stamped with a CRM id that the cache has no mapping for: link it to the record's mapping (or a new
+ * one) with empty snapshots, so the merge treats both sides as changed and the later edit wins (SPEC §12).
+ */
+async function relinkStampedItem(
+  context: CycleContext,
+  item: MailboxItem,
+  crmId: string,
+  untrack: boolean,
+): Promise<void> {
+  const { cache, clock, logger } = context.deps;
+  const existing = await cache.findByCrmId(crmId);
+  if (existing !== undefined && (existing.itemId !== null || existing.deletedLocally)) {
+    if (existing.itemId !== item.itemId)
+      logger.warn("a second item carries a linked CRM id", { itemId: item.itemId, crmId });
+    return;
+  }
+  const mapping: Mapping = existing
+    ? { ...existing, itemId: item.itemId, linked: true }
+    : stampedItemMapping({
+        mapId: context.deps.newId(),
+        crmId,
+        itemId: item.itemId,
+        type: item.type,
+        now: clock.now(),
+        trackedByHand: false,
+      });
+  await cache.putMappings([mapping]);
+  await cache.recordOutlookChange({
+    itemId: item.itemId,
+    kind: untrack ? "untrack" : "upsert",
+    at: item.modifiedAt,
+  });
+}

@@ -1,0 +1,520 @@
+/**
+ * SyncEngine: runs the SPEC §5 cycle between one mailbox and the sync server, and carries out the user's
+ * tracking actions (SPEC §7). It owns its interval timer and every subscription; dispose() releases them.
+ *
+ * The sync loop:
+ *
+ *        start()                          syncNow() / timer / server hint
+ *   ┌──────────┐  settings, whoAmI   ┌──────┐ ─────────────────────────────▶ ┌─────────┐
+ *   │ starting │ ──────────────────▶ │ idle │                                │ running │
+ *   └──────────┘                     └──────┘ ◀───────────────────────────── └─────────┘
+ *                                      │  ▲     status saved, timer re-armed     │
+ *                          dispose()   │  │                                      │ primary client:
+ *                                      ▼  │ immediate action done                │  1 pull CRM → change log → PostSync
+ *                                 ┌──────────┐                                   │  2 missed-change scan (+ links)
+ *                                 │ disposed │                                   │  3 process log: CRM→Outlook, Outlook→CRM
+ *                                 └──────────┘                                   │  4 reconciliation slice
+ *                                                                                │  5 status
+ *                                                                                │ secondary client: sent-mail
+ *                                                                                │  tracking and e-mail entries only
+ *
+ * Every job (cycle, Track, send follow-up) runs through one SerialQueue, so the jobs never interleave.
+ * While the initial synchronization (SPEC §12) is not complete for the current login options, a cycle runs
+ * in initial mode: a full listing from the CRM, a full scan of Outlook, and linking before creating.
+ */
+import { ERROR_TABLE, SyncError } from "../core/errors";
+import { DEFAULT_FIELD_MAPS } from "../core/field-maps";
+import { MAX_ATTEMPTS } from "../core/retry-policy";
+import type { ClientRole, EntityType, Privilege } from "../core/types";
+import type { Disposable } from "../ports/clock";
+import type { LookupHit } from "../ports/crm-client";
+import type { ConflictRecord } from "../ports/local-cache";
+import type { MailboxChangeNotice, MailboxItem } from "../ports/mailbox-store";
+import type { CurrentItem, SendDecision } from "../ports/outlook-host";
+import type { SyncSettings } from "../ports/settings";
+import { saveCheckpoints } from "./cache-writes";
+import { CRM_CHECKPOINT, pullCrmChanges } from "./crm-pull";
+import type { CycleContext, CycleUser } from "./cycle-context";
+import type { SyncEngineDeps } from "./engine-deps";
+import { StatusBoard, type EngineStatus, type StatusNotice } from "./engine-status";
+import { processChangeLog } from "./entry-processor";
+import {
+  kindOf,
+  setRegardingOfItem,
+  trackItem,
+  untrackItem,
+  type ActionOutcome,
+  type ActionTarget,
+  type Surface,
+} from "./item-actions";
+import { reconcileSlice } from "./reconcile-slice";
+import { scanOutlook } from "./outlook-scan";
+import { trackSentMessages } from "./sent-mail";
+import { SerialQueue } from "./serial-queue";
+import { settingsFromRoaming, settingsToRoaming } from "./settings-store";
+
+export type { EngineStatus, StatusNotice } from "./engine-status";
+export type { ActionOutcome, Surface } from "./item-actions";
+
+/** Checkpoint key that marks the initial synchronization done for one set of login options. */
+const INITIAL_CHECKPOINT = "initial";
+const PROCESSED_TYPES: readonly EntityType[] = ["contact", "appointment", "task"];
+
+/** Names the item an action applies to: an item id (a selection in a list), or the host's current item. */
+export interface ItemRef {
+  readonly surface: Surface;
+  /** The item's id; when absent, the item open in the host (read or compose form). */
+  readonly itemId?: string;
+}
+
+function loginKey(settings: SyncSettings): string {
+  return `${settings.serverUrl}|${settings.userId}`;
+}
+
+export class SyncEngine {
+  private readonly deps: SyncEngineDeps;
+  private readonly board = new StatusBoard();
+  private readonly queue = new SerialQueue();
+  private readonly subscriptions: Disposable[] = [];
+  private readonly onClose = new Map<string, string>();
+  private timer: Disposable | null = null;
+  private nextSyncAt: number | null = null;
+  private readonly sendJobs = new Set<Disposable>();
+  private currentSettings: SyncSettings;
+  private user: CycleUser | null = null;
+  private privileges: ReadonlySet<Privilege> = new Set();
+  private currentItemId: string | null = null;
+  private disposed = false;
+
+  /** Builds an engine from its ports; nothing runs until {@link start}. */
+  constructor(deps: SyncEngineDeps) {
+    this.deps = deps;
+    this.currentSettings = deps.settings;
+  }
+
+  /**
+   * Loads the settings (roaming settings first, then the cache's mirror, then the constructor's), clears the
+   * cache when the login options changed (SPEC §12), registers this client with the server, subscribes to
+   * the host's item changes, the mailbox's change notices and OnMessageSend, and arms the interval timer.
+   */
+  async start(): Promise<void> {
+    await this.queue.run(async () => {
+      const { cache, host, crm, mailbox, clientId } = this.deps;
+      const roaming = settingsFromRoaming(await host.readRoamingSettings(), this.deps.settings, clientId);
+      const mirrored = await cache.getSettings();
+      const settings = roaming ?? mirrored ?? this.deps.settings;
+      const login = { serverUrl: this.deps.settings.serverUrl, userId: this.deps.settings.userId };
+      this.currentSettings = { ...settings, ...login };
+      if (mirrored !== undefined && loginKey(mirrored) !== loginKey(this.currentSettings)) {
+        this.deps.logger.info("login options changed: the cache is cleared and initial sync runs", {});
+        await cache.clear();
+      }
+      await cache.putSettings(this.currentSettings);
+      await crm.registerClient(clientId);
+      if (this.currentSettings.isSyncClient && !this.currentSettings.roaming)
+        await crm.setPrimaryClient(clientId);
+      const stored = await cache.getStatus();
+      this.board.update({
+        ...(stored ?? {}),
+        role: this.role(),
+        running: false,
+        initialSyncDone: await this.initialDone(),
+      });
+      this.subscriptions.push(
+        host.onItemChanged(
+          () =>
+            void this.queue
+              .run(() => this.itemChanged())
+              .catch((e: unknown) => this.logFailure("item change", e)),
+        ),
+        mailbox.watch(
+          (notice) =>
+            void this.queue
+              .run(() => this.noteChange(notice))
+              .catch((e: unknown) => this.logFailure("notice", e)),
+        ),
+        host.onMessageSend((draft) => this.handleSend(draft)),
+      );
+      const current = await host.getCurrentItem();
+      this.currentItemId = current?.itemId ?? null;
+      this.armTimer();
+    });
+  }
+
+  /** Stops the timer and every subscription and drops status listeners. Work already queued still settles. */
+  dispose(): void {
+    this.disposed = true;
+    this.timer?.dispose();
+    this.timer = null;
+    for (const subscription of this.subscriptions.splice(0)) subscription.dispose();
+    for (const job of this.sendJobs) job.dispose();
+    this.sendJobs.clear();
+    this.board.clear();
+  }
+
+  /** The latest status snapshot. */
+  status(): EngineStatus {
+    return this.board.get();
+  }
+
+  /** Calls `listener` with every new status until disposed. */
+  onStatus(listener: (status: EngineStatus) => void): Disposable {
+    return this.board.subscribe(listener);
+  }
+
+  /** Resolves when every job queued so far has settled (used by the simulator between steps). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  /** Runs one full cycle now (Sync now); resolves with the status it saved. A failing cycle is in `lastCycleError`. */
+  syncNow(): Promise<EngineStatus> {
+    return this.queue.run(() => this.cycle());
+  }
+
+  /** Runs one reconciliation slice only (SPEC §3.3), then saves the status. */
+  reconcileNow(): Promise<EngineStatus> {
+    return this.queue.run(async () => {
+      const context = await this.context();
+      if (this.role() === "primary") await reconcileSlice(context);
+      return this.saveStatus(null);
+    });
+  }
+
+  /** Track in CRM for an item (SPEC §7): synced now, on close, at the next sync, or by the primary client. */
+  track(ref: ItemRef): Promise<ActionOutcome> {
+    return this.queue.run(async () => {
+      const context = await this.context();
+      const target = await this.target(ref);
+      const outcome = await trackItem(context, target, ref.surface);
+      await this.follow(context, outcome, target.item.itemId);
+      return outcome;
+    });
+  }
+
+  /** Untrack an item (SPEC §7, §8). `deleteInCrm` is the user's answer where the rules offer the choice. */
+  untrack(ref: ItemRef & { readonly deleteInCrm?: boolean }): Promise<ActionOutcome> {
+    return this.queue.run(async () => {
+      const context = await this.context();
+      const target = await this.target(ref);
+      const outcome = await untrackItem(context, target, ref.surface, ref.deleteInCrm ?? false);
+      await this.follow(context, outcome, target.item.itemId);
+      return outcome;
+    });
+  }
+
+  /** Set Regarding (SPEC §7): tracks the item first when needed, then sets the regarding record at once. */
+  setRegarding(ref: ItemRef & { readonly regardingId: string }): Promise<ActionOutcome> {
+    return this.queue.run(async () => {
+      const context = await this.context();
+      const target = await this.target(ref);
+      const outcome = await trackItem(context, target, ref.surface);
+      await this.follow(
+        context,
+        { ...outcome, timing: outcome.mapId === null ? outcome.timing : "immediate" },
+        target.item.itemId,
+      );
+      if (outcome.timing === "deferToPrimary" || outcome.timing === "never") return outcome;
+      const refreshed = await this.target(ref);
+      await setRegardingOfItem(context, refreshed.item, ref.regardingId);
+      return outcome;
+    });
+  }
+
+  /**
+   * The OnMessageSend / OnAppointmentSend handler (SPEC §7): never blocks the send. A draft stamped
+   * "trackOnSend" is tracked once it is in Sent Items, by a job queued right after the send.
+   */
+  handleSend(draft: CurrentItem): Promise<SendDecision> {
+    if (draft.link?.state === "trackOnSend" && !this.disposed) {
+      const job: Disposable = this.deps.clock.setTimeout(() => {
+        this.sendJobs.delete(job);
+        void this.queue
+          .run(async () => this.sentMail(await this.context()))
+          .catch((e: unknown) => this.logFailure("send", e));
+      }, 0);
+      this.sendJobs.add(job);
+    }
+    return Promise.resolve({ allow: true });
+  }
+
+  /** Makes a failed entry due now and processes it (the task pane's Retry). */
+  retry(mapId: string): Promise<EngineStatus> {
+    return this.queue.run(async () => {
+      const { cache, clock } = this.deps;
+      const entry = await cache.getEntry(mapId);
+      const mapping = await cache.getMapping(mapId);
+      if (entry === undefined || mapping === undefined) return this.board.get();
+      if (mapping.itemId !== null) {
+        await cache.recordOutlookChange({ itemId: mapping.itemId, kind: "upsert", at: clock.now() });
+      } else {
+        await cache.markFailed(
+          mapId,
+          entry.revision,
+          entry.lastError ?? { code: "serverError", message: "retry" },
+          clock.now(),
+        );
+      }
+      await processChangeLog(await this.context(), { only: new Set([mapId]) });
+      return this.saveStatus(null);
+    });
+  }
+
+  /** The conflict history, newest first (SPEC §6). */
+  conflicts(limit = 100): Promise<readonly ConflictRecord[]> {
+    return this.deps.cache.listConflicts(limit);
+  }
+
+  /** The Set Regarding look-up, asked online: no record data is kept on the device for it (SPEC §10). */
+  lookup(text: string, types?: readonly ("account" | "contact")[]): Promise<readonly LookupHit[]> {
+    return this.deps.crm.lookup(types === undefined ? { text } : { text, types });
+  }
+
+  /** The settings in force. */
+  settings(): SyncSettings {
+    return this.currentSettings;
+  }
+
+  /**
+   * Saves settings (SPEC §9) to roaming settings and the cache's mirror. Becoming the synchronizing client
+   * tells the server; newly checked entity types are listed again from the start; new login options clear
+   * the cache so the initial synchronization runs again (SPEC §12); the timer follows the interval.
+   */
+  saveSettings(change: Partial<SyncSettings>): Promise<SyncSettings> {
+    return this.queue.run(async () => {
+      const { cache, host, crm, clientId } = this.deps;
+      const previous = this.currentSettings;
+      const next: SyncSettings = { ...previous, ...change };
+      if (!Number.isInteger(next.intervalMinutes) || next.intervalMinutes < 0) {
+        throw new SyncError("invalidInput", {
+          details: `intervalMinutes must be a whole number ≥ 0, not ${next.intervalMinutes}.`,
+        });
+      }
+      await host.saveRoamingSettings(settingsToRoaming(next, clientId, await host.readRoamingSettings()));
+      if (loginKey(previous) !== loginKey(next)) await cache.clear();
+      else if (next.entities.some((type) => !previous.entities.includes(type))) {
+        await saveCheckpoints(cache, [
+          { key: CRM_CHECKPOINT, serverVersion: 0, watermark: null, deltaLink: null },
+        ]);
+      }
+      await cache.putSettings(next);
+      this.currentSettings = next;
+      if (next.isSyncClient && !previous.isSyncClient && !next.roaming) await crm.setPrimaryClient(clientId);
+      this.board.update({ role: this.role(), initialSyncDone: await this.initialDone() });
+      this.armTimer();
+      return next;
+    });
+  }
+
+  /** Records an observed Outlook change for a tracked item (SPEC §3.1); untracked items are not of interest. */
+  noteOutlookChange(notice: MailboxChangeNotice): Promise<void> {
+    return this.queue.run(() => this.noteChange(notice));
+  }
+
+  private role(): ClientRole {
+    return this.currentSettings.roaming || this.currentSettings.isSyncClient ? "primary" : "secondary";
+  }
+
+  private async initialDone(): Promise<boolean> {
+    const marker = await this.deps.cache.getCheckpoint(INITIAL_CHECKPOINT);
+    return marker?.serverVersion === 1 && marker.deltaLink === loginKey(this.currentSettings);
+  }
+
+  private async context(): Promise<CycleContext> {
+    const who = await this.deps.crm.whoAmI();
+    this.user = { id: who.user.id, emails: who.user.emails };
+    this.privileges = new Set(who.privileges);
+    const syncTypes = new Set<EntityType>(["email"]);
+    if (this.privileges.has("SyncToOutlook")) for (const type of PROCESSED_TYPES) syncTypes.add(type);
+    const downloadTypes = new Set<EntityType>(
+      this.currentSettings.entities.filter((type) => syncTypes.has(type)),
+    );
+    return {
+      deps: this.deps,
+      maps: this.deps.maps ?? DEFAULT_FIELD_MAPS,
+      settings: this.currentSettings,
+      user: this.user,
+      privileges: this.privileges,
+      role: this.role(),
+      syncTypes,
+      downloadTypes,
+      linkIndex: null,
+    };
+  }
+
+  private async target(ref: ItemRef): Promise<ActionTarget> {
+    const { host, mailbox } = this.deps;
+    let itemId = ref.itemId ?? null;
+    if (itemId === null) {
+      const current = await host.getCurrentItem();
+      if (current === null || current.itemId === null) {
+        throw new SyncError("invalidInput", { details: "No saved item is selected." });
+      }
+      itemId = current.itemId;
+    }
+    const item = (await mailbox.getItems([itemId])).get(itemId) ?? null;
+    if (item === null) throw new SyncError("notFound", { details: `The item ${itemId} no longer exists.` });
+    return { item, kind: kindOf(item, await this.draftsFolderId(item)) };
+  }
+
+  private async draftsFolderId(item: MailboxItem): Promise<string | null> {
+    if (item.type !== "email") return null;
+    const current = await this.deps.host.getCurrentItem();
+    return current?.itemId === item.itemId && current.kind === "draftEmail" ? item.folderId : null;
+  }
+
+  /** Carries out an action's timing: now, when its item closes, or at the next sync. */
+  private async follow(context: CycleContext, outcome: ActionOutcome, itemId: string): Promise<void> {
+    if (outcome.mapId === null) return;
+    if (outcome.timing === "immediate") {
+      await processChangeLog(context, { only: new Set([outcome.mapId]) });
+      await this.saveStatus(null);
+    } else if (outcome.timing === "onSaveOrClose") {
+      this.onClose.set(itemId, outcome.mapId);
+    }
+  }
+
+  /** The pinned task pane moved: a tracked item it left is checked, and changes waiting for its close are sent. */
+  private async itemChanged(): Promise<void> {
+    const previous = this.currentItemId;
+    const current = await this.deps.host.getCurrentItem();
+    this.currentItemId = current?.itemId ?? null;
+    if (previous === null || previous === this.currentItemId) return;
+    const mapping = await this.deps.cache.findByItemId(previous);
+    if (mapping?.linked)
+      await this.deps.cache.recordOutlookChange({
+        itemId: previous,
+        kind: "upsert",
+        at: this.deps.clock.now(),
+      });
+    const mapId = this.onClose.get(previous);
+    this.onClose.delete(previous);
+    if (mapId !== undefined && this.role() === "primary") {
+      await processChangeLog(await this.context(), { only: new Set([mapId]) });
+      await this.saveStatus(null);
+    }
+  }
+
+  private async noteChange(notice: MailboxChangeNotice): Promise<void> {
+    if (notice.type === "email") return;
+    const mapping = await this.deps.cache.findByItemId(notice.itemId);
+    if (mapping === undefined || mapping.deletedLocally || !mapping.linked) return;
+    await this.deps.cache.recordOutlookChange({ itemId: notice.itemId, kind: notice.kind, at: notice.at });
+  }
+
+  private async sentMail(context: CycleContext): Promise<void> {
+    const mapIds = await trackSentMessages(context);
+    if (mapIds.length > 0) await processChangeLog(context, { only: new Set(mapIds) });
+  }
+
+  private async cycle(): Promise<EngineStatus> {
+    this.board.update({ running: true });
+    let failure: { code: string; message: string } | null = null;
+    try {
+      const context = await this.context();
+      await this.sentMail(context);
+      if (context.role === "primary") await this.primaryCycle(context);
+      else await processChangeLog(context);
+    } catch (error) {
+      if (!(error instanceof SyncError)) throw error;
+      failure = { code: error.code, message: error.message };
+      this.deps.logger.error("sync cycle failed", { code: error.code, message: error.message });
+    } finally {
+      this.board.update({ running: false });
+    }
+    this.armTimer();
+    return this.saveStatus(failure);
+  }
+
+  private async primaryCycle(base: CycleContext): Promise<void> {
+    const { cache } = this.deps;
+    const initial = !(await this.initialDone());
+    if (base.downloadTypes.size > 0) {
+      const fromStart = initial && (await cache.getCheckpoint(CRM_CHECKPOINT)) === undefined;
+      await pullCrmChanges(base, fromStart);
+    }
+    const linkIndex = await scanOutlook(base, initial);
+    const context: CycleContext = { ...base, linkIndex: initial ? linkIndex : null };
+    const resumed = initial ? (this.board.get().progress?.done ?? 0) : 0;
+    let reported = 0;
+    await processChangeLog(context, {
+      onProgress: (done, total) => {
+        if (!initial || (done - reported < 50 && done !== total)) return;
+        reported = done;
+        this.board.update({ progress: { done: resumed + done, total: resumed + total, phase: "initial" } });
+      },
+    });
+    await reconcileSlice(context);
+    if (initial && base.syncTypes.size > 1) {
+      await saveCheckpoints(cache, [
+        {
+          key: INITIAL_CHECKPOINT,
+          serverVersion: 1,
+          watermark: this.deps.clock.now(),
+          deltaLink: loginKey(this.currentSettings),
+        },
+      ]);
+      this.board.update({ progress: null });
+    }
+  }
+
+  private async saveStatus(failure: { code: string; message: string } | null): Promise<EngineStatus> {
+    const { cache, clock } = this.deps;
+    const failed = await cache.failedEntries(MAX_ATTEMPTS);
+    const errors = failed.map((entry) => ({
+      mapId: entry.mapId,
+      code: entry.lastError?.code ?? "syncFailed",
+      message: `${ERROR_TABLE.syncFailed.message} ${entry.lastError?.message ?? ""}`.trim(),
+    }));
+    const notices: StatusNotice[] = [];
+    if (!this.privileges.has("SyncToOutlook"))
+      notices.push({ code: "noSyncPrivilege", message: ERROR_TABLE.noSyncPrivilege.message });
+    if (!this.privileges.has("GoOffline"))
+      notices.push({ code: "noOfflinePrivilege", message: ERROR_TABLE.noOfflinePrivilege.message });
+    if (this.role() === "secondary") {
+      notices.push({
+        code: "secondaryClient",
+        message: "Another client synchronizes; this one tracks e-mail and stores tracking requests.",
+      });
+    }
+    const status = this.board.update({
+      lastSyncAt: failure === null ? clock.now() : this.board.get().lastSyncAt,
+      nextSyncAt: this.nextSyncAt,
+      pending: await cache.countEntries(),
+      errors,
+      conflicts: (await cache.listConflicts(1000)).length,
+      role: this.role(),
+      initialSyncDone: await this.initialDone(),
+      notices,
+      lastCycleError: failure,
+    });
+    await cache.putStatus({
+      lastSyncAt: status.lastSyncAt,
+      nextSyncAt: status.nextSyncAt,
+      pending: status.pending,
+      progress: status.progress,
+      errors: status.errors,
+      conflicts: status.conflicts,
+    });
+    return status;
+  }
+
+  private armTimer(): void {
+    this.timer?.dispose();
+    this.timer = null;
+    this.nextSyncAt = null;
+    const minutes = this.currentSettings.intervalMinutes;
+    if (this.disposed || minutes <= 0) return;
+    this.nextSyncAt = this.deps.clock.now() + minutes * 60_000;
+    this.timer = this.deps.clock.setTimeout(() => {
+      this.timer = null;
+      this.syncNow().catch((e: unknown) => this.logFailure("timer sync", e));
+    }, minutes * 60_000);
+  }
+
+  private logFailure(what: string, error: unknown): void {
+    this.deps.logger.error(`${what} failed`, {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
