@@ -26,6 +26,7 @@ export * from "./records";
 export * from "./sync";
 export * from "./errors";
 export * from "./operations";
+export * from "./customization-package";
 export { buildOpenApiDocument } from "./openapi";
 
 /** Compile-time proof that what a schema parses is a value of the port's type (so wire data needs no casts). */

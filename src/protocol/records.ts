@@ -10,6 +10,18 @@ export const CRM_RECORD_TYPES = ["contact", "appointment", "task", "email", "acc
 
 export const CrmRecordTypeSchema = z.enum(CRM_RECORD_TYPES);
 
+/** True when `text` can be stored by PostgreSQL: no NUL character and no unpaired UTF-16 surrogate. */
+export function isStorableText(text: string): boolean {
+  return (
+    !text.includes("\u0000") &&
+    !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text)
+  );
+}
+
+/** A string of at most `max` characters that PostgreSQL can store. */
+export const storableText = (max: number) =>
+  z.string().max(max).refine(isStorableText, "must not contain NUL characters or unpaired surrogates");
+
 /** A user id: letters, digits and `._@-`, at most 64 characters. */
 export const UserIdSchema = z
   .string()
@@ -22,10 +34,10 @@ export const RecordIdSchema = z.uuid();
 
 /** One field value: string, number, boolean, list of strings, or null (no value / clear on update). */
 export const FieldValueSchema = z.union([
-  z.string().max(LIMITS.fieldStringLength),
+  storableText(LIMITS.fieldStringLength),
   z.number().refine(Number.isFinite, "must be a finite number"),
   z.boolean(),
-  z.array(z.string().max(LIMITS.listItemLength)).max(LIMITS.listItems),
+  z.array(storableText(LIMITS.listItemLength)).max(LIMITS.listItems),
   z.null(),
 ]);
 
@@ -61,7 +73,11 @@ export const CrmRecordSchema = z.object({
 
 /** Body of a record create. A replay with the same `idempotencyKey` returns the first result. */
 export const CreateRecordBodySchema = z.strictObject({
-  idempotencyKey: z.string().min(LIMITS.idempotencyKeyMin).max(LIMITS.idempotencyKeyMax),
+  idempotencyKey: z
+    .string()
+    .min(LIMITS.idempotencyKeyMin)
+    .max(LIMITS.idempotencyKeyMax)
+    .regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces"),
   type: CrmRecordTypeSchema,
   fields: FieldsSchema,
   trackedByHand: z.boolean().optional(),
@@ -89,7 +105,7 @@ export const TrackedResultSchema = z.object({ id: RecordIdSchema, trackedByHand:
 
 /** Query of the Set Regarding look-up. */
 export const LookupQuerySchema = z.strictObject({
-  text: z.string().min(1).max(LIMITS.lookupText),
+  text: storableText(LIMITS.lookupText).min(1),
   types: z
     .string()
     .regex(/^(account|contact)(,(account|contact))*$/, "comma-separated list of account, contact")

@@ -1,0 +1,11 @@
+/** Every migration in order. Append new ones; never edit one that has shipped. */
+import { initialSchema } from "./0001-initial-schema";
+
+/** One schema change: applied once, in `version` order, inside the start-up transaction. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [initialSchema];

@@ -1,0 +1,162 @@
+/**
+ * The Fastify app: `/health`, `/openapi.json` and every `/v1` operation of the protocol table, with bearer
+ * authentication, zod validation of params, query and body, a body size limit, typed error bodies and
+ * per-token rate limiting. Routes are registered from OPERATIONS, the same table `/openapi.json` comes from.
+ */
+import { createHash } from "node:crypto";
+import rateLimit from "@fastify/rate-limit";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { SyncError } from "../../core/errors";
+import type { Clock } from "../../ports/clock";
+import type { Logger } from "../../ports/logger";
+import {
+  buildOpenApiDocument,
+  LIMITS,
+  OPERATIONS,
+  type OperationId,
+  type OperationSpec,
+} from "../../protocol";
+import type { Database } from "../db/database";
+import type { CrmService } from "../sync/crm-service";
+import { parseInput } from "../sync/validate-input";
+import type { Authenticator } from "./authenticator";
+import type { ChangeHub } from "./change-hub";
+import { errorReply } from "./error-reply";
+import { HANDLERS, type HandlerDeps } from "./handlers";
+
+/** Requests allowed per token (or per address without a token) in each window. */
+export interface RateLimitSettings {
+  readonly max: number;
+  readonly windowMs: number;
+}
+
+export interface HttpAppOptions {
+  readonly db: Database;
+  readonly service: CrmService;
+  readonly hub: ChangeHub;
+  readonly authenticator: Authenticator;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** `false` turns rate limiting off. */
+  readonly rateLimit: RateLimitSettings | false;
+  readonly productVersion: string;
+  /** SSE keep-alive interval, ms. */
+  readonly keepAliveMs: number;
+}
+
+const BEARER = /^Bearer ([\x21-\x7e]{1,4096})$/;
+
+const fastifyPath = (path: string): string => path.replace(/\{(\w+)\}/g, ":$1");
+
+type AnyHandler = (
+  input: { userId: string; params: unknown; query: unknown; body: unknown },
+  deps: HandlerDeps,
+  http: { request: FastifyRequest; reply: FastifyReply },
+) => Promise<unknown>;
+
+/** Builds the app (not listening yet). Event streams still open are ended when the app closes. */
+export async function createHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
+  const { logger } = options;
+  const app = Fastify({ logger: false, bodyLimit: LIMITS.bodyBytes, return503OnClosing: true });
+  const streams = new Set<() => void>();
+  const deps: HandlerDeps = {
+    service: options.service,
+    hub: options.hub,
+    clock: options.clock,
+    keepAliveMs: options.keepAliveMs,
+    trackStream: (end) => {
+      streams.add(end);
+      return () => streams.delete(end);
+    },
+  };
+
+  app.setErrorHandler((error, request, reply) => {
+    const answer = errorReply(error);
+    if (answer.serverFault) {
+      logger.error("request failed", {
+        method: request.method,
+        url: request.url,
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
+    }
+    if (answer.status === 401) void reply.header("www-authenticate", "Bearer");
+    return reply.code(answer.status).send(answer.body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send(errorReply(new SyncError("notFound", { details: `${request.method} ${request.url}` })).body),
+  );
+  app.addHook("onResponse", (request, reply, done) => {
+    logger.debug("request", {
+      method: request.method,
+      route: request.routeOptions.url,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+    });
+    done();
+  });
+  app.addHook("preClose", (done) => {
+    for (const end of [...streams]) end();
+    done();
+  });
+
+  if (options.rateLimit) {
+    await app.register(rateLimit, {
+      global: true,
+      max: options.rateLimit.max,
+      timeWindow: options.rateLimit.windowMs,
+      keyGenerator: (request) => {
+        const header = request.headers.authorization;
+        return header
+          ? `token:${createHash("sha256").update(header).digest("hex")}`
+          : `address:${request.ip}`;
+      },
+      errorResponseBuilder: (_request, context) => ({
+        statusCode: 429,
+        message: `rate limit of ${context.max} requests per ${context.after} exceeded`,
+      }),
+    });
+  }
+
+  const openApi = buildOpenApiDocument(options.productVersion);
+  app.get("/openapi.json", { config: { rateLimit: false } }, (_request, reply) => reply.send(openApi));
+  app.get("/health", { config: { rateLimit: false } }, async (_request, reply) => {
+    try {
+      await options.db.query("SELECT 1");
+      return { status: "ok", database: options.db.kind };
+    } catch (error) {
+      logger.error("health check failed", { error: error instanceof Error ? error.message : String(error) });
+      return reply
+        .code(503)
+        .send({ error: { code: "serverError", message: "The database is not reachable." } });
+    }
+  });
+
+  const authenticate = async (request: FastifyRequest): Promise<string> => {
+    const match = BEARER.exec(request.headers.authorization ?? "");
+    const userId = match?.[1] ? await options.authenticator.authenticate(match[1]) : null;
+    if (userId === null) throw new SyncError("unauthorized", { details: "send a valid bearer token" });
+    return userId;
+  };
+
+  for (const [operationId, spec] of Object.entries(OPERATIONS) as [OperationId, OperationSpec][]) {
+    const handler = HANDLERS[operationId] as unknown as AnyHandler;
+    app.route({
+      method: spec.method,
+      url: fastifyPath(spec.path),
+      handler: async (request, reply) => {
+        const userId = await authenticate(request);
+        const input = {
+          userId,
+          params: spec.params ? parseInput(spec.params, request.params, "params") : undefined,
+          query: spec.query ? parseInput(spec.query, request.query, "query") : undefined,
+          body: spec.body ? parseInput(spec.body, request.body, "body") : undefined,
+        };
+        if (spec.response.kind === "json") void reply.code(spec.response.status);
+        return handler(input, deps, { request, reply });
+      },
+    });
+  }
+  return app;
+}

@@ -1,0 +1,23 @@
+/**
+ * The CRM sync server's public API, shared by the bin, the admin command and the simulator's scenario runner.
+ * See README.md for how to use it.
+ */
+export {
+  createCrmServer,
+  DEFAULT_RATE_LIMIT,
+  type CrmServer,
+  type CrmServerOptions,
+} from "./create-crm-server";
+export { openDatabase, type DatabaseSettings } from "./db/open-database";
+export type { Database, SqlExecutor, SqlResult } from "./db/database";
+export { createCrmService, type CrmService } from "./sync/crm-service";
+export type { CreateRecordRequest } from "./sync/record-service";
+export { DEFAULT_ROLE, type CrmUser } from "./sync/user-service";
+export { buildPackageZip, packageInfoXml, type PackageDefinition } from "./sync/customization-package";
+export { DEFAULT_RETENTION, type CollectionReport, type RetentionSettings } from "./sync/garbage-collector";
+export { InputError, RecordConflictError } from "./sync/service-errors";
+export type { AuthSettings, OidcSettings } from "./http/authenticator";
+export type { RateLimitSettings } from "./http/create-http-app";
+export { loadDemoData, type DemoResult } from "./demo-data";
+export { SystemClock } from "./system-clock";
+export { createPinoLogger } from "./pino-logger";

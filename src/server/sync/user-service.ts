@@ -1,0 +1,174 @@
+/** Users, their privileges and security role, and their opaque bearer tokens (stored as SHA-256 hashes). */
+import { createHash, randomBytes } from "node:crypto";
+import { z } from "zod";
+import { SyncError } from "../../core/errors";
+import type { Privilege } from "../../core/types";
+import type { WhoAmI } from "../../ports/crm-client";
+import { PrivilegeSchema, UserIdSchema } from "../../protocol";
+import { allocateVersions, notifyChange } from "./change-feed";
+import { appointmentsNaming } from "./filter-sql";
+import type { ServiceContext } from "./service-context";
+import { InputError } from "./service-errors";
+import { parseInput } from "./validate-input";
+
+/** The security role a user gets when none is given; it picks the customization package. */
+export const DEFAULT_ROLE = "salesperson";
+
+const NewUserSchema = z.strictObject({
+  id: UserIdSchema,
+  emails: z.array(z.email().max(254)).max(20).optional(),
+  displayName: z.string().max(200).optional(),
+  role: z.string().min(1).max(64).optional(),
+  privileges: z.array(PrivilegeSchema),
+});
+
+/** A user as the service stores it. */
+export interface CrmUser {
+  readonly id: string;
+  readonly emails: readonly string[];
+  readonly displayName: string | null;
+  readonly role: string;
+  readonly privileges: readonly Privilege[];
+}
+
+interface UserRow {
+  id: string;
+  emails: string[];
+  display_name: string | null;
+  role: string;
+  privileges: Privilege[];
+}
+
+const toUser = (row: UserRow): CrmUser => ({
+  id: row.id,
+  emails: row.emails,
+  displayName: row.display_name,
+  role: row.role,
+  privileges: row.privileges,
+});
+
+const hashToken = (token: string): string => createHash("sha256").update(token).digest("hex");
+
+export class UserService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  /**
+   * Creates a user. E-mails are stored lower-cased. Appointments that already name the user (by id or e-mail)
+   * enter their filter at once. Fails with invalidInput when the id is taken.
+   */
+  async create(request: {
+    id: string;
+    privileges: readonly Privilege[];
+    emails?: readonly string[];
+    displayName?: string;
+    role?: string;
+  }): Promise<CrmUser> {
+    const input = parseInput(NewUserSchema, request, "user");
+    const emails = [...new Set((input.emails ?? []).map((email) => email.toLowerCase()))];
+    await this.ctx.db.transaction(async (tx) => {
+      const taken = await tx.query("SELECT 1 FROM users WHERE id = $1 OR lower(id) = lower($1)", [input.id]);
+      if (taken.rows.length > 0) throw new InputError("user.id", `a user "${input.id}" already exists`);
+      const now = this.ctx.clock.now();
+      await tx.query(
+        "INSERT INTO users (id, display_name, emails, role, privileges, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        [
+          input.id,
+          input.displayName ?? null,
+          emails,
+          input.role ?? DEFAULT_ROLE,
+          [...new Set(input.privileges)],
+          now,
+        ],
+      );
+      const appointments = await appointmentsNaming(tx, [input.id.toLowerCase(), ...emails]);
+      if (appointments.length === 0) return;
+      const first = await allocateVersions(tx, appointments.length);
+      await tx.query(
+        `INSERT INTO change_feed (user_id, record_id, type, version, kind, changed_at)
+         SELECT $1, id, 'appointment', $2 + ordinality - 1, 'upsert', $3
+           FROM unnest($4::uuid[]) WITH ORDINALITY AS a(id, ordinality)`,
+        [input.id, first, now, appointments],
+      );
+      await notifyChange(tx, this.ctx.channel, [input.id], first + appointments.length - 1);
+    });
+    return this.require(input.id);
+  }
+
+  /** Replaces a user's privileges (SPEC §10). */
+  async setPrivileges(id: string, privileges: readonly Privilege[]): Promise<CrmUser> {
+    const list = parseInput(z.array(PrivilegeSchema), privileges, "privileges");
+    const result = await this.ctx.db.query("UPDATE users SET privileges = $2 WHERE id = $1", [
+      id,
+      [...new Set(list)],
+    ]);
+    if (result.rowCount === 0) throw new SyncError("notFound", { details: `no user "${id}"` });
+    return this.require(id);
+  }
+
+  /** The user, or undefined. */
+  async get(id: string): Promise<CrmUser | undefined> {
+    const result = await this.ctx.db.query<UserRow>(
+      "SELECT id, emails, display_name, role, privileges FROM users WHERE id = $1",
+      [id],
+    );
+    const row = result.rows[0];
+    return row ? toUser(row) : undefined;
+  }
+
+  /** The user, or notFound. */
+  async require(id: string): Promise<CrmUser> {
+    const user = await this.get(id);
+    if (!user) throw new SyncError("notFound", { details: `no user "${id}"` });
+    return user;
+  }
+
+  /** Every user, by id. */
+  async list(): Promise<CrmUser[]> {
+    const result = await this.ctx.db.query<UserRow>(
+      "SELECT id, emails, display_name, role, privileges FROM users ORDER BY id",
+    );
+    return result.rows.map(toUser);
+  }
+
+  /** Mints a new opaque token for the user and returns it; only its hash is stored, so it is shown once. */
+  async issueToken(userId: string, label = "cli"): Promise<string> {
+    await this.require(userId);
+    const token = `ocs_${randomBytes(32).toString("base64url")}`;
+    await this.ctx.db.query(
+      "INSERT INTO api_tokens (token_hash, user_id, label, created_at) VALUES ($1, $2, $3, $4)",
+      [hashToken(token), userId, label, this.ctx.clock.now()],
+    );
+    return token;
+  }
+
+  /** The user id an opaque token belongs to, or null for an unknown token. */
+  async authenticateToken(token: string): Promise<string | null> {
+    const result = await this.ctx.db.query<{ user_id: string }>(
+      "SELECT user_id FROM api_tokens WHERE token_hash = $1",
+      [hashToken(token)],
+    );
+    return result.rows[0]?.user_id ?? null;
+  }
+
+  /** whoami: the user, privileges, role and clients. */
+  async whoAmI(userId: string): Promise<WhoAmI> {
+    const user = await this.require(userId);
+    const clients = await this.ctx.db.query<{
+      client_id: string;
+      role: "primary" | "secondary";
+      acked_version: number;
+    }>("SELECT client_id, role, acked_version FROM subscriptions WHERE user_id = $1 ORDER BY client_id", [
+      userId,
+    ]);
+    return {
+      user: { id: user.id, emails: user.emails, displayName: user.displayName },
+      privileges: user.privileges,
+      role: user.role,
+      clients: clients.rows.map((row) => ({
+        clientId: row.client_id,
+        role: row.role,
+        ackedVersion: row.acked_version,
+      })),
+    };
+  }
+}
