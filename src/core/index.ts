@@ -16,3 +16,4 @@ export * from "./tracking-rules";
 export * from "./filter-rules";
 export * from "./reconciliation";
 export * from "./retry-policy";
+export * from "./version-range";
