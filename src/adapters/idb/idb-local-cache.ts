@@ -231,48 +231,48 @@ export class IdbLocalCache implements LocalCache {
     return this.closed === undefined || this.closed === "byCaller" ? info : { ...info, closed: this.closed };
   }
 
-  getMapping(mapId: string): Promise<Mapping | undefined> {
-    return this.read(["mappings"], async (tx) =>
+  async getMapping(mapId: string): Promise<Mapping | undefined> {
+    return await this.read(["mappings"], async (tx) =>
       this.mappingRow(await tx.objectStore("mappings").get(mapId)),
     );
   }
 
-  findByCrmId(crmId: string): Promise<Mapping | undefined> {
-    return this.read(["mappings"], async (tx) =>
+  async findByCrmId(crmId: string): Promise<Mapping | undefined> {
+    return await this.read(["mappings"], async (tx) =>
       this.mappingRow(await tx.objectStore("mappings").index("byCrmId").get(crmId)),
     );
   }
 
-  findByItemId(itemId: string): Promise<Mapping | undefined> {
-    return this.read(["mappings"], async (tx) =>
+  async findByItemId(itemId: string): Promise<Mapping | undefined> {
+    return await this.read(["mappings"], async (tx) =>
       this.mappingRow(await tx.objectStore("mappings").index("byItemId").get(itemId)),
     );
   }
 
-  listMappings(type?: EntityType): Promise<readonly Mapping[]> {
-    return this.read(["mappings"], async (tx) => {
+  async listMappings(type?: EntityType): Promise<readonly Mapping[]> {
+    return await this.read(["mappings"], async (tx) => {
       const store = tx.objectStore("mappings");
       const rows = type === undefined ? await store.getAll() : await store.index("byType").getAll(type);
       return rows.map((row) => checkStored(mappingSchema, row, `mappings/${row.mapId}`));
     });
   }
 
-  countMappings(): Promise<number> {
-    return this.read(["mappings"], (tx) => tx.objectStore("mappings").count());
+  async countMappings(): Promise<number> {
+    return await this.read(["mappings"], (tx) => tx.objectStore("mappings").count());
   }
 
-  putMappings(mappings: readonly Mapping[]): Promise<void> {
+  async putMappings(mappings: readonly Mapping[]): Promise<void> {
     const input = checkInput(mappingListSchema, mappings, "mappings");
-    return this.write(["mappings"], (tx, writes) => {
+    return await this.write(["mappings"], (tx, writes) => {
       const store = tx.objectStore("mappings");
       for (const mapping of input) writes.add(store.put(mapping), () => uniqueKeyError(mapping.mapId));
       return Promise.resolve();
     });
   }
 
-  recordOutlookChange(change: OutlookChangeNotice): Promise<ChangeLogEntry> {
+  async recordOutlookChange(change: OutlookChangeNotice): Promise<ChangeLogEntry> {
     const input = checkInput(outlookChangeSchema, change, "change");
-    return this.write(["mappings", "changes", "meta"], async (tx, writes) => {
+    return await this.write(["mappings", "changes", "meta"], async (tx, writes) => {
       const mappings = tx.objectStore("mappings");
       const changes = tx.objectStore("changes");
       let mapping = this.mappingRow(await mappings.index("byItemId").get(input.itemId));
@@ -294,7 +294,7 @@ export class IdbLocalCache implements LocalCache {
     });
   }
 
-  storeCrmPage(page: CrmPage, newMapId: () => string): Promise<void> {
+  async storeCrmPage(page: CrmPage, newMapId: () => string): Promise<void> {
     const input = checkInput(crmPageSchema, page, "page");
     const at = this.clock.now();
     const write = async (
@@ -340,32 +340,32 @@ export class IdbLocalCache implements LocalCache {
       if (revision !== last) writes.add(tx.objectStore("meta").put(revision, "revision"));
       writes.add(tx.objectStore("checkpoints").put(input.checkpoint));
     };
-    return this.write(["mappings", "changes", "checkpoints", "meta"], write, "strict");
+    return await this.write(["mappings", "changes", "checkpoints", "meta"], write, "strict");
   }
 
-  dueEntries(now: number, limit: number): Promise<readonly ChangeLogEntry[]> {
+  async dueEntries(now: number, limit: number): Promise<readonly ChangeLogEntry[]> {
     const until = checkInput(timeSchema, now, "now");
     const max = checkInput(countSchema, limit, "limit");
     if (max === 0) return this.read(["changes"], () => Promise.resolve([]));
-    return this.read(["changes"], async (tx) => {
+    return await this.read(["changes"], async (tx) => {
       const range = IDBKeyRange.upperBound([until, Infinity]);
       const rows = await tx.objectStore("changes").index("byDue").getAll(range, max);
       return rows.map((row) => this.checkedEntry(row));
     });
   }
 
-  getEntry(mapId: string): Promise<ChangeLogEntry | undefined> {
-    return this.read(["changes"], (tx) => this.entryRow(tx.objectStore("changes").get(mapId)));
+  async getEntry(mapId: string): Promise<ChangeLogEntry | undefined> {
+    return await this.read(["changes"], (tx) => this.entryRow(tx.objectStore("changes").get(mapId)));
   }
 
-  countEntries(): Promise<number> {
-    return this.read(["changes"], (tx) => tx.objectStore("changes").count());
+  async countEntries(): Promise<number> {
+    return await this.read(["changes"], (tx) => tx.objectStore("changes").count());
   }
 
-  applyBatch(batch: AppliedBatch): Promise<void> {
+  async applyBatch(batch: AppliedBatch): Promise<void> {
     const input = checkInput(appliedBatchSchema, batch, "batch");
     const stores = ["mappings", "changes", "checkpoints", "pendingCreates", "conflicts", "meta"] as Store[];
-    return this.write(stores, async (tx, writes) => {
+    return await this.write(stores, async (tx, writes) => {
       const changes = tx.objectStore("changes");
       const [entries, last, conflicts] = await Promise.all([
         Promise.all(input.handled.map((h) => this.entryRow(changes.get(h.mapId)))),
@@ -397,14 +397,14 @@ export class IdbLocalCache implements LocalCache {
     });
   }
 
-  markFailed(
+  async markFailed(
     mapId: string,
     revision: number,
     error: { readonly code: string; readonly message: string },
     nextAttemptAt: number,
   ): Promise<ChangeLogEntry | undefined> {
     const input = checkInput(failureSchema, { mapId, revision, error, nextAttemptAt }, "failure");
-    return this.write(["changes", "meta"], async (tx, writes) => {
+    return await this.write(["changes", "meta"], async (tx, writes) => {
       const [entry, last] = await Promise.all([
         this.entryRow(tx.objectStore("changes").get(input.mapId)),
         this.lastRevision(tx),
@@ -417,17 +417,17 @@ export class IdbLocalCache implements LocalCache {
     });
   }
 
-  failedEntries(minAttempts: number): Promise<readonly ChangeLogEntry[]> {
+  async failedEntries(minAttempts: number): Promise<readonly ChangeLogEntry[]> {
     const min = checkInput(countSchema, minAttempts, "minAttempts");
-    return this.read(["changes"], async (tx) => {
+    return await this.read(["changes"], async (tx) => {
       const rows = await tx.objectStore("changes").index("byAttempts").getAll(IDBKeyRange.lowerBound(min));
       return rows.map((row) => this.checkedEntry(row));
     });
   }
 
-  reconciliationSlice(k: number): Promise<readonly Mapping[]> {
+  async reconciliationSlice(k: number): Promise<readonly Mapping[]> {
     const max = checkInput(countSchema, k, "k");
-    return this.read(["mappings"], async (tx) => {
+    return await this.read(["mappings"], async (tx) => {
       const slice: Mapping[] = [];
       let cursor = max === 0 ? null : await tx.objectStore("mappings").index("byVerifiedTime").openCursor();
       while (cursor && slice.length < max) {
@@ -439,53 +439,55 @@ export class IdbLocalCache implements LocalCache {
     });
   }
 
-  markVerified(mapIds: readonly string[], now: number): Promise<void> {
+  async markVerified(mapIds: readonly string[], now: number): Promise<void> {
     const ids = checkInput(idListSchema, mapIds, "mapIds");
     const at = checkInput(timeSchema, now, "now");
-    return this.write(["mappings"], async (tx, writes) => {
+    return await this.write(["mappings"], async (tx, writes) => {
       const store = tx.objectStore("mappings");
       const rows = await Promise.all(ids.map(async (mapId) => this.mappingRow(await store.get(mapId))));
       for (const mapping of rows) if (mapping) writes.add(store.put({ ...mapping, verifiedTime: at }));
     });
   }
 
-  getCheckpoint(key: string): Promise<Checkpoint | undefined> {
-    return this.read(["checkpoints"], async (tx) => {
+  async getCheckpoint(key: string): Promise<Checkpoint | undefined> {
+    return await this.read(["checkpoints"], async (tx) => {
       const row = await tx.objectStore("checkpoints").get(key);
       return row && checkStored(checkpointSchema, row, `checkpoints/${key}`);
     });
   }
 
-  putPendingCreate(create: PendingCreate): Promise<void> {
+  async putPendingCreate(create: PendingCreate): Promise<void> {
     const input = checkInput(pendingCreateSchema, create, "create");
-    return this.write(["pendingCreates"], (tx, writes) => {
+    return await this.write(["pendingCreates"], (tx, writes) => {
       writes.add(tx.objectStore("pendingCreates").put(input));
       return Promise.resolve();
     });
   }
 
-  getPendingCreate(idempotencyKey: string): Promise<PendingCreate | undefined> {
-    return this.read(["pendingCreates"], async (tx) => {
+  async getPendingCreate(idempotencyKey: string): Promise<PendingCreate | undefined> {
+    return await this.read(["pendingCreates"], async (tx) => {
       const row = await tx.objectStore("pendingCreates").get(idempotencyKey);
       return row && checkStored(pendingCreateSchema, row, `pendingCreates/${idempotencyKey}`);
     });
   }
 
-  listPendingCreates(): Promise<readonly PendingCreate[]> {
-    return this.read(["pendingCreates"], async (tx) => {
+  async listPendingCreates(): Promise<readonly PendingCreate[]> {
+    return await this.read(["pendingCreates"], async (tx) => {
       const rows = await tx.objectStore("pendingCreates").getAll();
       return rows.map((row) => checkStored(pendingCreateSchema, row, `pendingCreates/${row.idempotencyKey}`));
     });
   }
 
-  appendConflicts(conflicts: readonly ConflictRecord[]): Promise<void> {
+  async appendConflicts(conflicts: readonly ConflictRecord[]): Promise<void> {
     const input = checkInput(conflictListSchema, conflicts, "conflicts");
-    return this.write(["conflicts"], async (tx, writes) => (await this.planConflicts(tx, input))(writes));
+    return await this.write(["conflicts"], async (tx, writes) =>
+      (await this.planConflicts(tx, input))(writes),
+    );
   }
 
-  listConflicts(limit: number): Promise<readonly ConflictRecord[]> {
+  async listConflicts(limit: number): Promise<readonly ConflictRecord[]> {
     const max = checkInput(countSchema, limit, "limit");
-    return this.read(["conflicts"], async (tx) => {
+    return await this.read(["conflicts"], async (tx) => {
       const conflicts: ConflictRecord[] = [];
       let cursor = max === 0 ? null : await tx.objectStore("conflicts").openCursor(null, "prev");
       while (cursor && conflicts.length < max) {
@@ -496,25 +498,25 @@ export class IdbLocalCache implements LocalCache {
     });
   }
 
-  getSettings(): Promise<SyncSettings | undefined> {
-    return this.getCurrent("settings", settingsSchema);
+  async getSettings(): Promise<SyncSettings | undefined> {
+    return await this.getCurrent("settings", settingsSchema);
   }
 
-  putSettings(settings: SyncSettings): Promise<void> {
-    return this.putCurrent("settings", checkInput(settingsSchema, settings, "settings"));
+  async putSettings(settings: SyncSettings): Promise<void> {
+    return await this.putCurrent("settings", checkInput(settingsSchema, settings, "settings"));
   }
 
-  getStatus(): Promise<SyncStatus | undefined> {
-    return this.getCurrent("status", statusSchema);
+  async getStatus(): Promise<SyncStatus | undefined> {
+    return await this.getCurrent("status", statusSchema);
   }
 
-  putStatus(status: SyncStatus): Promise<void> {
-    return this.putCurrent("status", checkInput(statusSchema, status, "status"));
+  async putStatus(status: SyncStatus): Promise<void> {
+    return await this.putCurrent("status", checkInput(statusSchema, status, "status"));
   }
 
-  appendLog(line: string): Promise<void> {
+  async appendLog(line: string): Promise<void> {
     const text = checkInput(logLineSchema, line, "line");
-    return this.write(["logSegments"], async (tx, writes) => {
+    return await this.write(["logSegments"], async (tx, writes) => {
       const store = tx.objectStore("logSegments");
       const cursor = await store.openCursor(null, "prev");
       const newest = cursor
@@ -526,15 +528,15 @@ export class IdbLocalCache implements LocalCache {
     });
   }
 
-  exportLog(): Promise<string> {
-    return this.read(["logSegments"], async (tx) => {
+  async exportLog(): Promise<string> {
+    return await this.read(["logSegments"], async (tx) => {
       const rows = await tx.objectStore("logSegments").getAll();
       return rows.map((row) => checkStored(logSegmentSchema, row, `logSegments/${row.seq}`).text).join("");
     });
   }
 
-  listLogSegments(): Promise<readonly { readonly name: string; readonly bytes: number }[]> {
-    return this.read(["logSegments"], async (tx) => {
+  async listLogSegments(): Promise<readonly { readonly name: string; readonly bytes: number }[]> {
+    return await this.read(["logSegments"], async (tx) => {
       const rows = await tx.objectStore("logSegments").getAll();
       return rows.map((row) => {
         const segment = checkStored(logSegmentSchema, row, `logSegments/${row.seq}`);
@@ -543,8 +545,8 @@ export class IdbLocalCache implements LocalCache {
     });
   }
 
-  clear(): Promise<void> {
-    return this.write(ALL_STATE, (tx, writes) => {
+  async clear(): Promise<void> {
+    return await this.write(ALL_STATE, (tx, writes) => {
       for (const name of ALL_STATE) writes.add(tx.objectStore(name).clear());
       return Promise.resolve();
     });
