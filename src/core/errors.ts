@@ -91,6 +91,10 @@ export const ERROR_TABLE = {
     message: "A version range is malformed.",
     action: "Fix the range at the position named in the details.",
   },
+  outlookFailed: {
+    message: "Outlook refused an operation on the item.",
+    action: "Sync retries automatically. If this persists, reopen the item or reload Outlook.",
+  },
 } as const satisfies Record<string, { message: string; action: string }>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;

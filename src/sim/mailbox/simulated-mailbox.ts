@@ -478,9 +478,7 @@ export class SimulatedMailbox {
    * in Sent Items (same fields, categories and extended properties, with sentAt and internetMessageId) and
    * the draft is removed. A blocked send leaves the draft as it was.
    */
-  async sendDraft(
-    draftId: string,
-  ): Promise<{
+  async sendDraft(draftId: string): Promise<{
     readonly sent: boolean;
     readonly sentItemId: string | null;
     readonly errorMessage: string | null;

@@ -1,0 +1,341 @@
+import { SyncError } from "../../core/errors";
+import type { FieldValue } from "../../core/types";
+import type { Disposable } from "../../ports/clock";
+import { linkFromCustomProperties, type CrmLinkStamp } from "../../ports/mailbox-store";
+import type { CurrentItem, HostNotice, OutlookHost, SendDecision } from "../../ports/outlook-host";
+
+/**
+ * OutlookHost over the `Office` global (Outlook on the web, or the simulator's fake). The `Office` namespace
+ * is injected, never read from a global here. Plain data leaves this class, never Office objects. Every
+ * Office failure becomes SyncError("outlookFailed") naming the call.
+ */
+
+/** The roaming-settings key that holds all of the add-in's settings (Office.js cannot list keys). */
+export const ROAMING_KEY = "crmSync";
+/** The manifest's FunctionName for OnMessageSend. */
+export const ON_MESSAGE_SEND = "onMessageSendHandler";
+/** Outlook cuts notification text at this length. */
+const NOTICE_LIMIT = 150;
+
+type AnyItem =
+  Office.MessageRead | Office.MessageCompose | Office.AppointmentRead | Office.AppointmentCompose;
+
+function iso(date: Date): string {
+  return date.toISOString().replace(".000Z", "Z");
+}
+
+function addresses(list: readonly Office.EmailAddressDetails[]): string[] {
+  return list.map((entry) => entry.emailAddress);
+}
+
+export class OfficeJsOutlookHost implements OutlookHost {
+  private readonly office: typeof Office;
+  private readonly itemListeners = new Set<() => void>();
+  private sendHandler: ((draft: CurrentItem) => Promise<SendDecision>) | null = null;
+  private handlerRegistered: Promise<void> | null = null;
+
+  /** Wraps an `Office` namespace on which `Office.onReady` has resolved. */
+  constructor(office: typeof Office) {
+    this.office = office;
+  }
+
+  /** Waits for `Office.onReady`, then wraps the namespace. */
+  static async create(office: typeof Office): Promise<OfficeJsOutlookHost> {
+    await office.onReady();
+    return new OfficeJsOutlookHost(office);
+  }
+
+  mailboxUser(): { readonly emailAddress: string; readonly displayName: string } {
+    const profile = this.office.context.mailbox.userProfile;
+    return { emailAddress: profile.emailAddress, displayName: profile.displayName };
+  }
+
+  async getCurrentItem(): Promise<CurrentItem | null> {
+    const item = this.item();
+    if (item === null) return null;
+    const isMessage = String(item.itemType) === String(this.office.MailboxEnums.ItemType.Message);
+    const compose = typeof item.subject !== "string";
+    const [fields, categories, link, itemId] = await Promise.all([
+      this.readFields(item, isMessage, compose),
+      this.call<Office.CategoryDetails[]>("categories.getAsync", (cb) => item.categories.getAsync(cb)),
+      this.readLink(item),
+      compose
+        ? this.composeItemId(item as Office.MessageCompose)
+        : Promise.resolve((item as Office.MessageRead).itemId),
+    ]);
+    const user = this.mailboxUser().emailAddress.toLowerCase();
+    const kind = !isMessage
+      ? "appointment"
+      : compose
+        ? "draftEmail"
+        : String(fields.from).toLowerCase() === user
+          ? "sentEmail"
+          : "receivedEmail";
+    if (kind === "sentEmail" || kind === "receivedEmail") {
+      const created = (item as Office.MessageRead).dateTimeCreated;
+      fields[kind === "sentEmail" ? "sentAt" : "receivedAt"] = iso(created);
+      fields.direction = kind === "sentEmail" ? "outgoing" : "incoming";
+    }
+    return {
+      itemId,
+      kind,
+      mode: compose ? "compose" : "read",
+      fields,
+      categories: categories.map((category) => category.displayName),
+      link,
+    };
+  }
+
+  onItemChanged(listener: () => void): Disposable {
+    this.itemListeners.add(listener);
+    this.handlerRegistered ??= this.call<void>("addHandlerAsync", (cb) =>
+      this.office.context.mailbox.addHandlerAsync(
+        this.office.EventType.ItemChanged,
+        () => {
+          for (const each of [...this.itemListeners]) each();
+        },
+        cb,
+      ),
+    );
+    return {
+      dispose: () => {
+        this.itemListeners.delete(listener);
+        if (this.itemListeners.size > 0 || this.handlerRegistered === null) return;
+        const registered = this.handlerRegistered;
+        this.handlerRegistered = null;
+        void registered.then(() =>
+          this.call<void>("removeHandlerAsync", (cb) =>
+            this.office.context.mailbox.removeHandlerAsync(this.office.EventType.ItemChanged, cb),
+          ),
+        );
+      },
+    };
+  }
+
+  async setCurrentItemLink(link: CrmLinkStamp | null): Promise<void> {
+    const item = this.requireItem("setCurrentItemLink");
+    const properties = await this.call<Office.CustomProperties>("loadCustomPropertiesAsync", (cb) =>
+      item.loadCustomPropertiesAsync(cb),
+    );
+    if (link === null) {
+      properties.remove("crmId");
+      properties.remove("state");
+    } else {
+      if (link.crmId === null) properties.remove("crmId");
+      else properties.set("crmId", link.crmId);
+      properties.set("state", link.state);
+    }
+    await this.call<void>("customProperties.saveAsync", (cb) => properties.saveAsync(cb));
+  }
+
+  async updateCurrentItemCategories(change: {
+    readonly add: readonly string[];
+    readonly remove: readonly string[];
+  }): Promise<void> {
+    const item = this.requireItem("updateCurrentItemCategories");
+    if (change.add.length > 0) {
+      await this.call<void>("categories.addAsync", (cb) => item.categories.addAsync([...change.add], cb));
+    }
+    if (change.remove.length > 0) {
+      await this.call<void>("categories.removeAsync", (cb) =>
+        item.categories.removeAsync([...change.remove], cb),
+      );
+    }
+  }
+
+  async ensureMasterCategory(name: string, color: string): Promise<void> {
+    const preset = (
+      this.office.MailboxEnums.CategoryColor as unknown as Record<string, Office.MailboxEnums.CategoryColor>
+    )[color];
+    if (preset === undefined) {
+      throw new SyncError("invalidInput", {
+        details: `category color "${color}" is not None or Preset0…Preset24`,
+      });
+    }
+    const master = this.office.context.mailbox.masterCategories;
+    const existing = await this.call<Office.CategoryDetails[]>("masterCategories.getAsync", (cb) =>
+      master.getAsync(cb),
+    );
+    if (existing.some((category) => category.displayName.toLowerCase() === name.toLowerCase())) return;
+    try {
+      await this.call<void>("masterCategories.addAsync", (cb) =>
+        master.addAsync([{ displayName: name, color: preset }], cb),
+      );
+    } catch (error) {
+      if (!(error instanceof SyncError && error.details?.includes("DuplicateCategory"))) throw error;
+    }
+  }
+
+  readRoamingSettings(): Promise<Readonly<Record<string, unknown>>> {
+    const value: unknown = this.office.context.roamingSettings.get(ROAMING_KEY);
+    return Promise.resolve(
+      typeof value === "object" && value !== null && !Array.isArray(value)
+        ? { ...(value as Record<string, unknown>) }
+        : {},
+    );
+  }
+
+  async saveRoamingSettings(values: Readonly<Record<string, unknown>>): Promise<void> {
+    const settings = this.office.context.roamingSettings;
+    settings.set(ROAMING_KEY, { ...values });
+    await this.call<void>("roamingSettings.saveAsync", (cb) => settings.saveAsync(cb));
+  }
+
+  async notify(notice: HostNotice): Promise<void> {
+    const item = this.item();
+    if (item === null) return;
+    const type = this.office.MailboxEnums.ItemNotificationMessageType;
+    const message =
+      notice.text.length > NOTICE_LIMIT ? `${notice.text.slice(0, NOTICE_LIMIT - 1)}…` : notice.text;
+    const details: Office.NotificationMessageDetails =
+      notice.kind === "info"
+        ? { type: type.InformationalMessage, message, icon: "Icon.16x16", persistent: false }
+        : { type: notice.kind === "progress" ? type.ProgressIndicator : type.ErrorMessage, message };
+    await this.call<void>("notificationMessages.replaceAsync", (cb) =>
+      item.notificationMessages.replaceAsync(notice.key, details, cb),
+    );
+  }
+
+  async clearNotice(key: string): Promise<void> {
+    const item = this.item();
+    if (item === null) return;
+    try {
+      await this.call<void>("notificationMessages.removeAsync", (cb) =>
+        item.notificationMessages.removeAsync(key, cb),
+      );
+    } catch (error) {
+      if (!(error instanceof SyncError && error.details?.includes("KeyNotFound"))) throw error;
+    }
+  }
+
+  onMessageSend(handler: (draft: CurrentItem) => Promise<SendDecision>): Disposable {
+    this.sendHandler = handler;
+    this.office.actions.associate(ON_MESSAGE_SEND, (event: Office.AddinCommands.Event) => {
+      void this.decideSend().then((decision) =>
+        event.completed(
+          decision.allow
+            ? { allowEvent: true }
+            : {
+                allowEvent: false,
+                ...(decision.errorMessage !== undefined && { errorMessage: decision.errorMessage }),
+              },
+        ),
+      );
+    });
+    return {
+      dispose: () => {
+        if (this.sendHandler === handler) this.sendHandler = null;
+      },
+    };
+  }
+
+  private async decideSend(): Promise<SendDecision> {
+    const handler = this.sendHandler;
+    if (handler === null) return { allow: true };
+    try {
+      const draft = await this.getCurrentItem();
+      return draft === null ? { allow: true } : await handler(draft);
+    } catch {
+      return { allow: true };
+    }
+  }
+
+  private item(): AnyItem | null {
+    return (this.office.context.mailbox.item as AnyItem | null | undefined) ?? null;
+  }
+
+  private requireItem(operation: string): AnyItem {
+    const item = this.item();
+    if (item === null) throw new SyncError("outlookFailed", { details: `${operation}: no item is open` });
+    return item;
+  }
+
+  private async readLink(item: AnyItem): Promise<CrmLinkStamp | null> {
+    const properties = await this.call<Office.CustomProperties>("loadCustomPropertiesAsync", (cb) =>
+      item.loadCustomPropertiesAsync(cb),
+    );
+    return linkFromCustomProperties({
+      crmId: properties.get("crmId") as unknown,
+      state: properties.get("state") as unknown,
+    });
+  }
+
+  private async composeItemId(item: Office.MessageCompose): Promise<string | null> {
+    try {
+      const id = await this.call<string>("getItemIdAsync", (cb) => item.getItemIdAsync(cb));
+      return id === "" ? null : id;
+    } catch {
+      return null;
+    }
+  }
+
+  private async readFields(
+    item: AnyItem,
+    isMessage: boolean,
+    compose: boolean,
+  ): Promise<Record<string, FieldValue>> {
+    const body = await this.call<string>("body.getAsync", (cb) =>
+      item.body.getAsync(this.office.CoercionType.Text, cb),
+    );
+    if (compose) {
+      if (!isMessage) return { body };
+      const message = item as Office.MessageCompose;
+      const [subject, to, cc, from] = await Promise.all([
+        this.call<string>("subject.getAsync", (cb) => message.subject.getAsync(cb)),
+        this.call<Office.EmailAddressDetails[]>("to.getAsync", (cb) => message.to.getAsync(cb)),
+        this.call<Office.EmailAddressDetails[]>("cc.getAsync", (cb) => message.cc.getAsync(cb)),
+        this.call<Office.EmailAddressDetails>("from.getAsync", (cb) => message.from.getAsync(cb)),
+      ]);
+      return {
+        subject,
+        body,
+        to: addresses(to),
+        cc: addresses(cc),
+        from: from.emailAddress,
+        direction: "outgoing",
+      };
+    }
+    if (isMessage) {
+      const message = item as Office.MessageRead;
+      return {
+        subject: message.subject,
+        body,
+        from: message.from.emailAddress,
+        to: addresses(message.to),
+        cc: addresses(message.cc),
+        internetMessageId: message.internetMessageId,
+      };
+    }
+    const appointment = item as Office.AppointmentRead;
+    return {
+      subject: appointment.subject,
+      body,
+      start: iso(appointment.start),
+      end: iso(appointment.end),
+      location: appointment.location,
+      organizer: appointment.organizer.emailAddress,
+      requiredAttendees: addresses(appointment.requiredAttendees),
+      optionalAttendees: addresses(appointment.optionalAttendees),
+    };
+  }
+
+  private call<T>(
+    operation: string,
+    invoke: (callback: (result: Office.AsyncResult<T>) => void) => void,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      invoke((result) => {
+        if (result.status === this.office.AsyncResultStatus.Succeeded) resolve(result.value);
+        else {
+          const error = result.error as Office.Error | undefined;
+          reject(
+            new SyncError("outlookFailed", {
+              details: `${operation}: ${error?.name ?? "unknown"} ${error?.message ?? ""}`.trim(),
+              cause: error,
+            }),
+          );
+        }
+      });
+    });
+  }
+}

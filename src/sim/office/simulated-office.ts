@@ -1,0 +1,236 @@
+import type { Disposable } from "../../ports/clock";
+import type { SimulatedMailbox } from "../mailbox/simulated-mailbox";
+import { answerLater, ASYNC_RESULT_STATUS, OfficeCallError } from "./async-result";
+import { createSimulatedItem } from "./simulated-item";
+
+/**
+ * A fake `Office` global bound to a SimulatedMailbox: the subset the add-in uses (onReady, the mailbox item
+ * with its custom properties, categories and notification bar, master categories, ItemChanged, roaming
+ * settings, userProfile, Office.actions.associate and launch-event completion). Every `…Async` answers on a
+ * later tick with the real status strings; ItemChanged carries the real "olkItemSelectedChanged" type.
+ * Browser-safe: install it on `globalThis` in Node or on a page's window.
+ *
+ * office-addin-mock is not used: it models the rich-API proxy objects (load / sync) of Excel and Word, not
+ * Outlook's callback-style Common API, so it would add a layer without simulating anything here.
+ */
+
+/** The name manifest.xml gives the OnMessageSend handler (its FunctionName). */
+export const ON_MESSAGE_SEND = "onMessageSendHandler";
+
+const ITEM_CHANGED = "olkItemSelectedChanged";
+
+/** What a command or launch event handler reported through `event.completed`. */
+export interface CompletedEvent {
+  readonly allowEvent?: boolean;
+  readonly errorMessage?: string;
+}
+
+export interface SimulatedOffice extends Disposable {
+  /** The object to use as `Office` (cast it to `typeof Office` where the add-in's types need it). */
+  readonly office: object;
+  /** Puts `office` on `target.Office` (globalThis or a window); disposing restores what was there. */
+  install(target: object): Disposable;
+  /** Runs an associated command as a ribbon click would, resolving with what it passed to `event.completed`. */
+  runAction(name: string): Promise<CompletedEvent | undefined>;
+}
+
+const CATEGORY_COLORS: Record<string, string> = Object.fromEntries(
+  ["None", ...Array.from({ length: 25 }, (_, i) => `Preset${i}`)].map((name): [string, string] => [
+    name,
+    name,
+  ]),
+);
+
+/** Builds the fake `Office` global for one add-in over `mailbox`. Dispose it to drop its subscriptions. */
+export function createSimulatedOffice(
+  mailbox: SimulatedMailbox,
+  options: { readonly addinId: string },
+): SimulatedOffice {
+  const { addinId } = options;
+  const actions = new Map<string, (event: object) => void>();
+  const itemChangedHandlers: ((event: { type: string }) => void)[] = [];
+  let shown: { readonly itemId: string; readonly mode: string } | null = null;
+  let selected: object | null = null;
+  /** The item for the mailbox's selection: rebuilt when the selection moves, the same object until then. */
+  const selectedItem = (): object | null => {
+    const selection = mailbox.selection();
+    if (selection?.itemId !== shown?.itemId || selection?.mode !== shown?.mode) {
+      shown = selection;
+      selected = selection === null ? null : createSimulatedItem(mailbox, addinId, selection);
+    }
+    return selected;
+  };
+  let eventItem: object | null = null;
+  let roaming: Record<string, unknown> = { ...mailbox.roamingSettings(addinId) };
+
+  const selectionSubscription = mailbox.onSelectionChanged(() => {
+    for (const handler of [...itemChangedHandlers]) handler({ type: ITEM_CHANGED });
+  });
+
+  const runEvent = (name: string, subject: object | null): Promise<CompletedEvent | undefined> => {
+    const action = actions.get(name);
+    if (action === undefined) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      eventItem = subject;
+      let done = false;
+      action({
+        source: { id: name },
+        completed: (completion?: CompletedEvent) => {
+          if (done) return;
+          done = true;
+          eventItem = null;
+          resolve(completion);
+        },
+      });
+    });
+  };
+
+  const sendHook = mailbox.addSendHook(async (draftId) => {
+    const completion = await runEvent(
+      ON_MESSAGE_SEND,
+      createSimulatedItem(mailbox, addinId, { itemId: draftId, mode: "compose" }),
+    );
+    return completion?.allowEvent === false
+      ? {
+          allow: false,
+          ...(completion.errorMessage !== undefined && { errorMessage: completion.errorMessage }),
+        }
+      : { allow: true };
+  });
+
+  const office = {
+    AsyncResultStatus: ASYNC_RESULT_STATUS,
+    EventType: { ItemChanged: ITEM_CHANGED },
+    CoercionType: { Text: "text", Html: "html" },
+    HostType: { Outlook: "Outlook" },
+    PlatformType: { OfficeOnline: "OfficeOnline" },
+    MailboxEnums: {
+      ItemType: { Message: "message", Appointment: "appointment" },
+      ItemNotificationMessageType: {
+        InformationalMessage: "informationalMessage",
+        ProgressIndicator: "progressIndicator",
+        ErrorMessage: "errorMessage",
+      },
+      CategoryColor: CATEGORY_COLORS,
+      RecipientType: { User: "user", ExternalUser: "externalUser" },
+    },
+    onReady: (callback?: (info: { host: string; platform: string }) => void) => {
+      const info = { host: "Outlook", platform: "OfficeOnline" };
+      return Promise.resolve().then(() => {
+        callback?.(info);
+        return info;
+      });
+    },
+    actions: {
+      associate: (name: string, action: (event: object) => void) => {
+        actions.set(name, action);
+      },
+    },
+    context: {
+      diagnostics: { host: "Outlook", platform: "OfficeOnline", version: "16.0" },
+      roamingSettings: {
+        get: (name: string): unknown => structuredClone(roaming[name]),
+        set: (name: string, value: unknown): void => {
+          roaming[name] = JSON.parse(JSON.stringify(value)) as unknown;
+        },
+        remove: (name: string): void => {
+          delete roaming[name];
+        },
+        saveAsync: (...args: unknown[]) =>
+          answerLater(args, () => {
+            mailbox.saveRoamingSettings(addinId, roaming);
+            roaming = { ...mailbox.roamingSettings(addinId) };
+          }),
+      },
+      mailbox: {
+        /** During a launch event, the item the event is about; otherwise the selected item. */
+        get item() {
+          return eventItem ?? selectedItem();
+        },
+        userProfile: {
+          emailAddress: mailbox.owner.emailAddress,
+          displayName: mailbox.owner.displayName,
+          timeZone: "UTC",
+          accountType: "enterprise",
+        },
+        diagnostics: { hostName: "OutlookWebApp", hostVersion: "16.0" },
+        masterCategories: {
+          getAsync: (...args: unknown[]) => answerLater(args, () => mailbox.masterCategories()),
+          addAsync: (categories: unknown, ...args: unknown[]) =>
+            answerLater(args, () => {
+              const list = categoryDetails(categories);
+              const existing = new Set(mailbox.masterCategories().map((c) => c.displayName.toLowerCase()));
+              const duplicate = list.find((c) => existing.has(c.displayName.toLowerCase()));
+              if (duplicate !== undefined) {
+                throw new OfficeCallError(
+                  "DuplicateCategory",
+                  `"${duplicate.displayName}" is in the master list already`,
+                );
+              }
+              mailbox.addMasterCategories(list);
+            }),
+          removeAsync: (names: unknown, ...args: unknown[]) =>
+            answerLater(args, () => {
+              if (!Array.isArray(names) || !names.every((n) => typeof n === "string")) {
+                throw new OfficeCallError("InvalidArgument", "category names must be strings");
+              }
+              mailbox.removeMasterCategories(names);
+            }),
+        },
+        addHandlerAsync: (eventType: unknown, handler: unknown, ...args: unknown[]) =>
+          answerLater(args, () => {
+            if (eventType !== ITEM_CHANGED)
+              throw new OfficeCallError("InvalidEventType", `unsupported event "${String(eventType)}"`);
+            if (typeof handler !== "function")
+              throw new OfficeCallError("InvalidArgument", "handler must be a function");
+            itemChangedHandlers.push(handler as (event: { type: string }) => void);
+          }),
+        removeHandlerAsync: (eventType: unknown, ...args: unknown[]) =>
+          answerLater(args, () => {
+            if (eventType !== ITEM_CHANGED)
+              throw new OfficeCallError("InvalidEventType", `unsupported event "${String(eventType)}"`);
+            itemChangedHandlers.splice(0, itemChangedHandlers.length);
+          }),
+      },
+    },
+  };
+
+  return {
+    office,
+    install(target: object): Disposable {
+      const holder = target as { Office?: unknown };
+      const hadOwn = Object.prototype.hasOwnProperty.call(holder, "Office");
+      const previous = holder.Office;
+      holder.Office = office;
+      return {
+        dispose: () => {
+          if (hadOwn) holder.Office = previous;
+          else delete holder.Office;
+        },
+      };
+    },
+    runAction: (name: string) => runEvent(name, null),
+    dispose(): void {
+      selectionSubscription.dispose();
+      sendHook.dispose();
+      itemChangedHandlers.splice(0, itemChangedHandlers.length);
+    },
+  };
+}
+
+function categoryDetails(value: unknown): { displayName: string; color: string }[] {
+  if (!Array.isArray(value)) throw new OfficeCallError("InvalidArgument", "categories must be an array");
+  return value.map((entry: unknown) => {
+    const { displayName, color } = (entry ?? {}) as { displayName?: unknown; color?: unknown };
+    if (typeof displayName !== "string" || displayName.length === 0) {
+      throw new OfficeCallError("InvalidArgument", "a category needs a displayName");
+    }
+    if (typeof color !== "string" || !(color in CATEGORY_COLORS)) {
+      throw new OfficeCallError(
+        "InvalidArgument",
+        `"${String(color)}" is not a category color (None, Preset0…Preset24)`,
+      );
+    }
+    return { displayName, color };
+  });
+}
