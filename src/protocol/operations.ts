@@ -57,8 +57,8 @@ export interface OperationSpec {
   readonly extraResponses?: Readonly<Record<number, z.ZodType>>;
 }
 
-const json = (schema: z.ZodType, status: 200 | 201 = 200): OperationResponse => ({
-  kind: "json",
+const json = <S extends z.ZodType>(schema: S, status: 200 | 201 = 200) => ({
+  kind: "json" as const,
   status,
   schema,
 });
