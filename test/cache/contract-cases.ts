@@ -128,6 +128,21 @@ async function dump(cache: LocalCache, checkpointKeys: readonly string[] = ["crm
   };
 }
 
+/** Mappings m1 (c1) and m2 (c2), and a stored page: c1 upsert@3, c2 `kind`@4. */
+async function seedTwo(cache: LocalCache, kind: CrmChangeKind): Promise<void> {
+  await cache.putMappings([mapping("m1", { crmId: "c1" }), mapping("m2", { crmId: "c2" })]);
+  await cache.storeCrmPage(
+    page(
+      [
+        ["c1", "upsert", 3],
+        ["c2", kind, 4],
+      ],
+      4,
+    ),
+    mapIds(),
+  );
+}
+
 const conflict = (mapId: string, field: string, at = T0) => ({
   at,
   mapId,
@@ -606,17 +621,7 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
     name: "applyBatch writes mappings, deletions, checkpoints, pending creates and conflicts, and removes handled entries",
     run: (newCache) =>
       withCache(newCache, async (cache) => {
-        await cache.putMappings([mapping("m1", { crmId: "c1" }), mapping("m2", { crmId: "c2" })]);
-        await cache.storeCrmPage(
-          page(
-            [
-              ["c1", "upsert", 3],
-              ["c2", "delete", 4],
-            ],
-            4,
-          ),
-          mapIds(),
-        );
+        await seedTwo(cache, "delete");
         await cache.putPendingCreate({
           idempotencyKey: "k1",
           mapId: "m1",
@@ -656,17 +661,7 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
     name: "applyBatch keeps an entry that changed since it was read, dropping only a CRM part already applied",
     run: (newCache) =>
       withCache(newCache, async (cache) => {
-        await cache.putMappings([mapping("m1", { crmId: "c1" }), mapping("m2", { crmId: "c2" })]);
-        await cache.storeCrmPage(
-          page(
-            [
-              ["c1", "upsert", 3],
-              ["c2", "upsert", 4],
-            ],
-            4,
-          ),
-          mapIds(),
-        );
+        await seedTwo(cache, "upsert");
         const read1 = await cache.getEntry("m1");
         const read2 = await cache.getEntry("m2");
         assert.ok(read1 && read2);

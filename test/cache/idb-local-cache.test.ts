@@ -1,0 +1,339 @@
+import "fake-indexeddb/auto";
+import assert from "node:assert/strict";
+import { IDBFactory, forceCloseDatabase } from "fake-indexeddb";
+import { wrap, type IDBPDatabase } from "idb";
+import { BugError, SyncError } from "../../src/core/errors";
+import { IdbLocalCache } from "../../src/adapters/idb/idb-local-cache";
+import { migrateToV1, type CacheDbV1, type MappingV1 } from "../../src/adapters/idb/idb-schema";
+import { openLocalCache } from "../../src/adapters/idb/open-local-cache";
+import { DEFAULT_SETTINGS } from "../../src/ports/settings";
+import type { Logger } from "../../src/ports/logger";
+import { ManualClock } from "./manual-clock";
+
+type LogCall = readonly [level: string, message: string];
+
+function recordingLogger(): Logger & { calls: LogCall[] } {
+  const calls: LogCall[] = [];
+  return {
+    calls,
+    debug: (message) => calls.push(["debug", message]),
+    info: (message) => calls.push(["info", message]),
+    warn: (message) => calls.push(["warn", message]),
+    error: (message) => calls.push(["error", message]),
+  };
+}
+
+/** Opens the raw database at `version` and resolves with the connection, running `upgrade` if asked. */
+function openRaw(
+  factory: IDBFactory,
+  name: string,
+  version: number,
+  upgrade: (db: IDBDatabase) => void = () => {},
+): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    const request = factory.open(name, version);
+    request.onupgradeneeded = () => upgrade(request.result);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error ?? new Error("open failed"));
+  });
+}
+
+/** Lets pending IndexedDB events run (fake-indexeddb schedules them with setImmediate). */
+const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
+
+function open(factory: IDBFactory, name: string, logger: Logger = recordingLogger()): Promise<IdbLocalCache> {
+  return IdbLocalCache.open({ indexedDB: factory, name, logger, clock: new ManualClock() });
+}
+
+const v1Mapping = (mapId: string, verifiedTime: number | null): MappingV1 => ({
+  mapId,
+  crmId: `c-${mapId}`,
+  itemId: `i-${mapId}`,
+  type: "contact",
+  deletedLocally: false,
+  linked: true,
+  visited: true,
+  verifiedTime,
+  crmVersion: 4,
+  trackedByHand: false,
+  snapshot: { outlook: { firstName: "Ann" }, crm: { firstname: "Ann" } },
+});
+
+describe("IdbLocalCache on fake-indexeddb", () => {
+  describe("schema upgrade", () => {
+    it("opens a database written by v1 code and keeps every row intact, backfilling verifiedTime", async () => {
+      const factory = new IDBFactory();
+      const raw = await openRaw(factory, "v1", 1, (db) =>
+        migrateToV1(wrap(db) as unknown as IDBPDatabase<CacheDbV1>),
+      );
+      const v1 = wrap(raw) as unknown as IDBPDatabase<CacheDbV1>;
+      const entry = {
+        mapId: "m1",
+        revision: 7,
+        outlookTimestamp: 10,
+        outlookChange: "upsert" as const,
+        crmTimestamp: null,
+        crmChange: null,
+        crmVersion: null,
+        attempts: 2,
+        lastError: { code: "network", message: "down" },
+        nextAttemptAt: 50,
+      };
+      const checkpoint = { key: "crm", serverVersion: 9, watermark: null, deltaLink: null };
+      const pending = {
+        idempotencyKey: "k1",
+        mapId: "m2",
+        side: "crm" as const,
+        type: "task" as const,
+        createdAt: 5,
+      };
+      const conflict = {
+        at: 3,
+        mapId: "m1",
+        type: "contact" as const,
+        field: "firstname",
+        kept: "B",
+        overwritten: "A",
+        winner: "crm" as const,
+      };
+      const status = {
+        lastSyncAt: 1,
+        nextSyncAt: null,
+        pending: 1,
+        progress: null,
+        errors: [],
+        conflicts: 1,
+      };
+      const tx = v1.transaction(
+        [
+          "mappings",
+          "changes",
+          "checkpoints",
+          "pendingCreates",
+          "conflicts",
+          "settings",
+          "status",
+          "logSegments",
+          "meta",
+        ],
+        "readwrite",
+      );
+      await Promise.all([
+        tx.objectStore("mappings").put(v1Mapping("m1", null)),
+        tx.objectStore("mappings").put(v1Mapping("m2", 1234)),
+        tx.objectStore("changes").put(entry),
+        tx.objectStore("checkpoints").put(checkpoint),
+        tx.objectStore("pendingCreates").put(pending),
+        tx.objectStore("conflicts").add(conflict),
+        tx.objectStore("settings").put(DEFAULT_SETTINGS, "current"),
+        tx.objectStore("status").put(status, "current"),
+        tx.objectStore("logSegments").put({ seq: 1, text: "old line\n", bytes: 9 }),
+        tx.objectStore("meta").put(7, "revision"),
+        tx.done,
+      ]);
+      raw.close();
+
+      const cache = await open(factory, "v1");
+      assert.deepEqual(await cache.getMapping("m1"), { ...v1Mapping("m1", null), verifiedTime: 0 });
+      assert.deepEqual(await cache.getMapping("m2"), v1Mapping("m2", 1234));
+      assert.deepEqual(
+        (await cache.reconciliationSlice(10)).map((m) => m.mapId),
+        ["m1", "m2"],
+      );
+      assert.deepEqual(await cache.getEntry("m1"), entry);
+      assert.deepEqual(await cache.getCheckpoint("crm"), checkpoint);
+      assert.deepEqual(await cache.listPendingCreates(), [pending]);
+      assert.deepEqual(await cache.listConflicts(10), [conflict]);
+      assert.deepEqual(await cache.getSettings(), DEFAULT_SETTINGS);
+      assert.deepEqual(await cache.getStatus(), status);
+      assert.equal(await cache.exportLog(), "old line\n");
+      const next = await cache.recordOutlookChange({ itemId: "i-m2", kind: "upsert", at: 20 });
+      assert.equal(next.revision, 8);
+      cache.close();
+
+      const reopened = await openRaw(factory, "v1", 2);
+      assert.equal(reopened.version, 2);
+      assert.ok(
+        reopened.transaction("mappings").objectStore("mappings").indexNames.contains("byVerifiedTime"),
+      );
+      reopened.close();
+    });
+
+    it("keeps the data across connections", async () => {
+      const factory = new IDBFactory();
+      const first = await open(factory, "reopen");
+      await first.recordOutlookChange({
+        itemId: "i1",
+        kind: "track",
+        at: 1,
+        create: { mapId: "m1", type: "task", trackedByHand: true },
+      });
+      first.close();
+      const second = await open(factory, "reopen");
+      assert.equal((await second.getEntry("m1"))?.outlookChange, "track");
+      assert.equal((await second.findByItemId("i1"))?.mapId, "m1");
+      second.close();
+    });
+
+    it("reports a malformed stored row as a BugError naming the store and key", async () => {
+      const factory = new IDBFactory();
+      (await open(factory, "corrupt")).close();
+      const raw = await openRaw(factory, "corrupt", 2);
+      await wrap(raw).put("mappings", { mapId: "bad", type: "fax" });
+      raw.close();
+      const cache = await open(factory, "corrupt");
+      await assert.rejects(
+        cache.getMapping("bad"),
+        (error: unknown) => error instanceof BugError && /mappings\/bad/.test(error.message),
+      );
+      cache.close();
+    });
+  });
+
+  describe("other tabs and the browser", () => {
+    it("closes when another tab needs a newer version, reports it, and rejects later calls", async () => {
+      const factory = new IDBFactory();
+      const logger = recordingLogger();
+      const cache = await open(factory, "blocking", logger);
+      const newer = await openRaw(factory, "blocking", 3);
+      assert.equal(newer.version, 3);
+      newer.close();
+      assert.equal(cache.storageInfo().closed, "versionChange");
+      assert.ok(logger.calls.some(([level, message]) => level === "warn" && /another tab/.test(message)));
+      await assert.rejects(
+        cache.countMappings(),
+        (error: unknown) => error instanceof SyncError && error.code === "storageClosed",
+      );
+      await assert.rejects(
+        cache.appendLog("x"),
+        (error: unknown) => error instanceof SyncError && error.code === "storageClosed",
+      );
+    });
+
+    it("reports a connection the browser terminated and rejects later calls", async () => {
+      const factory = new IDBFactory();
+      let request: IDBOpenDBRequest | undefined;
+      const spy = { open: (name: string, version?: number) => (request = factory.open(name, version)) };
+      const logger = recordingLogger();
+      const cache = await IdbLocalCache.open({
+        indexedDB: spy as unknown as IDBFactory,
+        name: "terminated",
+        logger,
+        clock: new ManualClock(),
+      });
+      assert.ok(request);
+      forceCloseDatabase(request.result as unknown as Parameters<typeof forceCloseDatabase>[0]);
+      await settle();
+      assert.equal(cache.storageInfo().closed, "terminated");
+      assert.ok(logger.calls.some(([level]) => level === "error"));
+      await assert.rejects(
+        cache.getEntry("m1"),
+        (error: unknown) => error instanceof SyncError && error.code === "storageClosed",
+      );
+    });
+
+    it("falls back to memory when an older tab blocks the upgrade past the timeout, and closes the late connection", async () => {
+      const factory = new IDBFactory();
+      const old = await openRaw(factory, "blocked", 1, (db) =>
+        migrateToV1(wrap(db) as unknown as IDBPDatabase<CacheDbV1>),
+      );
+      const clock = new ManualClock();
+      const logger = recordingLogger();
+      const opening = openLocalCache({
+        name: "blocked",
+        indexedDB: factory,
+        storage: null,
+        logger,
+        clock,
+        blockedTimeoutMs: 3000,
+      });
+      while (clock.pending() === 0) await settle();
+      clock.advance(3000);
+      const { cache, warning } = await opening;
+      assert.equal(cache.storageInfo().kind, "memory");
+      assert.equal(warning?.code, "storageUnavailable");
+      assert.match(warning?.message ?? "", /older version/);
+      assert.ok(logger.calls.some(([level, message]) => level === "warn" && /another tab/.test(message)));
+      await cache.putMappings([]);
+      old.close();
+      await settle();
+      const after = await openRaw(factory, "blocked", 3);
+      assert.equal(after.version, 3);
+      after.close();
+    });
+  });
+
+  describe("openLocalCache", () => {
+    const base = { name: "factory", logger: recordingLogger(), clock: new ManualClock() };
+
+    it("runs on memory with storageUnavailable when there is no IndexedDB", async () => {
+      const { cache, warning } = await openLocalCache({ ...base, indexedDB: null });
+      assert.deepEqual(cache.storageInfo(), { kind: "memory", persistent: false });
+      assert.equal(warning?.code, "storageUnavailable");
+      await cache.putSettings(DEFAULT_SETTINGS);
+      assert.deepEqual(await cache.getSettings(), DEFAULT_SETTINGS);
+    });
+
+    it("runs on memory when IndexedDB refuses to open", async () => {
+      const refusing = {
+        open: () => {
+          throw new DOMException("no storage in private windows", "InvalidStateError");
+        },
+      };
+      const { cache, warning } = await openLocalCache({
+        ...base,
+        indexedDB: refusing as unknown as IDBFactory,
+      });
+      assert.equal(cache.storageInfo().kind, "memory");
+      assert.equal(warning?.code, "storageUnavailable");
+      assert.ok(warning?.cause instanceof SyncError);
+    });
+
+    it("asks for persistent storage and reports a granted answer", async () => {
+      let asked = 0;
+      const storage = { persist: () => Promise.resolve(++asked > 0) };
+      const { cache, warning } = await openLocalCache({ ...base, indexedDB: new IDBFactory(), storage });
+      assert.equal(asked, 1);
+      assert.deepEqual(cache.storageInfo(), { kind: "indexeddb", persistent: true });
+      assert.equal(warning, null);
+      cache.close();
+    });
+
+    it("warns with storageNotPersistent when persistence is declined", async () => {
+      const storage = { persist: () => Promise.resolve(false) };
+      const { cache, warning } = await openLocalCache({ ...base, indexedDB: new IDBFactory(), storage });
+      assert.equal(cache.storageInfo().persistent, false);
+      assert.equal(warning?.code, "storageNotPersistent");
+      cache.close();
+    });
+
+    it("does not wait for a persist() answer that takes long, and reports it once it arrives", async () => {
+      let answer: (granted: boolean) => void = () => {};
+      const storage = { persist: () => new Promise<boolean>((resolve) => (answer = resolve)) };
+      const clock = new ManualClock();
+      const opening = openLocalCache({
+        ...base,
+        clock,
+        indexedDB: new IDBFactory(),
+        storage,
+        persistWaitMs: 500,
+      });
+      while (clock.pending() === 0) await settle();
+      clock.advance(500);
+      const { cache, warning } = await opening;
+      assert.equal(warning, null);
+      assert.equal(cache.storageInfo().persistent, null);
+      answer(true);
+      await settle();
+      assert.equal(cache.storageInfo().persistent, true);
+      cache.close();
+    });
+
+    it("treats a close() by the caller as final: later calls are a BugError", async () => {
+      const { cache } = await openLocalCache({ ...base, indexedDB: new IDBFactory(), storage: null });
+      assert.equal(cache.storageInfo().persistent, null);
+      cache.close();
+      await assert.rejects(cache.countEntries(), BugError);
+    });
+  });
+});
