@@ -1,16 +1,15 @@
 /**
- * SPEC §4's filter ("local data rules") in SQL: which users have a record in their filter. It must agree with
- * the core's `isInFilter(record, user, trackedByHand)`; test/server/filter-agreement.test.ts checks that on
- * generated records and users.
- * - contact: the owner, plus every user who tracked it by hand;
- * - appointment: every user whose id or e-mail (case-insensitive) is the organizer or an attendee;
- * - task: the owner;
- * - account, e-mail: nobody (they never sync CRM→Outlook).
+ * SPEC §4's filter ("local data rules") in SQL: which users have a record in their filter. The record types each
+ * criterion applies to come from the core's FILTER_CRITERIA, and test/server/filter-agreement.test.ts checks on
+ * generated records and users that the SQL agrees with the core's `isInFilter`. A user matches an owner,
+ * organizer or attendee by id or e-mail, case-insensitively.
  */
+import { invariant } from "../../core/errors";
+import { FILTER_CRITERIA, type FilterCriterion } from "../../core/filter-rules";
 import type { CrmRecordType } from "../../core/types";
 import type { SqlExecutor } from "../db/database";
 
-/** What the filter looks at. `parties` are the lower-cased organizer and attendees. */
+/** What the filter looks at. `parties` are the lower-cased, trimmed organizer and attendees. */
 export interface FilterState {
   readonly id: string;
   readonly type: CrmRecordType;
@@ -19,13 +18,26 @@ export interface FilterState {
   readonly deleted: boolean;
 }
 
-/** Parameters: $1 record id, $2 type, $3 owner, $4 parties (lower-cased). */
+const typesWith = (criterion: FilterCriterion): CrmRecordType[] =>
+  (Object.keys(FILTER_CRITERIA) as CrmRecordType[]).filter((type) =>
+    FILTER_CRITERIA[type].includes(criterion),
+  );
+
+const OWNER_TYPES = typesWith("owner");
+const TRACKED_TYPES = typesWith("trackedByHand");
+const PARTY_TYPES = typesWith("organizer");
+invariant(
+  PARTY_TYPES.join() === typesWith("attendee").join() && PARTY_TYPES.every((type) => type === "appointment"),
+  "the parties column serves appointments matched by organizer and attendee together",
+);
+
+/** Parameters: $1 record id, $2 type, $3 owner, $4 parties, $5 owner types, $6 party types, $7 tracked types. */
 const AUDIENCE_SQL = `
 SELECT u.id AS user_id FROM users u
- WHERE ($2 IN ('contact', 'task') AND u.id = $3)
-    OR ($2 = 'appointment' AND (lower(u.id) = ANY($4::text[]) OR u.emails && $4::text[]))
+ WHERE ($2 = ANY($5::text[]) AND (lower(u.id) = lower($3) OR u.emails @> ARRAY[lower($3)]))
+    OR ($2 = ANY($6::text[]) AND (lower(u.id) = ANY($4::text[]) OR u.emails && $4::text[]))
 UNION
-SELECT t.user_id FROM tracked_by_hand t WHERE $2 = 'contact' AND t.record_id = $1::uuid`;
+SELECT t.user_id FROM tracked_by_hand t WHERE $2 = ANY($7::text[]) AND t.record_id = $1::uuid`;
 
 /** The users who have `state` in their filter; nobody has a deleted record. */
 export async function audienceOf(tx: SqlExecutor, state: FilterState): Promise<Set<string>> {
@@ -35,6 +47,9 @@ export async function audienceOf(tx: SqlExecutor, state: FilterState): Promise<S
     state.type,
     state.owner,
     state.parties ?? [],
+    OWNER_TYPES,
+    PARTY_TYPES,
+    TRACKED_TYPES,
   ]);
   return new Set(result.rows.map((row) => row.user_id));
 }
