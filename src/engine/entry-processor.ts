@@ -29,6 +29,8 @@ import {
 import { linkIndexKey } from "./outlook-scan";
 import { OWNER_KEY, snapshotOf, snapshotOwner, withOwner } from "./snapshots";
 
+/** Most entries one pass reads (IndexedDB counts are 32-bit); the rest wait for the next pass. */
+const DUE_LIMIT = 1_000_000;
 /** Entries read per batch; their records and items are fetched together. */
 const BATCH = 100;
 /** Ids per GetSpecificSyncData call (the protocol's limit). */
@@ -56,7 +58,7 @@ export async function processChangeLog(
   options: ProcessOptions = {},
 ): Promise<ProcessSummary> {
   const { cache, clock } = context.deps;
-  const due = (await cache.dueEntries(clock.now(), Number.MAX_SAFE_INTEGER)).filter(
+  const due = (await cache.dueEntries(clock.now(), DUE_LIMIT)).filter(
     (entry) => options.only === undefined || options.only.has(entry.mapId),
   );
   let processed = 0;

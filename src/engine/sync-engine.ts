@@ -162,6 +162,11 @@ export class SyncEngine {
     return this.board.subscribe(listener);
   }
 
+  /** True while a job runs or waits in the queue. */
+  get busy(): boolean {
+    return this.queue.busy;
+  }
+
   /** Resolves when every job queued so far has settled (used by the simulator between steps). */
   idle(): Promise<void> {
     return this.queue.idle();

@@ -1,0 +1,81 @@
+/**
+ * `outlook-crm-sim run <file.json> [--database-url <url>]` (SCENARIOS.md): runs one scenario headless.
+ * stdout carries only the final JSON; logs go to stderr. Exit 0: ran; 2: invalid file (the JSON path of the
+ * first problem on stderr); 1: anything else.
+ */
+import { readFile } from "node:fs/promises";
+import { SyncError } from "../../core/errors";
+import { createPinoLogger } from "../../server/pino-logger";
+import { runScenario } from "../../sim/scenario/run-scenario";
+import { ScenarioWorld } from "../../sim/scenario/scenario-world";
+import { validateScenario } from "../../sim/scenario/validate-scenario";
+
+const USAGE = "usage: outlook-crm-sim run <scenario.json> [--database-url <postgres-url>]";
+
+function parseArgs(argv: readonly string[]): { file: string; databaseUrl: string | undefined } | null {
+  const [command, file, ...rest] = argv;
+  if (command !== "run" || file === undefined || file.startsWith("--")) return null;
+  let databaseUrl: string | undefined;
+  for (let index = 0; index < rest.length; index += 1) {
+    const arg = rest[index];
+    if (arg === "--database-url" && rest[index + 1] !== undefined) {
+      databaseUrl = rest[index + 1];
+      index += 1;
+    } else if (arg?.startsWith("--database-url=")) {
+      databaseUrl = arg.slice("--database-url=".length);
+    } else {
+      return null;
+    }
+  }
+  return { file, databaseUrl };
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args === null) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  let text: string;
+  try {
+    text = await readFile(args.file, "utf8");
+  } catch (error) {
+    process.stderr.write(
+      `cannot read ${args.file}: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return 1;
+  }
+  let checked;
+  try {
+    checked = validateScenario(text);
+  } catch (error) {
+    if (error instanceof SyncError && error.code === "invalidScenario") {
+      process.stderr.write(`${error.details ?? error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const logger = createPinoLogger({ level: process.env["LOG_LEVEL"] ?? "warn", destination: 2 });
+  const world = new ScenarioWorld({ logger, databaseUrl: args.databaseUrl });
+  try {
+    const output = await runScenario(checked, world);
+    process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+    return 0;
+  } finally {
+    await world.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const cause =
+      error instanceof Error && error.cause instanceof Error
+        ? `\ncaused by: ${error.cause.stack ?? error.cause.message}`
+        : "";
+    process.stderr.write(
+      `${error instanceof Error ? (error.stack ?? error.message) : String(error)}${cause}\n`,
+    );
+    process.exit(1);
+  },
+);

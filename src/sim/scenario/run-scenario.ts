@@ -1,0 +1,198 @@
+/**
+ * Runs a checked scenario against a {@link ScenarioWorld} and returns the SCENARIOS.md output. Steps act as
+ * the user and the world would (through the simulated mailbox and the server's in-process service), and as
+ * the add-in's user interface would (through the engine's API); the engines themselves reach Outlook and
+ * the server only through their real adapters. After each step the run settles: every engine's queued work
+ * and every scheduled timer due by then has run.
+ */
+import { SyncError } from "../../core/errors";
+import type { Fields } from "../../core/types";
+import type { ScenarioStep } from "./scenario-schema";
+import type { ScenarioWorld } from "./scenario-world";
+import {
+  itemLink,
+  outputItem,
+  outputRecord,
+  type OutputConflict,
+  type OutputError,
+  type ScenarioOutput,
+} from "./scenario-output";
+import type { CheckedScenario } from "./validate-scenario";
+
+/** Runs every step in order and returns the final state. Step failures reject with the step's index. */
+export async function runScenario(checked: CheckedScenario, world: ScenarioWorld): Promise<ScenarioOutput> {
+  const { scenario, stepTimes } = checked;
+  await world.setUp(scenario);
+  for (const [index, step] of scenario.steps.entries()) {
+    const time = stepTimes[index] ?? world.clock.now();
+    await world.advanceTo(time);
+    try {
+      await runStep(world, step);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const detail =
+        error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : "";
+      throw new Error(`steps[${index}] (${step.do}) failed: ${message}${detail}`, { cause: error });
+    }
+    await world.settle();
+    await world.refreshRefs();
+  }
+  return collectOutput(world);
+}
+
+function resolveRefs(world: ScenarioWorld, fields: Fields): Fields {
+  const parent = fields["parentaccount"];
+  return typeof parent === "string" ? { ...fields, parentaccount: world.refs.recordOf(parent) } : fields;
+}
+
+async function runStep(world: ScenarioWorld, step: ScenarioStep): Promise<void> {
+  const { mailbox, refs, service } = world;
+  switch (step.do) {
+    case "sync":
+      await world.client(step.client).engine.syncNow();
+      return;
+    case "reconcile":
+      await world.client(step.client).engine.reconcileNow();
+      return;
+    case "outlook.create": {
+      const item = mailbox.createItem(
+        { type: step.type, fields: step.fields },
+        { notify: step.notify ?? true, by: "world" },
+      );
+      refs.setItem(step.ref, item.itemId);
+      return;
+    }
+    case "outlook.update":
+      mailbox.updateItem(
+        refs.itemOf(step.ref),
+        { fields: step.fields },
+        { notify: step.notify ?? true, by: "world" },
+      );
+      return;
+    case "outlook.delete":
+      mailbox.deleteItem(refs.itemOf(step.ref), { notify: step.notify ?? true, by: "world" });
+      return;
+    case "crm.create": {
+      const { record } = await service.records.create({
+        by: step.by ?? step.owner,
+        type: step.type,
+        owner: step.owner,
+        fields: resolveRefs(world, step.fields),
+      });
+      refs.setRecord(step.ref, record.id);
+      return;
+    }
+    case "crm.update": {
+      const id = refs.recordOf(step.ref);
+      const by = step.by ?? (await world.ownerOf(id));
+      await service.records.update({ by, id, fields: resolveRefs(world, step.fields) });
+      return;
+    }
+    case "crm.delete": {
+      const id = refs.recordOf(step.ref);
+      await service.records.delete({ by: step.by ?? (await world.ownerOf(id)), id });
+      return;
+    }
+    case "crm.assign": {
+      const id = refs.recordOf(step.ref);
+      await service.records.assign({ by: await world.ownerOf(id), id, owner: step.owner });
+      return;
+    }
+    case "track": {
+      const itemId = refs.itemOf(step.ref);
+      const { engine } = world.client(step.client);
+      mailbox.select(itemId);
+      await world.settle();
+      await engine.track({ surface: step.via, itemId });
+      if (step.via === "inspector") {
+        mailbox.select(null);
+        await world.settle();
+      }
+      return;
+    }
+    case "untrack":
+      await world.client(step.client).engine.untrack({
+        surface: "explorer",
+        itemId: refs.itemOf(step.ref),
+        deleteInCrm: step.deleteInCrm ?? false,
+      });
+      return;
+    case "setRegarding":
+      await world.client(step.client).engine.setRegarding({
+        surface: "explorer",
+        itemId: refs.itemOf(step.ref),
+        regardingId: refs.recordOf(step.regarding),
+      });
+      return;
+    case "compose": {
+      const draft = mailbox.openCompose(step.fields);
+      refs.setItem(step.ref, draft.itemId);
+      await world.settle();
+      if (step.track === true) await world.client(step.client).engine.track({ surface: "inspector" });
+      return;
+    }
+    case "send": {
+      const result = await mailbox.sendDraft(refs.itemOf(step.ref));
+      if (result.sentItemId !== null) refs.setItem(step.ref, result.sentItemId);
+      else
+        throw new SyncError("invalidInput", {
+          details: `the send was blocked: ${result.errorMessage ?? "no reason"}`,
+        });
+      return;
+    }
+    case "settings":
+      await world.client(step.client).engine.saveSettings(definedOnly(step.settings));
+      return;
+    case "privileges":
+      await service.users.setPrivileges(step.user, step.privileges);
+      return;
+  }
+}
+
+async function collectOutput(world: ScenarioWorld): Promise<ScenarioOutput> {
+  await world.refreshRefs();
+  const { refs } = world;
+  const refOfRecord = (crmId: string): string | undefined => refs.recordRef(crmId);
+  const crm: ScenarioOutput["crm"] = {};
+  for (const record of await world.service.records.listAll()) {
+    const ref = refs.recordRef(record.id);
+    if (ref !== undefined) crm[ref] = outputRecord(record, refOfRecord);
+  }
+  const outlook: ScenarioOutput["outlook"] = {};
+  for (const item of world.mailbox.allItems()) {
+    const ref = refs.itemRef(item.itemId);
+    if (ref === undefined) continue;
+    outlook[ref] = outputItem(item, itemLink(item, world.addinId), refOfRecord);
+  }
+  const conflicts: OutputConflict[] = [];
+  const errors: OutputError[] = [];
+  for (const client of world.clients()) {
+    const mapRef = async (mapId: string): Promise<string> => {
+      const mapping = await client.cache.getMapping(mapId);
+      const byRecord = mapping?.crmId ? refs.recordRef(mapping.crmId) : undefined;
+      const byItem = mapping?.itemId ? refs.itemRef(mapping.itemId) : undefined;
+      return byRecord ?? byItem ?? mapId;
+    };
+    const history = [...(await client.engine.conflicts(1000))].reverse();
+    for (const conflict of history) {
+      conflicts.push({
+        ref: await mapRef(conflict.mapId),
+        field: conflict.field,
+        kept: conflict.kept,
+        overwritten: conflict.overwritten,
+        winner: conflict.winner,
+      });
+    }
+    for (const error of client.engine.status().errors) {
+      errors.push({ ref: await mapRef(error.mapId), code: error.code, message: error.message });
+    }
+  }
+  return { crm, outlook, conflicts, errors };
+}
+
+/** The keys of a partial object that hold a value (zod leaves absent keys as undefined). */
+function definedOnly<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
+}

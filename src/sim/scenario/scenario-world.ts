@@ -1,0 +1,265 @@
+/**
+ * Everything one scenario run needs, wired the way the add-in runs in Outlook: the sync server in-process
+ * (PGlite in memory, or a fresh schema on the Postgres of `--database-url`) listening on loopback, one
+ * simulated mailbox with its Graph subset server on loopback, and per client (one browser profile) a fake
+ * `Office` global, an IdbLocalCache on its own fake-indexeddb factory, and a SyncEngine built on
+ * OfficeJsOutlookHost, GraphMailboxStore and HttpCrmClient. One ScenarioClock drives every time, the
+ * server's included. Node only.
+ */
+import { randomUUID } from "node:crypto";
+import "fake-indexeddb/auto";
+import { IDBFactory } from "fake-indexeddb";
+import { SimulatedMailboxStore } from "../../adapters/sim/simulated-mailbox-store";
+import { HttpCrmClient } from "../../adapters/http/http-crm-client";
+import { IdbLocalCache } from "../../adapters/idb/idb-local-cache";
+import { OfficeJsOutlookHost } from "../../adapters/officejs/officejs-outlook-host";
+import { SyncError } from "../../core/errors";
+import { SyncEngine } from "../../engine/sync-engine";
+import { TRACKED_CATEGORY } from "../../engine/link-stamp";
+import type { LocalCache } from "../../ports/local-cache";
+import type { Logger } from "../../ports/logger";
+import { customPropertiesPropertyId, customPropertiesWithLink } from "../../ports/mailbox-store";
+import { DEFAULT_SETTINGS, type SyncSettings } from "../../ports/settings";
+import { createCrmServer, type CrmServer } from "../../server/create-crm-server";
+import type { Database } from "../../server/db/database";
+import { openDatabase } from "../../server/db/open-database";
+import type { CrmService } from "../../server/sync/crm-service";
+import { SimulatedMailbox } from "../mailbox/simulated-mailbox";
+import { createSimulatedOffice, type SimulatedOffice } from "../office/simulated-office";
+import { itemLink } from "./scenario-output";
+import { ScenarioClock } from "./scenario-clock";
+import { ScenarioRefs } from "./scenario-refs";
+import type { Scenario } from "./scenario-schema";
+
+/** The add-in id under which the simulated Office keeps custom properties and roaming settings. */
+export const SIM_ADDIN_ID = "7c0a6e43-5e7b-4b8e-9d55-0f6a9d0c1e21";
+
+/** One client: a browser profile running the add-in. */
+export interface ScenarioClient {
+  readonly id: string;
+  readonly engine: SyncEngine;
+  readonly cache: LocalCache;
+  readonly office: SimulatedOffice;
+}
+
+export interface ScenarioWorldOptions {
+  readonly logger: Logger;
+  /** Postgres to run on; each run gets its own schema, dropped at the end. Default: PGlite in memory. */
+  readonly databaseUrl?: string | undefined;
+}
+
+/** The e-mail address the simulator gives a user id. */
+export function userEmail(userId: string): string {
+  return `${userId.toLowerCase()}@contoso.example`;
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export class ScenarioWorld {
+  readonly refs = new ScenarioRefs();
+  readonly addinId = SIM_ADDIN_ID;
+  private readonly options: ScenarioWorldOptions;
+  private clockValue: ScenarioClock | null = null;
+  private db: Database | null = null;
+  private server: CrmServer | null = null;
+  private mailboxValue: SimulatedMailbox | null = null;
+  private readonly clientMap = new Map<string, ScenarioClient>();
+  private readonly indexedDBs = new Map<string, IDBFactory>();
+
+  constructor(options: ScenarioWorldOptions) {
+    this.options = options;
+  }
+
+  get clock(): ScenarioClock {
+    return required(this.clockValue, "clock");
+  }
+
+  get mailbox(): SimulatedMailbox {
+    return required(this.mailboxValue, "mailbox");
+  }
+
+  get service(): CrmService {
+    return required(this.server, "server").service;
+  }
+
+  /** Builds the world of the scenario's header: server, users, records, mailbox, items and clients. */
+  async setUp(scenario: Scenario): Promise<void> {
+    const { logger } = this.options;
+    const clock = new ScenarioClock(Date.parse(scenario.start));
+    this.clockValue = clock;
+    const schema = `sim_${randomUUID().replaceAll("-", "").slice(0, 20)}`;
+    this.db = await openDatabase({ databaseUrl: this.options.databaseUrl, schema, logger });
+    this.server = await createCrmServer({ db: this.db, clock, logger, rateLimit: false, collectEveryMs: 0 });
+    const baseUrl = await this.server.listen({ port: 0, host: "127.0.0.1" });
+    for (const user of scenario.users) {
+      await this.service.users.create({
+        id: user.id,
+        privileges: user.privileges,
+        emails: [userEmail(user.id)],
+      });
+    }
+    const token = await this.service.users.issueToken(scenario.mailbox, "simulator");
+    for (const record of scenario.crm) {
+      const parent = record.fields["parentaccount"];
+      const fields =
+        typeof parent === "string"
+          ? { ...record.fields, parentaccount: this.refs.recordOf(parent) }
+          : record.fields;
+      const { record: created } = await this.service.records.create({
+        by: record.owner,
+        owner: record.owner,
+        type: record.type,
+        fields,
+      });
+      this.refs.setRecord(record.ref, created.id);
+    }
+    const mailbox = new SimulatedMailbox({
+      clock,
+      owner: { emailAddress: userEmail(scenario.mailbox), displayName: scenario.mailbox },
+    });
+    this.mailboxValue = mailbox;
+    for (const item of scenario.outlook) {
+      const crmId = scenario.crm.some((record) => record.ref === item.ref)
+        ? this.refs.recordOf(item.ref)
+        : null;
+      const created = mailbox.createItem(
+        {
+          type: item.type,
+          fields: item.fields,
+          ...(crmId === null
+            ? {}
+            : {
+                categories: [TRACKED_CATEGORY],
+                extendedProperties: {
+                  [customPropertiesPropertyId(this.addinId)]: JSON.stringify(
+                    customPropertiesWithLink({}, { crmId, state: "tracked" }),
+                  ),
+                },
+              }),
+        },
+        { notify: false, by: "world" },
+      );
+      this.refs.setItem(item.ref, created.itemId);
+    }
+    for (const client of scenario.clients) {
+      const settings: SyncSettings = {
+        ...DEFAULT_SETTINGS,
+        ...scenario.settings,
+        isSyncClient: client.role === "primary",
+        serverUrl: baseUrl,
+        userId: scenario.mailbox,
+      };
+      await this.addClient(client.id, settings, baseUrl, token);
+    }
+    await this.settle();
+  }
+
+  private async addClient(
+    clientId: string,
+    settings: SyncSettings,
+    baseUrl: string,
+    token: string,
+  ): Promise<void> {
+    const { logger } = this.options;
+    const clock = this.clock;
+    const office = createSimulatedOffice(this.mailbox, { addinId: this.addinId });
+    const host = new OfficeJsOutlookHost(office.office as typeof Office);
+    const indexedDB = this.indexedDBs.get(clientId) ?? new IDBFactory();
+    this.indexedDBs.set(clientId, indexedDB);
+    const cache = await IdbLocalCache.open({
+      indexedDB,
+      name: `outlook-crm-sync-${clientId}`,
+      logger,
+      clock,
+    });
+    const mailboxStore = new SimulatedMailboxStore({ mailbox: this.mailbox, addinId: this.addinId, clock });
+    const crm = new HttpCrmClient({ baseUrl, getToken: () => Promise.resolve(token), clock });
+    let counter = 0;
+    const engine = new SyncEngine({
+      host,
+      mailbox: mailboxStore,
+      crm,
+      cache,
+      clock: clock.scheduler,
+      logger,
+      newId: () => `${clientId}-${(counter += 1)}-${randomUUID()}`,
+      clientId,
+      settings,
+      random: () => 0.5,
+    });
+    await engine.start();
+    this.clientMap.set(clientId, { id: clientId, engine, cache, office });
+  }
+
+  /** The client with this id (validation guarantees it exists). */
+  client(id: string): ScenarioClient {
+    const client = this.clientMap.get(id);
+    if (client === undefined) throw new SyncError("invalidInput", { details: `unknown client "${id}"` });
+    return client;
+  }
+
+  clients(): readonly ScenarioClient[] {
+    return [...this.clientMap.values()];
+  }
+
+  /** The current owner of a record. */
+  async ownerOf(crmId: string): Promise<string> {
+    const record = await this.service.records.get(crmId);
+    if (record === undefined) throw new SyncError("notFound", { details: `record ${crmId}` });
+    return record.owner;
+  }
+
+  /** Fires every scheduled timer due by `time`, in order, letting each one's work finish; then moves time there. */
+  async advanceTo(time: number): Promise<void> {
+    while (this.clock.fireNext(time)) await this.settle();
+    this.clock.moveTo(time);
+  }
+
+  /** Waits until every engine is idle and no scheduled timer is due now (notices and follow-ups included). */
+  async settle(): Promise<void> {
+    for (let round = 0; round < 1000; round += 1) {
+      await tick();
+      await tick();
+      await Promise.all(this.clients().map((client) => client.engine.idle()));
+      if (this.clock.fireNext(this.clock.now())) continue;
+      await tick();
+      if (this.clients().every((client) => !client.engine.busy)) return;
+    }
+    throw new Error("the simulator did not settle: work keeps arriving");
+  }
+
+  /** Links refs through the CRM ids stamped on items and names every object without a ref. */
+  async refreshRefs(): Promise<void> {
+    const items = this.mailbox.allItems().filter((item) => item.movedTo === null);
+    for (const item of items) {
+      const link = itemLink(item, this.addinId);
+      if (link?.crmId) this.refs.link(item.itemId, link.crmId);
+    }
+    const records = await this.service.records.listAll();
+    this.refs.nameUnseen(
+      items.map((item) => ({ id: item.itemId, type: item.type })),
+      records.map((record) => ({ id: record.id, type: record.type })),
+    );
+  }
+
+  /** Stops every engine, server and database of the run; drops the run's Postgres schema. */
+  async close(): Promise<void> {
+    for (const client of this.clientMap.values()) {
+      client.engine.dispose();
+      await client.engine.idle();
+      client.cache.close();
+      client.office.dispose();
+    }
+    this.clientMap.clear();
+    await this.server?.close();
+    if (this.db !== null) {
+      if (this.db.kind === "postgres") await this.db.query(`DROP SCHEMA IF EXISTS ${this.db.schema} CASCADE`);
+      await this.db.close();
+    }
+  }
+}
+
+function required<T>(value: T | null, what: string): T {
+  if (value === null) throw new Error(`the scenario world has no ${what} yet`);
+  return value;
+}
