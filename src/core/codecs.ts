@@ -5,7 +5,7 @@
  */
 import { BugError, SyncError } from "./errors";
 import type { CodecName, FieldRule, LookupRow, LookupTable } from "./field-maps";
-import { describeValue, sameValue } from "./field-values";
+import { describeValue, sameValue, sameValues } from "./field-values";
 import type { FieldValue } from "./types";
 
 /** What the CRM→Outlook direction needs besides the record's own fields. */
@@ -87,11 +87,7 @@ const lookupCodec: Codec = {
   toOutlook(rule, crm) {
     if (crm.every((value) => value === null)) return [null];
     const table = tableOf(rule);
-    const row = rowsFor(table, "outlookToCrm").find(
-      (candidate) =>
-        candidate.crm.length === crm.length &&
-        candidate.crm.every((value, index) => sameValue(value, crm[index] ?? null)),
-    );
+    const row = rowsFor(table, "outlookToCrm").find((candidate) => sameValues(candidate.crm, crm));
     if (row === undefined) {
       throw invalid(
         rule,

@@ -22,7 +22,10 @@ const SEPARATORS = /^[^\s;.-]+|^[\s\S]/;
 
 class Scanner {
   pos = 0;
-  constructor(readonly text: string) {}
+  constructor(
+    readonly text: string,
+    readonly element: string | null,
+  ) {}
 
   get atEnd(): boolean {
     return this.pos >= this.text.length;
@@ -42,7 +45,7 @@ class Scanner {
         ? "the end of the text"
         : JSON.stringify(SEPARATORS.exec(this.text.slice(at))?.[0]);
     throw new SyncError("invalidVersionRange", {
-      details: `At position ${at} of ${JSON.stringify(this.text)}: expected ${expected}, found ${found}.`,
+      details: `${this.element === null ? "" : `In <${this.element}>: `}At position ${at} of ${JSON.stringify(this.text)}: expected ${expected}, found ${found}.`,
     });
   }
 
@@ -73,7 +76,7 @@ class Scanner {
 
 /** Parses one version such as `3.05.15.00`. Throws `SyncError("invalidVersionRange")` naming the position. */
 export function parseVersion(text: string): Version {
-  const scanner = new Scanner(text);
+  const scanner = new Scanner(text, null);
   scanner.skipSpaces();
   const version = scanner.version();
   scanner.skipSpaces();
@@ -93,10 +96,11 @@ export function compareVersions(a: Version | string, b: Version | string): -1 | 
 
 /**
  * Parses `A-B;C;…` into ranges, in order. Each range must not run backwards (`from` ≤ `to`).
- * Throws `SyncError("invalidVersionRange")` naming the 0-based position and the text found there.
+ * Throws `SyncError("invalidVersionRange")` naming the 0-based position and the text found there, prefixed
+ * with `In <element>: ` when `element` (the info.xml element the text came from) is given.
  */
-export function parseVersionRanges(text: string): VersionRange[] {
-  const scanner = new Scanner(text);
+export function parseVersionRanges(text: string, element: string | null = null): VersionRange[] {
+  const scanner = new Scanner(text, element);
   const ranges: VersionRange[] = [];
   for (;;) {
     scanner.skipSpaces();
@@ -163,15 +167,6 @@ export interface CompatibilityReport {
   readonly structure: { readonly added: string[]; readonly removed: string[] };
 }
 
-function rangesOf(field: string, text: string): VersionRange[] {
-  try {
-    return parseVersionRanges(text);
-  } catch (error) {
-    const details = error instanceof SyncError ? error.details : String(error);
-    throw new SyncError("invalidVersionRange", { details: `In <${field}>: ${details}`, cause: error });
-  }
-}
-
 /**
  * Decides product, schema and object-structure compatibility of an offered customization package (SPEC §11).
  * Throws `SyncError("invalidVersionRange")` naming the element (`products`, `schemas`) and the position when a
@@ -179,10 +174,13 @@ function rangesOf(field: string, text: string): VersionRange[] {
  */
 export function checkPackageCompatibility(input: CompatibilityInput): CompatibilityReport {
   const { productVersion, current, next } = input;
-  const compatible = versionInRanges(parseVersion(productVersion), rangesOf("products", next.products));
+  const compatible = versionInRanges(
+    parseVersion(productVersion),
+    parseVersionRanges(next.products, "products"),
+  );
   const preferred = next.preferredProduct === null ? null : parseVersion(next.preferredProduct);
   const preferredDiffers = preferred !== null && compareVersions(preferred, productVersion) !== 0;
-  const schemas = rangesOf("schemas", next.schemas);
+  const schemas = parseVersionRanges(next.schemas, "schemas");
   const before = current?.entityTypes ?? [];
   return {
     product: compatible ? "compatible" : "incompatible",
