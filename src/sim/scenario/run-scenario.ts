@@ -187,6 +187,7 @@ async function collectOutput(world: ScenarioWorld): Promise<ScenarioOutput> {
       errors.push({ ref: await mapRef(error.mapId), code: error.code, message: error.message });
     }
   }
+  errors.sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
   return { crm, outlook, conflicts, errors };
 }
 

@@ -1,6 +1,7 @@
 /**
  * The partial match of ../shared/scenarios/README.md: every key the expected value names must be present
- * with that value; keys it does not name may hold anything. Arrays and scalars must be equal as a whole.
+ * with that value; keys it does not name may hold anything. An array must have the expected length, and each
+ * element matches the expected element the same way (so an expected error may leave out its message).
  */
 
 /** The path of the first mismatch (e.g. `outlook.k1.fields.firstName`) with both values, or null on a match. */
@@ -16,7 +17,37 @@ export function firstMismatch(actual: unknown, expected: unknown, path = "$"): s
     }
     return null;
   }
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(actual) || actual.length !== expected.length) {
+      return `${path}: expected ${expected.length} entries, got ${JSON.stringify(actual)}`;
+    }
+    for (const [index, value] of expected.entries()) {
+      const problem = firstMismatch(actual[index], value, `${path}[${index}]`);
+      if (problem !== null) return problem;
+    }
+    return null;
+  }
   return JSON.stringify(actual) === JSON.stringify(expected)
     ? null
     : `${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
+}
+
+/** The dotted paths (e.g. `crm.m2`) that name something present in `actual`. */
+export function presentPaths(actual: unknown, paths: readonly string[]): string[] {
+  return paths.filter((path) => {
+    let node: unknown = actual;
+    for (const key of path.split(".")) {
+      if (node === null || typeof node !== "object" || !Object.hasOwn(node, key)) return false;
+      node = (node as Record<string, unknown>)[key];
+    }
+    return true;
+  });
+}
+
+/** Refs the simulator made up (`<type>#<n>`): objects sync created without a ref of their own. */
+export function generatedRefs(output: { crm: object; outlook: object }): string[] {
+  return [
+    ...Object.keys(output.crm).map((ref) => `crm.${ref}`),
+    ...Object.keys(output.outlook).map((ref) => `outlook.${ref}`),
+  ].filter((path) => path.includes("#"));
 }
