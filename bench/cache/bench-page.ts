@@ -11,10 +11,11 @@ const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: 
 const clock: Clock = { now: () => Date.now(), setTimeout: () => ({ dispose: () => {} }) };
 
 let readwrite = 0;
-const transaction = IDBDatabase.prototype.transaction;
+const transaction: (this: IDBDatabase, ...args: Parameters<IDBDatabase["transaction"]>) => IDBTransaction =
+  Reflect.get(IDBDatabase.prototype, "transaction");
 IDBDatabase.prototype.transaction = function (
   this: IDBDatabase,
-  ...args: Parameters<typeof transaction>
+  ...args: Parameters<IDBDatabase["transaction"]>
 ): IDBTransaction {
   if (args[1] === "readwrite") readwrite += 1;
   return transaction.apply(this, args);
