@@ -31,7 +31,7 @@ describe("CRM service: change feed", () => {
 
   before(async () => {
     const database = await openTestDatabase();
-    dispose = database.dispose;
+    dispose = () => database.dispose();
     clock = new ManualClock();
     service = createCrmService({ db: database.db, clock, logger: silentLogger });
     await service.users.create({
