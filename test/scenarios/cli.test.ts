@@ -1,0 +1,72 @@
+// The outlook-crm-sim bin as SCENARIOS.md defines it: stdout is only the final JSON, exit 0 / 2 / 1.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const BIN = resolve(import.meta.dirname, "../../bin/outlook-crm-sim.mjs");
+const EXAMPLE = resolve(import.meta.dirname, "../../../shared/scenarios/contact-round-trip.json");
+
+function runBin(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("close", (code) => done({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+function scenarioFile(content: unknown): string {
+  const file = join(mkdtempSync(join(tmpdir(), "sim-cli-")), "scenario.json");
+  writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));
+  return file;
+}
+
+const VALID = {
+  version: 1,
+  start: "2026-03-02T09:00:00Z",
+  users: [{ id: "alice", privileges: ["SyncToOutlook", "GoOffline"] }],
+  mailbox: "alice",
+  clients: [{ id: "desk", role: "primary" }],
+  settings: { entities: ["contact"], updateCompanyField: true, intervalMinutes: 15, roaming: false },
+  crm: [{ ref: "k1", type: "contact", owner: "alice", fields: { firstname: "Ann" } }],
+  outlook: [],
+  steps: [
+    { do: "sync", client: "desk" },
+    { do: "sync", client: "desk" },
+    { do: "sync", client: "desk" },
+    { do: "outlook.update", ref: "k9", fields: { firstName: "X" } },
+  ],
+};
+
+describe("outlook-crm-sim CLI", function () {
+  this.timeout(60_000);
+
+  it("prints only the final JSON on stdout and exits 0", async () => {
+    const databaseUrl = process.env["DATABASE_URL"];
+    const { code, stdout, stderr } = await runBin([
+      "run",
+      EXAMPLE,
+      ...(databaseUrl ? ["--database-url", databaseUrl] : []),
+    ]);
+    assert.equal(code, 0, stderr);
+    const output = JSON.parse(stdout) as { outlook: Record<string, { fields: Record<string, unknown> }> };
+    assert.equal(output.outlook["k1"]?.fields["jobTitle"], "Buyer");
+  });
+
+  it("exits 2 and names the JSON path of an unknown ref", async () => {
+    const { code, stdout, stderr } = await runBin(["run", scenarioFile(VALID)]);
+    assert.equal(code, 2);
+    assert.equal(stdout, "");
+    assert.equal(stderr.trim(), 'steps[3].ref: unknown ref "k9"');
+  });
+
+  it("exits 1 when the file cannot be read", async () => {
+    const { code, stdout } = await runBin(["run", "/nonexistent/scenario.json"]);
+    assert.equal(code, 1);
+    assert.equal(stdout, "");
+  });
+});

@@ -1,0 +1,120 @@
+// Scenario validation: the first problem is named by its JSON path (SCENARIOS.md exit status 2).
+import assert from "node:assert/strict";
+import { SyncError } from "../../src/core/errors";
+import { formatPath, validateScenario } from "../../src/sim/scenario/validate-scenario";
+
+const BASE = {
+  version: 1,
+  start: "2026-03-02T09:00:00Z",
+  users: [{ id: "alice", privileges: ["SyncToOutlook"] }],
+  mailbox: "alice",
+  clients: [{ id: "desk", role: "primary" }],
+  settings: { entities: ["contact"], updateCompanyField: true, intervalMinutes: 15, roaming: false },
+  crm: [{ ref: "a1", type: "account", owner: "alice", fields: { name: "Contoso" } }],
+  outlook: [],
+  steps: [{ do: "sync", client: "desk" }],
+};
+
+function problem(change: Record<string, unknown>): string {
+  try {
+    validateScenario(JSON.stringify({ ...BASE, ...change }));
+  } catch (error) {
+    assert.ok(error instanceof SyncError && error.code === "invalidScenario", String(error));
+    return error.details ?? "";
+  }
+  return "valid";
+}
+
+describe("validateScenario", () => {
+  it("accepts a valid file and resolves step times (+N, absolute, and one second after the previous)", () => {
+    const checked = validateScenario(
+      JSON.stringify({
+        ...BASE,
+        steps: [
+          { at: "+15m", do: "sync", client: "desk" },
+          { do: "sync", client: "desk" },
+        ],
+      }),
+    );
+    assert.deepEqual(checked.stepTimes, [
+      Date.parse("2026-03-02T09:15:00Z"),
+      Date.parse("2026-03-02T09:15:01Z"),
+    ]);
+  });
+
+  it("formats paths as SCENARIOS.md shows them", () => {
+    assert.equal(formatPath(["steps", 3, "ref"]), "steps[3].ref");
+    assert.equal(formatPath([]), "$");
+  });
+
+  const cases: [string, Record<string, unknown>, string | RegExp][] = [
+    [
+      "a shape problem",
+      { steps: [{ do: "track", ref: "a1", client: "desk", via: "ribbon" }] },
+      /^steps\[0\]\.via: /,
+    ],
+    ["an unknown step", { steps: [{ do: "dance", client: "desk" }] }, /^steps\[0\]\.do: /],
+    [
+      "an unknown client",
+      { steps: [{ do: "sync", client: "phone" }] },
+      'steps[0].client: unknown client "phone"',
+    ],
+    ["an unknown ref", { steps: [{ do: "crm.delete", ref: "k9" }] }, 'steps[0].ref: unknown ref "k9"'],
+    [
+      "an unknown owner",
+      { steps: [{ do: "crm.assign", ref: "a1", owner: "zed" }] },
+      'steps[0].owner: unknown user "zed"',
+    ],
+    [
+      "a reused ref",
+      { steps: [{ do: "crm.create", ref: "a1", type: "task", owner: "alice", fields: {} }] },
+      'steps[0].ref: ref "a1" is already used',
+    ],
+    [
+      "time going backwards",
+      {
+        steps: [
+          { at: "+5m", do: "sync", client: "desk" },
+          { at: "+1m", do: "sync", client: "desk" },
+        ],
+      },
+      /^steps\[1\]\.at: time goes backwards/,
+    ],
+    [
+      "sending what was never composed",
+      { steps: [{ do: "send", ref: "a1", client: "desk" }] },
+      'steps[0].ref: ref "a1" is not a composed draft',
+    ],
+    [
+      "a parent that is not an account",
+      { crm: [{ ref: "k1", type: "contact", owner: "alice", fields: { parentaccount: "x" } }] },
+      'crm[0].fields.parentaccount: unknown account ref "x"',
+    ],
+    [
+      "a duplicate client",
+      {
+        clients: [
+          { id: "desk", role: "primary" },
+          { id: "desk", role: "secondary" },
+        ],
+      },
+      'clients[1].id: duplicate id "desk"',
+    ],
+    ["an unknown mailbox user", { mailbox: "bob" }, 'mailbox: unknown user "bob"'],
+    ["an unknown top-level key", { extra: true }, /^\$: /],
+  ];
+  for (const [name, change, expected] of cases) {
+    it(`names the path of ${name}`, () => {
+      const found = problem(change);
+      if (typeof expected === "string") assert.equal(found, expected);
+      else assert.match(found, expected);
+    });
+  }
+
+  it("rejects text that is not JSON at the root", () => {
+    assert.throws(
+      () => validateScenario("{ nope"),
+      (error: unknown) => error instanceof SyncError && /^\$: not valid JSON/.test(error.details ?? ""),
+    );
+  });
+});
