@@ -2,7 +2,8 @@
 // coverage check, then the mocha tally again so that `tests: N passed, N failed` is the last line printed.
 import { spawn } from "node:child_process";
 
-const extraArgs = process.argv.slice(2);
+// Arguments replace the default spec, e.g. `npm test -- 'test/core/**/*.test.ts'`.
+const mochaArgs = process.argv.length > 2 ? process.argv.slice(2) : ["test/**/*.test.ts"];
 
 function run(command, args, { capture }) {
   return new Promise((resolve) => {
@@ -17,7 +18,7 @@ function run(command, args, { capture }) {
 }
 
 const bin = (name) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname;
-const tests = await run(bin("c8"), ["--reporter=none", bin("mocha"), ...extraArgs], { capture: true });
+const tests = await run(bin("c8"), ["--reporter=none", bin("mocha"), ...mochaArgs], { capture: true });
 const coverage = await run(bin("c8"), ["report"], { capture: false });
 const tally = /^tests: \d+ passed, \d+ failed(, \d+ skipped)?$/m.exec(tests.tail)?.[0] ?? "tests: 0 passed, 1 failed";
 if (coverage.code !== 0) process.stdout.write("\ncoverage of src/core is below the threshold in .c8rc.json\n");
