@@ -9,7 +9,8 @@
 import { randomUUID } from "node:crypto";
 import "fake-indexeddb/auto";
 import { IDBFactory } from "fake-indexeddb";
-import { SimulatedMailboxStore } from "../../adapters/sim/simulated-mailbox-store";
+import { GraphMailboxStore } from "../../adapters/graph/graph-mailbox-store";
+import { StaticTokenProvider } from "../../adapters/graph/token-provider";
 import { HttpCrmClient } from "../../adapters/http/http-crm-client";
 import { IdbLocalCache } from "../../adapters/idb/idb-local-cache";
 import { OfficeJsOutlookHost } from "../../adapters/officejs/officejs-outlook-host";
@@ -24,6 +25,7 @@ import { createCrmServer, type CrmServer } from "../../server/create-crm-server"
 import type { Database } from "../../server/db/database";
 import { openDatabase } from "../../server/db/open-database";
 import type { CrmService } from "../../server/sync/crm-service";
+import { startGraphSubsetServer, type GraphSubsetServer } from "../graph/graph-subset-server";
 import { SimulatedMailbox } from "../mailbox/simulated-mailbox";
 import { createSimulatedOffice, type SimulatedOffice } from "../office/simulated-office";
 import { itemLink } from "./scenario-output";
@@ -63,6 +65,8 @@ export class ScenarioWorld {
   private db: Database | null = null;
   private server: CrmServer | null = null;
   private mailboxValue: SimulatedMailbox | null = null;
+  private graph: GraphSubsetServer | null = null;
+  private readonly graphToken = `graph-${randomUUID()}`;
   private readonly clientMap = new Map<string, ScenarioClient>();
   private readonly indexedDBs = new Map<string, IDBFactory>();
 
@@ -141,6 +145,7 @@ export class ScenarioWorld {
       );
       this.refs.setItem(item.ref, created.itemId);
     }
+    this.graph = await startGraphSubsetServer({ mailbox, clock, token: this.graphToken });
     for (const client of scenario.clients) {
       const settings: SyncSettings = {
         ...DEFAULT_SETTINGS,
@@ -172,7 +177,15 @@ export class ScenarioWorld {
       logger,
       clock,
     });
-    const mailboxStore = new SimulatedMailboxStore({ mailbox: this.mailbox, addinId: this.addinId, clock });
+    const mailboxStore = new GraphMailboxStore({
+      fetch: (input, init) => globalThis.fetch(input, init),
+      baseUrl: required(this.graph, "Graph server").baseUrl,
+      tokens: new StaticTokenProvider(this.graphToken),
+      clock,
+      addinId: this.addinId,
+      changeFeed: this.mailbox,
+      random: () => 0.5,
+    });
     const crm = new HttpCrmClient({ baseUrl, getToken: () => Promise.resolve(token), clock });
     let counter = 0;
     const engine = new SyncEngine({
@@ -251,6 +264,7 @@ export class ScenarioWorld {
       client.office.dispose();
     }
     this.clientMap.clear();
+    await this.graph?.close();
     await this.server?.close();
     if (this.db !== null) {
       if (this.db.kind === "postgres") await this.db.query(`DROP SCHEMA IF EXISTS ${this.db.schema} CASCADE`);
