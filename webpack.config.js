@@ -64,6 +64,8 @@ export default function config(env = {}, argv = {}) {
       taskpane: "./src/entry/taskpane/index.ts",
       commands: "./src/entry/commands/index.ts",
       "sim-app": "./src/entry/sim-app/index.ts",
+      "sim-taskpane": "./src/entry/sim-app/sim-taskpane.ts",
+      "sim-commands": "./src/entry/sim-app/sim-commands.ts",
     },
     output: {
       path: env.outputPath ? path.resolve(env.outputPath) : path.join(root, "dist"),
@@ -93,6 +95,9 @@ export default function config(env = {}, argv = {}) {
       page("taskpane.html", "./taskpane/taskpane.html", ["taskpane"], true),
       page("commands.html", "./src/entry/commands/commands.html", ["commands"], true),
       page("sim.html", "./src/entry/sim-app/sim.html", ["sim-app"], false),
+      // The same pages for the simulator's frames: same view and registrations, the simulator's `Office`.
+      page("sim-taskpane.html", "./taskpane/taskpane.html", ["sim-taskpane"], false),
+      page("sim-commands.html", "./src/entry/commands/commands.html", ["sim-commands"], false),
       new CopyWebpackPlugin({
         patterns: [
           {
@@ -102,6 +107,7 @@ export default function config(env = {}, argv = {}) {
           },
           { from: "assets/*.png", to: "assets/[name][ext]" },
           { from: "taskpane/*.css", to: "[name][ext]" },
+          { from: "src/entry/sim-app/sim.css", to: "sim.css" },
           { from: "taskpane/support.html", to: "support.html" },
           ...(production ? [] : [{ from: "node_modules/@microsoft/office-js/dist", to: "office-js" }]),
         ],

@@ -220,10 +220,10 @@ export function manifestFunctionNames(root: XmlElement): string[] {
   return [...names].sort();
 }
 
-/** Names registered with `Office.actions.associate("<name>", …)` in the (bundled) commands code. */
+/** Names registered with `Office.actions.associate("<name>", …)` (or `office.actions…`) in the bundled commands code. */
 export function associatedFunctionNames(code: string): string[] {
   const names = new Set<string>();
-  for (const match of code.matchAll(/Office\.actions\.associate\(\s*["'`]([^"'`]+)["'`]/g)) {
+  for (const match of code.matchAll(/\bactions\.associate\(\s*["'`]([^"'`]+)["'`]/g)) {
     if (match[1] !== undefined) names.add(match[1]);
   }
   return [...names].sort();

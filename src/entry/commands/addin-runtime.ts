@@ -1,0 +1,81 @@
+/**
+ * What every add-in runtime (task pane, commands / launch events) is built from, and how it starts the engine.
+ * The production pages pass the real adapters; the simulator's pages pass the simulator's. No business logic:
+ * the engine decides, this only wires.
+ */
+import type { SyncError } from "../../core/errors";
+import { SyncEngine } from "../../engine/sync-engine";
+import type { Clock } from "../../ports/clock";
+import type { CrmClient } from "../../ports/crm-client";
+import type { LocalCache } from "../../ports/local-cache";
+import type { Logger } from "../../ports/logger";
+import type { MailboxStore } from "../../ports/mailbox-store";
+import type { OutlookHost } from "../../ports/outlook-host";
+import type { SyncSettings } from "../../ports/settings";
+
+/** The add-in's id in manifest.xml; custom properties and roaming settings are keyed by it. */
+export const ADDIN_ID = "b14f98d2-d90c-49f9-890e-d2150bf5b660";
+
+/** The adapters one runtime works with. */
+export interface AddinPorts {
+  readonly host: OutlookHost;
+  readonly mailbox: MailboxStore;
+  readonly crm: CrmClient;
+  readonly cache: LocalCache;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** This browser profile's client id (SPEC §1). */
+  readonly clientId: string;
+  /** The settings (with the login options) to use before roaming settings hold any. */
+  readonly settings: SyncSettings;
+  /** Why the cache is not durable (memory fallback, persistence declined), or null. */
+  readonly storageWarning: SyncError | null;
+  /**
+   * The item selected in a list that Office.js does not show add-ins (a contact or task in the simulator's
+   * Explorer), or null. Real Outlook pages leave it out: there the host's current item is the only target.
+   */
+  readonly explorerSelection?: () => string | null;
+}
+
+/** A started engine with the ports it runs on. */
+export interface AddinRuntime extends AddinPorts {
+  readonly engine: SyncEngine;
+}
+
+const CLIENT_ID_KEY = "outlookCrmSync.clientId";
+
+/** This browser profile's client id, made once and kept in localStorage (a fresh one when storage is refused). */
+export function browserClientId(): string {
+  try {
+    const existing = localStorage.getItem(CLIENT_ID_KEY);
+    if (existing) return existing;
+    const made = crypto.randomUUID();
+    localStorage.setItem(CLIENT_ID_KEY, made);
+    return made;
+  } catch {
+    return crypto.randomUUID();
+  }
+}
+
+/** Builds the engine over `ports` and starts it (settings, client registration, subscriptions, timer). */
+export async function startAddinRuntime(ports: AddinPorts): Promise<AddinRuntime> {
+  const engine = new SyncEngine({
+    host: ports.host,
+    mailbox: ports.mailbox,
+    crm: ports.crm,
+    cache: ports.cache,
+    clock: ports.clock,
+    logger: ports.logger,
+    clientId: ports.clientId,
+    settings: ports.settings,
+    newId: () => crypto.randomUUID(),
+    random: Math.random,
+  });
+  try {
+    await engine.start();
+  } catch (error) {
+    engine.dispose();
+    throw error;
+  }
+  return { ...ports, engine };
+}
