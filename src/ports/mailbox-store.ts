@@ -134,6 +134,35 @@ export interface MailboxChangeFeed {
   subscribe(listener: (notice: MailboxChangeNotice) => void): Disposable;
 }
 
+/** What {@link MailboxStore.createItem} makes. */
+export interface NewMailboxItem {
+  readonly type: EntityType;
+  readonly fields: Fields;
+  readonly idempotencyKey: string;
+  readonly categories?: readonly string[];
+  readonly link?: CrmLinkStamp | null;
+}
+
+/** What {@link MailboxStore.updateItem} writes: only the given fields (null clears one), categories and stamp. */
+export interface MailboxItemPatch {
+  readonly fields?: Fields;
+  readonly categories?: readonly string[];
+  readonly link?: CrmLinkStamp | null;
+}
+
+/** Parses the JSON of an add-in's custom properties; anything but a JSON object reads as {}. */
+export function parseCustomProperties(json: string | undefined): Record<string, unknown> {
+  if (json === undefined) return {};
+  try {
+    const parsed: unknown = JSON.parse(json);
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
 export interface MailboxStore {
   /** Folders of the given types that sync (contacts, calendar, tasks, and Sent Items for e-mail). */
   listFolders(types: readonly EntityType[]): Promise<readonly MailboxFolder[]>;
@@ -152,13 +181,7 @@ export interface MailboxStore {
    * Creates an item, stamping `idempotencyKey` first: replaying a create with the same key returns the
    * item the first call made instead of a second one.
    */
-  createItem(input: {
-    readonly type: EntityType;
-    readonly fields: Fields;
-    readonly idempotencyKey: string;
-    readonly categories?: readonly string[];
-    readonly link?: CrmLinkStamp | null;
-  }): Promise<MailboxItem>;
+  createItem(input: NewMailboxItem): Promise<MailboxItem>;
   /** Finds an item by the key a create stamped on it. */
   findByIdempotencyKey(type: EntityType, idempotencyKey: string): Promise<MailboxItem | null>;
   /**
@@ -166,15 +189,7 @@ export interface MailboxStore {
    * Fails with SyncError("notFound") when the item is gone, SyncError("invalidInput") naming the field when a
    * key or value is not valid for the type (nothing is written then). `type` is an optional hint as in getItems.
    */
-  updateItem(
-    itemId: string,
-    patch: {
-      readonly fields?: Fields;
-      readonly categories?: readonly string[];
-      readonly link?: CrmLinkStamp | null;
-    },
-    type?: EntityType,
-  ): Promise<MailboxItem>;
+  updateItem(itemId: string, patch: MailboxItemPatch, type?: EntityType): Promise<MailboxItem>;
   /** Deletes an item. Deleting an item that is already gone succeeds. */
   deleteItem(itemId: string, type?: EntityType): Promise<void>;
   /**

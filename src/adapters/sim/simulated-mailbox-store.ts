@@ -1,5 +1,5 @@
 import { SyncError } from "../../core/errors";
-import type { EntityType, Fields } from "../../core/types";
+import type { EntityType } from "../../core/types";
 import type { Clock, Disposable } from "../../ports/clock";
 import {
   customPropertiesPropertyId,
@@ -8,12 +8,13 @@ import {
   IDEMPOTENCY_PROPERTY_ID,
   linkFromCustomProperties,
   type CalendarWindow,
-  type CrmLinkStamp,
   type FolderCheckpoint,
   type FolderScan,
   type MailboxChangeNotice,
   type MailboxFolder,
   type MailboxItem,
+  type MailboxItemPatch,
+  type NewMailboxItem,
   type MailboxStore,
 } from "../../ports/mailbox-store";
 import { overlapsWindow } from "../../sim/mailbox/calendar-window";
@@ -111,13 +112,7 @@ export class SimulatedMailboxStore implements MailboxStore {
     return found;
   }
 
-  async createItem(input: {
-    readonly type: EntityType;
-    readonly fields: Fields;
-    readonly idempotencyKey: string;
-    readonly categories?: readonly string[];
-    readonly link?: CrmLinkStamp | null;
-  }): Promise<MailboxItem> {
+  async createItem(input: NewMailboxItem): Promise<MailboxItem> {
     const existing = await this.findByIdempotencyKey(input.type, input.idempotencyKey);
     if (existing !== null) return existing;
     const extendedProperties: Record<string, string> = {};
@@ -149,14 +144,7 @@ export class SimulatedMailboxStore implements MailboxStore {
     return item === undefined ? null : this.toItem(item);
   }
 
-  async updateItem(
-    itemId: string,
-    patch: {
-      readonly fields?: Fields;
-      readonly categories?: readonly string[];
-      readonly link?: CrmLinkStamp | null;
-    },
-  ): Promise<MailboxItem> {
+  async updateItem(itemId: string, patch: MailboxItemPatch): Promise<MailboxItem> {
     await later();
     const propertyId = customPropertiesPropertyId(this.addinId);
     const extendedProperties: Record<string, string | null> = {};

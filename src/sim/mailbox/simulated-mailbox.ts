@@ -2,7 +2,7 @@ import { SyncError } from "../../core/errors";
 import type { EntityType, FieldValue, Fields } from "../../core/types";
 import type { Clock, Disposable } from "../../ports/clock";
 import type { MailboxChangeNotice } from "../../ports/mailbox-store";
-import { customPropertiesPropertyId } from "../../ports/mailbox-store";
+import { customPropertiesPropertyId, parseCustomProperties } from "../../ports/mailbox-store";
 import { canonicalDateTime, canonicalFields, READ_ONLY_KEYS } from "./field-catalog";
 import { SimulatedFaults } from "./simulated-faults";
 
@@ -29,7 +29,7 @@ export interface SimulatedItem {
   readonly itemId: string;
   readonly type: EntityType;
   readonly folderId: string;
-  /** Outlook-key fields with values only, canonical, including the derived `direction` and `duration`. */
+  /** Outlook-key fields with values only (no null, no empty list), canonical, with derived `direction` and `duration`. */
   readonly fields: Fields;
   readonly categories: readonly string[];
   /** Graph-style extended properties: property id → string value. */
@@ -111,6 +111,14 @@ const FOLDERS: readonly { wellKnownName: WellKnownFolder; type: EntityType; name
   { wellKnownName: "drafts", type: "email", name: "Drafts" },
   { wellKnownName: "sentitems", type: "email", name: "Sent Items" },
 ];
+
+/** Values Exchange gives a new item when the client leaves them out. */
+const SERVER_DEFAULTS: Record<EntityType, Fields> = {
+  contact: {},
+  appointment: { isAllDayEvent: false, priority: "normal", showTimeAs: "busy" },
+  task: { priority: "normal", status: "notStarted" },
+  email: {},
+};
 
 const TYPE_CODE: Record<EntityType, string> = { contact: "C", appointment: "E", task: "T", email: "M" };
 
@@ -222,12 +230,15 @@ export class SimulatedMailbox {
     const folder = this.targetFolder(input);
     const fields = Object.fromEntries(
       Object.entries(this.checkedFields(input.type, input.fields, options)).filter(
-        ([, value]) => value !== null,
+        ([, value]) => value !== null && !(Array.isArray(value) && value.length === 0),
       ),
     );
     const now = this.clock.now();
     this.nextId += 1;
     const itemId = `AAMk${TYPE_CODE[input.type]}-${String(this.nextId).padStart(8, "0")}`;
+    Object.assign(fields, { ...SERVER_DEFAULTS[input.type], ...fields });
+    if (input.type === "appointment" && fields.organizer === undefined)
+      fields.organizer = this.owner.emailAddress;
     if (input.type === "appointment" && fields.iCalUId === undefined) {
       fields.iCalUId = `040000008200E00074C5B7101A82E008${String(this.nextId).padStart(8, "0")}`;
     }
@@ -342,16 +353,7 @@ export class SimulatedMailbox {
 
   /** The add-in's custom properties on a live item (the parsed `cecp-<addinId>` property; {} when none or unreadable). */
   customProperties(itemId: string, addinId: string): Readonly<Record<string, unknown>> {
-    const raw = this.live(itemId).extendedProperties[customPropertiesPropertyId(addinId)];
-    if (raw === undefined) return {};
-    try {
-      const parsed: unknown = JSON.parse(raw);
-      return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
-        ? (parsed as Record<string, unknown>)
-        : {};
-    } catch {
-      return {};
-    }
+    return parseCustomProperties(this.live(itemId).extendedProperties[customPropertiesPropertyId(addinId)]);
   }
 
   /**
@@ -616,7 +618,7 @@ function applyFields(stored: Stored, fields: Record<string, FieldValue>): void {
   const { duration, ...rest } = fields;
   const next: Record<string, FieldValue> = { ...stored.fields };
   for (const [key, value] of Object.entries(rest)) {
-    if (value === null) delete next[key];
+    if (value === null || (Array.isArray(value) && value.length === 0)) delete next[key];
     else next[key] = value;
   }
   if (stored.type === "appointment") {

@@ -1,0 +1,46 @@
+import { z } from "zod";
+
+/** Shapes of the Graph answers the store relies on; anything else is reported, never trusted. */
+
+export const extendedPropertySchema = z.object({ id: z.string(), value: z.string() });
+
+export const resourceSchema = z.looseObject({
+  id: z.string().min(1),
+  changeKey: z.string().optional(),
+  "@odata.etag": z.string().optional(),
+  lastModifiedDateTime: z.string(),
+  categories: z.array(z.string()).optional(),
+  parentFolderId: z.string().optional(),
+  transactionId: z.string().nullable().optional(),
+  singleValueExtendedProperties: z.array(extendedPropertySchema).optional(),
+});
+export type GraphResource = z.infer<typeof resourceSchema>;
+
+export const removedSchema = z.object({
+  id: z.string().min(1),
+  "@removed": z.object({ reason: z.string() }),
+});
+
+export const collectionSchema = z.looseObject({
+  value: z.array(z.unknown()),
+  "@odata.nextLink": z.string().optional(),
+  "@odata.deltaLink": z.string().optional(),
+});
+
+export const folderSchema = z.looseObject({ id: z.string().min(1) });
+export const folderListSchema = z.object({
+  value: z.array(z.looseObject({ id: z.string().min(1), wellknownListName: z.string().optional() })),
+});
+
+export const batchResponseSchema = z.object({
+  responses: z.array(
+    z.object({
+      id: z.string(),
+      status: z.number().int(),
+      headers: z.record(z.string(), z.string()).optional(),
+      body: z.unknown().optional(),
+    }),
+  ),
+});
+
+export const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });

@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import { fieldsToGraph } from "../../../src/adapters/graph/graph-fields";
+import { SimulatedMailbox } from "../../../src/sim/mailbox/simulated-mailbox";
+import { startGraphSubsetServer, type GraphSubsetServer } from "../../../src/sim/graph/graph-subset-server";
+import { ManualClock } from "../support/manual-clock";
+
+describe("Graph subset server", () => {
+  let server: GraphSubsetServer;
+  let mailbox: SimulatedMailbox;
+  beforeEach(async () => {
+    const clock = new ManualClock(Date.parse("2026-03-02T09:00:00Z"), true);
+    mailbox = new SimulatedMailbox({
+      clock,
+      owner: { emailAddress: "alice@contoso.com", displayName: "Alice" },
+    });
+    server = await startGraphSubsetServer({ mailbox, clock, token: "t" });
+  });
+  afterEach(() => server.close());
+
+  async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: Record<string, unknown> }> {
+    const response = await fetch(`${server.baseUrl}${path}`, {
+      method,
+      headers: { Authorization: "Bearer t", "Content-Type": "application/json" },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      json: text === "" ? {} : (JSON.parse(text) as Record<string, unknown>),
+    };
+  }
+
+  it("uses Graph's property names", () => {
+    const contact = fieldsToGraph("contact", {
+      firstName: "Ann",
+      lastName: "Lee",
+      email1Address: "a@x.com",
+      businessTelephoneNumber: "1",
+      body: "n",
+    });
+    assert.equal(contact.givenName, "Ann");
+    assert.equal(contact.surname, "Lee");
+    assert.deepEqual(contact.emailAddresses, [{ address: "a@x.com", name: "a@x.com" }]);
+    assert.deepEqual(contact.businessPhones, ["1"]);
+    assert.equal(contact.personalNotes, "n");
+    const event = fieldsToGraph("appointment", {
+      start: "2026-03-10T14:00:00Z",
+      showTimeAs: "oof",
+      priority: "high",
+      requiredAttendees: ["b@x.com"],
+    });
+    assert.deepEqual(event.start, { dateTime: "2026-03-10T14:00:00.0000000", timeZone: "UTC" });
+    assert.deepEqual([event.showAs, event.importance], ["oof", "high"]);
+    assert.deepEqual(event.attendees, [{ emailAddress: { address: "b@x.com" }, type: "required" }]);
+    const task = fieldsToGraph("task", {
+      subject: "s",
+      status: "completed",
+      dueDate: "2026-03-05T17:00:00Z",
+    });
+    assert.deepEqual([task.title, task.status], ["s", "completed"]);
+    assert.deepEqual(task.dueDateTime, { dateTime: "2026-03-05T17:00:00.0000000", timeZone: "UTC" });
+  });
+
+  it("answers bad bodies and unknown properties with a Graph error naming them, writing nothing", async () => {
+    const bad = await call("POST", "/me/events", { subject: "x", colour: "red" });
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(bad.json), /"code":"ErrorInvalidProperty".*colour/);
+    const badValue = await call("POST", "/me/events", { subject: "x", showAs: "sleeping" });
+    assert.equal(badValue.status, 400);
+    assert.equal(mailbox.allItems().length, 0);
+    const unauthorized = await fetch(`${server.baseUrl}/me/events`);
+    assert.equal(unauthorized.status, 401);
+  });
+
+  it("refuses a $batch of more than 20 requests", async () => {
+    const requests = Array.from({ length: 21 }, (_, i) => ({
+      id: String(i),
+      method: "GET",
+      url: "/me/calendar",
+    }));
+    const answer = await call("POST", "/$batch", { requests });
+    assert.equal(answer.status, 400);
+    assert.match(JSON.stringify(answer.json), /limit of 20/);
+    const ok = await call("POST", "/$batch", { requests: requests.slice(0, 2) });
+    assert.equal((ok.json.responses as unknown[]).length, 2);
+  });
+
+  it("answers an expired delta link with 410 syncStateNotFound", async () => {
+    mailbox.createItem({ type: "task", fields: { subject: "t" } }, { notify: false, by: "world" });
+    const folderId = mailbox.folder("tasks")?.folderId ?? "";
+    const first = await call("GET", `/me/todo/lists/${folderId}/tasks/delta`);
+    const deltaLink = String(first.json["@odata.deltaLink"]);
+    mailbox.expireDeltaTokens();
+    const gone = await fetch(deltaLink, { headers: { Authorization: "Bearer t" } });
+    assert.equal(gone.status, 410);
+    assert.match(await gone.text(), /syncStateNotFound/);
+  });
+
+  it("lists a deleted item as @removed with reason deleted", async () => {
+    const contact = mailbox.createItem(
+      { type: "contact", fields: { firstName: "A" } },
+      { notify: false, by: "world" },
+    );
+    const first = await call("GET", "/me/contacts/delta");
+    mailbox.deleteItem(contact.itemId, { notify: false });
+    const next = await fetch(String(first.json["@odata.deltaLink"]), {
+      headers: { Authorization: "Bearer t" },
+    });
+    assert.deepEqual(((await next.json()) as { value: unknown[] }).value, [
+      { id: contact.itemId, "@removed": { reason: "deleted" } },
+    ]);
+  });
+});
