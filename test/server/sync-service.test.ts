@@ -158,6 +158,20 @@ describe("CRM service: change feed", () => {
       true,
       "the record stays readable for the scenario output",
     );
+    const meeting = (
+      await service.records.create({
+        by: "bob",
+        type: "appointment",
+        fields: { organizer: "bob", requiredattendees: ["alice"] },
+      })
+    ).record;
+    await service.records.delete({ by: "bob", id: meeting.id });
+    assert.deepEqual((await service.records.read("alice", [meeting.id])).missing, [
+      { id: meeting.id, reason: "deleted" },
+    ]);
+    assert.deepEqual((await service.records.read("nopriv", [meeting.id])).missing, [
+      { id: meeting.id, reason: "notFound" },
+    ]);
     await assert.rejects(service.records.update({ by: "alice", id: task.id, fields: { subject: "x" } }), {
       code: "notFound",
     });

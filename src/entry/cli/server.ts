@@ -153,5 +153,5 @@ try {
         : String(error),
   );
   if (!(error instanceof SyncError)) console.error(USAGE);
-  process.exitCode = 2;
+  process.exitCode = error instanceof SyncError && error.code === "invalidInput" ? 2 : 1;
 }

@@ -220,7 +220,10 @@ export class RecordService {
     });
   }
 
-  /** GetSpecificSyncData: the records `by` may read; other ids are `missing` (deleted, or notFound). */
+  /**
+   * GetSpecificSyncData: the records `by` may read. Other ids are `missing`: `deleted` when `by` could read the
+   * record or was sent its delete, `notFound` otherwise (unknown and invisible ids are not told apart).
+   */
   async read(by: string, ids: readonly string[]): Promise<SpecificSyncData> {
     const wanted = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
     const rows =
@@ -228,7 +231,9 @@ export class RecordService {
         ? []
         : (
             await this.ctx.db.query<RecordRow & { visible: boolean }>(
-              `SELECT ${RECORD_COLUMNS}, ${visibleTo("$1")} AS visible FROM records r WHERE r.id = ANY($2::uuid[])`,
+              `SELECT ${RECORD_COLUMNS}, (${visibleTo("$1")} OR EXISTS (SELECT 1 FROM change_feed f
+                  WHERE f.user_id = $1 AND f.record_id = r.id AND f.kind = 'delete')) AS visible
+                 FROM records r WHERE r.id = ANY($2::uuid[])`,
               [by, wanted],
             )
           ).rows;
