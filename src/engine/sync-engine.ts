@@ -85,6 +85,7 @@ export class SyncEngine {
   private privileges: ReadonlySet<Privilege> = new Set();
   private currentItemId: string | null = null;
   private disposed = false;
+  private registered = false;
 
   /** Builds an engine from its ports; nothing runs until {@link start}. */
   constructor(deps: SyncEngineDeps) {
@@ -99,7 +100,7 @@ export class SyncEngine {
    */
   async start(): Promise<void> {
     await this.queue.run(async () => {
-      const { cache, host, crm, mailbox, clientId } = this.deps;
+      const { cache, host, mailbox, clientId } = this.deps;
       const roaming = settingsFromRoaming(await host.readRoamingSettings(), this.deps.settings, clientId);
       const mirrored = await cache.getSettings();
       const settings = roaming ?? mirrored ?? this.deps.settings;
@@ -110,9 +111,12 @@ export class SyncEngine {
         await cache.clear();
       }
       await cache.putSettings(this.currentSettings);
-      await crm.registerClient(clientId);
-      if (this.currentSettings.isSyncClient && !this.currentSettings.roaming)
-        await crm.setPrimaryClient(clientId);
+      try {
+        await this.register();
+      } catch (error) {
+        if (!(error instanceof SyncError)) throw error;
+        this.deps.logger.warn("client registration failed; the next sync retries it", { code: error.code });
+      }
       const stored = await cache.getStatus();
       this.board.update({
         ...(stored ?? {}),
@@ -316,6 +320,16 @@ export class SyncEngine {
     return this.queue.run(() => this.noteChange(notice));
   }
 
+  /** Registers this client with the server (and claims the primary role when it is the sync client); once. */
+  private async register(): Promise<void> {
+    if (this.registered) return;
+    const { crm, clientId } = this.deps;
+    await crm.registerClient(clientId);
+    if (this.currentSettings.isSyncClient && !this.currentSettings.roaming)
+      await crm.setPrimaryClient(clientId);
+    this.registered = true;
+  }
+
   private role(): ClientRole {
     return this.currentSettings.roaming || this.currentSettings.isSyncClient ? "primary" : "secondary";
   }
@@ -326,6 +340,7 @@ export class SyncEngine {
   }
 
   private async context(): Promise<CycleContext> {
+    await this.register();
     const who = await this.deps.crm.whoAmI();
     this.user = { id: who.user.id, emails: who.user.emails };
     this.privileges = new Set(who.privileges);

@@ -1,0 +1,241 @@
+/**
+ * The world of one reliability history: a fresh user on a shared server, a fresh simulated mailbox with its
+ * Graph subset server, and one primary client (IdbLocalCache on its own fake-indexeddb factory, a SyncEngine
+ * over OfficeJsOutlookHost, GraphMailboxStore and HttpCrmClient). The CRM client's fetch can inject faults:
+ * a 5xx, a timeout, a response lost after the server committed, or a crash, after which the engine is thrown
+ * away mid-flight and a new one opens the same IndexedDB.
+ */
+import "fake-indexeddb/auto";
+import { IDBFactory } from "fake-indexeddb";
+import { GraphMailboxStore } from "../../../src/adapters/graph/graph-mailbox-store";
+import { StaticTokenProvider } from "../../../src/adapters/graph/token-provider";
+import { HttpCrmClient } from "../../../src/adapters/http/http-crm-client";
+import { IdbLocalCache } from "../../../src/adapters/idb/idb-local-cache";
+import { OfficeJsOutlookHost } from "../../../src/adapters/officejs/officejs-outlook-host";
+import { SyncEngine } from "../../../src/engine/sync-engine";
+import type { Logger } from "../../../src/ports/logger";
+import { DEFAULT_SETTINGS } from "../../../src/ports/settings";
+import { createCrmServer, type CrmServer } from "../../../src/server/create-crm-server";
+import type { Database } from "../../../src/server/db/database";
+import { openDatabase } from "../../../src/server/db/open-database";
+import { startGraphSubsetServer, type GraphSubsetServer } from "../../../src/sim/graph/graph-subset-server";
+import { SimulatedMailbox } from "../../../src/sim/mailbox/simulated-mailbox";
+import { createSimulatedOffice, type SimulatedOffice } from "../../../src/sim/office/simulated-office";
+import { ScenarioClock } from "../../../src/sim/scenario/scenario-clock";
+import { SIM_ADDIN_ID, userEmail } from "../../../src/sim/scenario/scenario-world";
+
+export const silent: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+/** What the CRM connection does to the next requests of a sync. */
+export type CrmFault = "serverError" | "timeout" | "lostAfterCommit" | "crash";
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** One server (and database) shared by every history of a run; each history gets a fresh user. */
+export class SharedServer {
+  private constructor(
+    readonly clock: ScenarioClock,
+    readonly db: Database,
+    readonly server: CrmServer,
+    readonly baseUrl: string,
+  ) {}
+
+  static async start(): Promise<SharedServer> {
+    const clock = new ScenarioClock(Date.parse("2026-03-02T09:00:00Z"));
+    const schema = `rel_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6).toString(36)}`;
+    const db = await openDatabase({ databaseUrl: process.env["DATABASE_URL"], schema, logger: silent });
+    const server = await createCrmServer({ db, clock, logger: silent, rateLimit: false, collectEveryMs: 0 });
+    const baseUrl = await server.listen({ port: 0, host: "127.0.0.1" });
+    return new SharedServer(clock, db, server, baseUrl);
+  }
+
+  async close(): Promise<void> {
+    await this.server.close();
+    if (this.db.kind === "postgres") await this.db.query(`DROP SCHEMA IF EXISTS ${this.db.schema} CASCADE`);
+    await this.db.close();
+  }
+}
+
+interface ClientParts {
+  engine: SyncEngine;
+  cache: IdbLocalCache;
+  office: SimulatedOffice;
+  /** Set by a crash: this engine's network calls never answer again. */
+  dead: { value: boolean };
+}
+
+export class HistoryWorld {
+  readonly mailbox: SimulatedMailbox;
+  private readonly indexedDB = new IDBFactory();
+  private client: ClientParts | null = null;
+  private faults: CrmFault[] = [];
+  private readonly graphToken = `graph-${Math.random().toString(36).slice(2)}`;
+  private graph: GraphSubsetServer | null = null;
+  private token = "";
+
+  constructor(
+    readonly shared: SharedServer,
+    readonly userId: string,
+  ) {
+    this.mailbox = new SimulatedMailbox({
+      clock: shared.clock,
+      owner: { emailAddress: userEmail(userId), displayName: userId },
+    });
+  }
+
+  get clock(): ScenarioClock {
+    return this.shared.clock;
+  }
+
+  get engine(): SyncEngine {
+    if (this.client === null) throw new Error("no client");
+    return this.client.engine;
+  }
+
+  async start(): Promise<void> {
+    const service = this.shared.server.service;
+    await service.users.create({
+      id: this.userId,
+      privileges: ["SyncToOutlook", "GoOffline"],
+      emails: [userEmail(this.userId)],
+    });
+    this.token = await service.users.issueToken(this.userId, "reliability");
+    this.graph = await startGraphSubsetServer({
+      mailbox: this.mailbox,
+      clock: this.clock,
+      token: this.graphToken,
+    });
+    await this.openClient();
+  }
+
+  /** The next CRM requests fail this way, one fault per request, in order. */
+  armCrmFaults(faults: readonly CrmFault[]): void {
+    this.faults = [...faults];
+  }
+
+  private async openClient(): Promise<void> {
+    const clock = this.clock;
+    const dead = { value: false };
+    const cache = await IdbLocalCache.open({
+      indexedDB: this.indexedDB,
+      name: `rel-${this.userId}`,
+      logger: silent,
+      clock,
+    });
+    const office = createSimulatedOffice(this.mailbox, { addinId: SIM_ADDIN_ID });
+    const never = new Promise<Response>(() => undefined);
+    const crmFetch: typeof fetch = async (input, init) => {
+      if (dead.value) return never;
+      const fault = this.faults.shift();
+      if (fault === "serverError") {
+        return new Response(JSON.stringify({ error: { code: "serverError", message: "injected" } }), {
+          status: 503,
+          headers: { "content-type": "application/json" },
+        });
+      }
+      if (fault === "timeout") throw new TypeError("injected timeout");
+      if (fault === "crash") {
+        dead.value = true;
+        return never;
+      }
+      const response = await globalThis.fetch(input, init);
+      if (fault === "lostAfterCommit") {
+        await response.arrayBuffer();
+        throw new TypeError("injected: response lost after the server committed");
+      }
+      return response;
+    };
+    const graphFetch: typeof fetch = (input, init) => (dead.value ? never : globalThis.fetch(input, init));
+    let counter = 0;
+    const engine = new SyncEngine({
+      host: new OfficeJsOutlookHost(office.office as typeof Office),
+      mailbox: new GraphMailboxStore({
+        fetch: graphFetch,
+        baseUrl: this.graph?.baseUrl ?? "",
+        tokens: new StaticTokenProvider(this.graphToken),
+        clock,
+        addinId: SIM_ADDIN_ID,
+        changeFeed: this.mailbox,
+        random: () => 0.5,
+      }),
+      crm: new HttpCrmClient({
+        baseUrl: this.shared.baseUrl,
+        getToken: () => Promise.resolve(this.token),
+        fetch: crmFetch,
+        clock,
+      }),
+      cache,
+      clock: clock.scheduler,
+      logger: silent,
+      newId: () => `${this.userId}-${(counter += 1)}-${Math.random().toString(36).slice(2)}`,
+      clientId: "desk",
+      settings: {
+        ...DEFAULT_SETTINGS,
+        entities: ["contact", "task"],
+        intervalMinutes: 0,
+        serverUrl: this.shared.baseUrl,
+        userId: this.userId,
+      },
+      random: () => 0.5,
+    });
+    await engine.start();
+    this.client = { engine, cache, office, dead };
+  }
+
+  /**
+   * Runs one sync. With a crash armed, the engine stops answering at that request: it is thrown away without
+   * waiting, its cache connection closed, and a new engine opens the same IndexedDB (nothing else survives).
+   */
+  async sync(): Promise<void> {
+    const client = this.client;
+    if (client === null) throw new Error("no client");
+    const done = client.engine.syncNow().then(
+      () => "done" as const,
+      () => "failed" as const,
+    );
+    for (;;) {
+      const state = await Promise.race([done, tick().then(() => "running" as const)]);
+      if (state !== "running") break;
+      if (client.dead.value) {
+        for (let i = 0; i < 20; i += 1) await tick();
+        client.engine.dispose();
+        client.cache.close();
+        client.office.dispose();
+        this.client = null;
+        this.faults = [];
+        await this.openClient();
+        break;
+      }
+    }
+    this.faults = [];
+    await this.settle();
+  }
+
+  /** Lets notices reach the engine and its queued work finish. */
+  async settle(): Promise<void> {
+    for (let i = 0; i < 3; i += 1) {
+      await tick();
+      await this.engine.idle();
+    }
+  }
+
+  /** Moves the clock forward (no engine timers are armed: the interval is manual). */
+  advance(ms: number): void {
+    this.clock.moveTo(this.clock.now() + ms);
+  }
+
+  async close(): Promise<void> {
+    if (this.client !== null) {
+      this.client.engine.dispose();
+      await this.client.engine.idle();
+      this.client.cache.close();
+      this.client.office.dispose();
+    }
+    await this.graph?.close();
+  }
+}
