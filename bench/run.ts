@@ -12,7 +12,9 @@ const benchDir = fileURLToPath(new URL(".", import.meta.url));
 const only = process.argv.slice(2);
 
 const files = readdirSync(benchDir)
-  .filter((area) => statSync(join(benchDir, area)).isDirectory() && (only.length === 0 || only.includes(area)))
+  .filter(
+    (area) => statSync(join(benchDir, area)).isDirectory() && (only.length === 0 || only.includes(area)),
+  )
   .sort()
   .flatMap((area) =>
     readdirSync(join(benchDir, area))
