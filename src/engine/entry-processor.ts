@@ -98,7 +98,7 @@ export async function processChangeLog(
         failed += 1;
         await failEntry(context, entry, mapping, error);
       }
-      options.onProgress?.(processed + failed, work.length + skipped);
+      options.onProgress?.(processed + failed, due.length);
     }
   }
   return { processed, failed, skipped };

@@ -13,8 +13,9 @@ import { HttpCrmClient } from "../../../src/adapters/http/http-crm-client";
 import { IdbLocalCache } from "../../../src/adapters/idb/idb-local-cache";
 import { OfficeJsOutlookHost } from "../../../src/adapters/officejs/officejs-outlook-host";
 import { SyncEngine } from "../../../src/engine/sync-engine";
+import type { Privilege } from "../../../src/core/types";
 import type { Logger } from "../../../src/ports/logger";
-import { DEFAULT_SETTINGS } from "../../../src/ports/settings";
+import { DEFAULT_SETTINGS, type SyncSettings } from "../../../src/ports/settings";
 import { createCrmServer, type CrmServer } from "../../../src/server/create-crm-server";
 import type { Database } from "../../../src/server/db/database";
 import { openDatabase } from "../../../src/server/db/open-database";
@@ -31,8 +32,8 @@ export const silent: Logger = {
   error: () => undefined,
 };
 
-/** What the CRM connection does to the next requests of a sync. */
-export type CrmFault = "serverError" | "timeout" | "lostAfterCommit" | "crash";
+/** What the CRM connection does to the next requests of a sync ("ok": that request goes through). */
+export type CrmFault = "ok" | "serverError" | "timeout" | "lostAfterCommit" | "crash";
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -71,7 +72,8 @@ interface ClientParts {
 
 export class HistoryWorld {
   readonly mailbox: SimulatedMailbox;
-  private readonly indexedDB = new IDBFactory();
+  private indexedDB = new IDBFactory();
+  private settingsChange: Partial<SyncSettings> = {};
   private client: ClientParts | null = null;
   private faults: CrmFault[] = [];
   private readonly graphToken = `graph-${Math.random().toString(36).slice(2)}`;
@@ -97,11 +99,15 @@ export class HistoryWorld {
     return this.client.engine;
   }
 
-  async start(): Promise<void> {
+  /** Creates the user (with these privileges) and opens the client (with these settings on top of the defaults). */
+  async start(
+    options: { privileges?: readonly Privilege[]; settings?: Partial<SyncSettings> } = {},
+  ): Promise<void> {
     const service = this.shared.server.service;
+    this.settingsChange = options.settings ?? {};
     await service.users.create({
       id: this.userId,
-      privileges: ["SyncToOutlook", "GoOffline"],
+      privileges: options.privileges ?? ["SyncToOutlook", "GoOffline"],
       emails: [userEmail(this.userId)],
     });
     this.token = await service.users.issueToken(this.userId, "reliability");
@@ -180,6 +186,7 @@ export class HistoryWorld {
         intervalMinutes: 0,
         serverUrl: this.shared.baseUrl,
         userId: this.userId,
+        ...this.settingsChange,
       },
       random: () => 0.5,
     });
@@ -214,6 +221,24 @@ export class HistoryWorld {
     }
     this.faults = [];
     await this.settle();
+  }
+
+  /**
+   * Closes this client and opens it again, as a reload of the task pane would: with `lostCache`, the browser
+   * lost the IndexedDB (a new, empty one); `settings` replaces settings given to the new engine.
+   */
+  async reopen(options: { lostCache?: boolean; settings?: Partial<SyncSettings> } = {}): Promise<void> {
+    const client = this.client;
+    if (client !== null) {
+      client.engine.dispose();
+      await client.engine.idle();
+      client.cache.close();
+      client.office.dispose();
+      this.client = null;
+    }
+    if (options.lostCache === true) this.indexedDB = new IDBFactory();
+    if (options.settings) this.settingsChange = { ...this.settingsChange, ...options.settings };
+    await this.openClient();
   }
 
   /** Lets notices reach the engine and its queued work finish. */

@@ -1,0 +1,268 @@
+// SyncEngine through its public API, over the real adapters (HttpCrmClient to the real server, GraphMailboxStore
+// to the Graph subset server, OfficeJsOutlookHost on the fake Office, IdbLocalCache on fake-indexeddb).
+import assert from "node:assert/strict";
+import type { EngineStatus } from "../../src/engine/sync-engine";
+import { itemLink } from "../../src/sim/scenario/scenario-output";
+import { SIM_ADDIN_ID } from "../../src/sim/scenario/scenario-world";
+import { HistoryWorld, SharedServer } from "./support/reliability-harness";
+
+let shared: SharedServer;
+let users = 0;
+
+async function world(options: Parameters<HistoryWorld["start"]>[0] = {}): Promise<HistoryWorld> {
+  users += 1;
+  const created = new HistoryWorld(shared, `eng${users}-${Date.now().toString(36)}`);
+  await created.start(options);
+  return created;
+}
+
+async function createContacts(w: HistoryWorld, count: number): Promise<void> {
+  for (let n = 0; n < count; n += 1) {
+    await w.shared.server.service.records.create({
+      by: w.userId,
+      type: "contact",
+      fields: { firstname: `C${n}`, lastname: w.userId, emailaddress1: `c${n}@${w.userId}.example` },
+    });
+  }
+}
+
+function liveContacts(w: HistoryWorld) {
+  return w.mailbox.allItems().filter((item) => item.type === "contact" && !item.deleted);
+}
+
+async function liveRecordCount(w: HistoryWorld): Promise<number> {
+  return (await w.shared.server.service.records.listAll()).filter((r) => !r.deleted && r.owner === w.userId)
+    .length;
+}
+
+describe("SyncEngine", function () {
+  this.timeout(60_000);
+  let open: HistoryWorld[] = [];
+  before(async () => {
+    shared = await SharedServer.start();
+  });
+  after(async () => {
+    await shared.close();
+  });
+  afterEach(async () => {
+    for (const w of open) await w.close();
+    open = [];
+  });
+  const track = async (options: Parameters<HistoryWorld["start"]>[0] = {}): Promise<HistoryWorld> => {
+    const w = await world(options);
+    open.push(w);
+    return w;
+  };
+
+  it("reports the initial sync as n of N, then marks it done and clears the progress", async () => {
+    const w = await track();
+    await createContacts(w, 120);
+    const seen: EngineStatus[] = [];
+    const subscription = w.engine.onStatus((status) => seen.push(status));
+    await w.sync();
+    subscription.dispose();
+    const progress = seen.flatMap((s) => (s.progress ? [s.progress] : []));
+    assert.ok(progress.length >= 2, "progress was reported during the initial sync");
+    assert.ok(progress.every((p) => p.total === 120 && p.done <= p.total && p.phase === "initial"));
+    assert.equal(progress.at(-1)?.done, 120);
+    const final = w.engine.status();
+    assert.equal(final.progress, null);
+    assert.equal(final.initialSyncDone, true);
+    assert.equal(final.running, false);
+    assert.equal(liveContacts(w).length, 120);
+  });
+
+  it("resumes an initial sync stopped by a crash without duplicates", async () => {
+    const w = await track();
+    await createContacts(w, 150);
+    // whoAmI, GetSyncData, PostSync and the first batch's GetSpecificSyncData go through; the crash hits the
+    // second batch (entries are processed 100 at a time).
+    w.armCrmFaults(["ok", "ok", "ok", "ok", "crash"]);
+    await w.sync();
+    assert.equal(liveContacts(w).length, 100, "the crash stopped the first run after one batch");
+    assert.equal(w.engine.status().initialSyncDone, false);
+    await w.sync();
+    assert.equal(liveContacts(w).length, 150);
+    assert.equal(w.engine.status().initialSyncDone, true);
+    assert.equal(await liveRecordCount(w), 150);
+  });
+
+  it("rebuilds a lost cache from the stamps on the items without duplicates on either side", async () => {
+    const w = await track();
+    await createContacts(w, 5);
+    const own = w.mailbox.createItem(
+      { type: "contact", fields: { firstName: "Own", lastName: "Item" } },
+      { notify: true, by: "world" },
+    );
+    await w.sync();
+    await w.engine.track({ surface: "explorer", itemId: own.itemId });
+    assert.equal(await liveRecordCount(w), 6);
+    await w.reopen({ lostCache: true });
+    assert.equal(w.engine.status().initialSyncDone, false);
+    await w.sync();
+    assert.equal(liveContacts(w).length, 6);
+    assert.equal(await liveRecordCount(w), 6);
+    const linked = liveContacts(w).filter((item) => itemLink(item, SIM_ADDIN_ID)?.state === "tracked");
+    assert.equal(linked.length, 6);
+  });
+
+  it("runs the initial sync again when the login options change, and links instead of duplicating", async () => {
+    const w = await track();
+    await createContacts(w, 3);
+    await w.sync();
+    assert.equal(w.engine.status().initialSyncDone, true);
+    await w.reopen({ settings: { serverUrl: `${shared.baseUrl}/` } });
+    assert.equal(w.engine.status().initialSyncDone, false);
+    await w.sync();
+    assert.equal(w.engine.status().initialSyncDone, true);
+    assert.equal(liveContacts(w).length, 3);
+  });
+
+  it("links an existing Outlook contact by normalized e-mail during the initial sync", async () => {
+    const w = await track();
+    await createContacts(w, 1);
+    w.mailbox.createItem(
+      {
+        type: "contact",
+        fields: { firstName: "Mine", email1Address: ` C0@${w.userId.toUpperCase()}.EXAMPLE` },
+      },
+      { notify: false, by: "world" },
+    );
+    await w.sync();
+    assert.equal(liveContacts(w).length, 1);
+    assert.equal(itemLink(liveContacts(w)[0]!, SIM_ADDIN_ID)?.state, "tracked");
+  });
+
+  it("saves the status with last and next sync, arms the interval timer and stops it on dispose", async () => {
+    const w = await track({ settings: { intervalMinutes: 15 } });
+    const start = w.clock.now();
+    await w.sync();
+    const status = w.engine.status();
+    assert.equal(status.lastSyncAt, start);
+    assert.equal(status.nextSyncAt, start + 15 * 60_000);
+    w.advance(15 * 60_000);
+    assert.equal(w.clock.fireNext(w.clock.now()), true, "the interval timer fires");
+    await w.settle();
+    assert.equal(w.engine.status().lastSyncAt, start + 15 * 60_000);
+    w.engine.dispose();
+    w.advance(60 * 60_000);
+    assert.equal(w.clock.fireNext(w.clock.now()), false, "no timer survives dispose");
+  });
+
+  it("says why contacts do not sync without SyncToOutlook, and that nothing is kept offline without GoOffline", async () => {
+    const w = await track({ privileges: [] });
+    await createContacts(w, 2);
+    await w.sync();
+    const codes = w.engine.status().notices.map((notice) => notice.code);
+    assert.deepEqual(codes.sort(), ["noOfflinePrivilege", "noSyncPrivilege"]);
+    assert.equal(liveContacts(w).length, 0);
+  });
+
+  it("stores the synchronizing client in roaming settings and reports a secondary client", async () => {
+    const w = await track();
+    await w.engine.saveSettings({ isSyncClient: false });
+    assert.equal(w.engine.status().role, "secondary");
+    const roaming = (): Record<string, unknown> =>
+      w.mailbox.roamingSettings(SIM_ADDIN_ID)["crmSync"] as Record<string, unknown>;
+    assert.equal(roaming()["syncClientId"], null);
+    await w.sync();
+    assert.ok(w.engine.status().notices.some((notice) => notice.code === "secondaryClient"));
+    await w.engine.saveSettings({ isSyncClient: true });
+    assert.equal(roaming()["syncClientId"], "desk");
+    assert.equal(w.engine.status().role, "primary");
+  });
+
+  it("rejects a negative interval and keeps the settings it had", async () => {
+    const w = await track();
+    await assert.rejects(w.engine.saveSettings({ intervalMinutes: -1 }), /intervalMinutes/);
+    assert.equal(w.engine.settings().intervalMinutes, 0);
+  });
+
+  it("keeps the values a merge overwrote in the conflict history", async () => {
+    const w = await track();
+    const { record } = await w.shared.server.service.records.create({
+      by: w.userId,
+      type: "contact",
+      fields: { firstname: "A" },
+    });
+    await w.sync();
+    const item = liveContacts(w)[0]!;
+    w.advance(60_000);
+    w.mailbox.updateItem(item.itemId, { fields: { firstName: "Outlook" } }, { notify: false, by: "world" });
+    w.advance(60_000);
+    await w.shared.server.service.records.update({
+      by: w.userId,
+      id: record.id,
+      fields: { firstname: "Crm" },
+    });
+    w.advance(60_000);
+    await w.sync();
+    const [conflict, ...rest] = await w.engine.conflicts();
+    assert.equal(rest.length, 0);
+    assert.deepEqual(
+      {
+        field: conflict?.field,
+        kept: conflict?.kept,
+        overwritten: conflict?.overwritten,
+        winner: conflict?.winner,
+      },
+      { field: "firstname", kept: "Crm", overwritten: "Outlook", winner: "crm" },
+    );
+    assert.equal(w.engine.status().conflicts, 1);
+  });
+
+  it("shows an entry that failed five times as an error with a category, and Retry clears both once fixed", async () => {
+    const w = await track();
+    const { record } = await w.shared.server.service.records.create({
+      by: w.userId,
+      type: "contact",
+      fields: { firstname: "A" },
+    });
+    await w.sync();
+    await w.shared.server.service.records.update({
+      by: w.userId,
+      id: record.id,
+      fields: { birthdate: "bad" },
+    });
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      w.advance(3_600_000);
+      await w.sync();
+    }
+    const [error] = w.engine.status().errors;
+    assert.equal(error?.code, "invalidInput");
+    assert.ok(liveContacts(w)[0]!.categories.includes("CRM Sync Error"));
+    await w.shared.server.service.records.update({
+      by: w.userId,
+      id: record.id,
+      fields: { birthdate: "1990-04-01" },
+    });
+    await w.engine.retry(error.mapId);
+    assert.deepEqual(w.engine.status().errors, []);
+    assert.equal(w.engine.status().pending, 0);
+    const item = liveContacts(w)[0]!;
+    assert.deepEqual(item.categories, ["Tracked to CRM"]);
+    assert.equal(item.fields["birthday"], "1990-04-01");
+  });
+
+  it("never blocks a send, and tracks a draft marked for tracking once it is sent", async () => {
+    const w = await track();
+    const draft = w.mailbox.openCompose({ subject: "Quote", to: ["x@y.example"] });
+    await w.settle();
+    await w.engine.track({ surface: "inspector" });
+    const emails = async (): Promise<number> =>
+      (await w.shared.server.service.records.listAll()).filter(
+        (r) => r.type === "email" && r.owner === w.userId,
+      ).length;
+    assert.equal(await emails(), 0, "a draft is never placed in the CRM");
+    w.armCrmFaults(["serverError", "serverError", "serverError"]);
+    const sent = await w.mailbox.sendDraft(draft.itemId);
+    assert.equal(sent.sent, true);
+    while (w.clock.fireNext(w.clock.now())) await w.settle();
+    await w.settle();
+    w.armCrmFaults([]);
+    if ((await emails()) === 0) await w.sync();
+    assert.equal(await emails(), 1);
+    const item = w.mailbox.get(sent.sentItemId ?? "");
+    assert.equal(item && itemLink(item, SIM_ADDIN_ID)?.state, "tracked");
+  });
+});
