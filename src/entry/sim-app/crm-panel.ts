@@ -45,7 +45,7 @@ export class CrmPanel implements Disposable {
   private readonly status: HTMLElement;
   private readonly timer: ReturnType<typeof setInterval>;
   private registered: Promise<unknown> | null = null;
-  private records: CrmRecord[] = [];
+  private refreshFailed = false;
 
   constructor(
     root: HTMLElement,
@@ -85,11 +85,13 @@ export class CrmPanel implements Disposable {
     try {
       this.registered ??= this.crm.registerClient(CRM_VIEW_CLIENT);
       await this.registered;
-      this.records = await listCrmRecords(this.crm, CRM_VIEW_CLIENT);
-      this.status.textContent = "";
-      setChildren(this.table, ...this.records.map((record) => this.row(record)));
+      const records = await listCrmRecords(this.crm, CRM_VIEW_CLIENT);
+      if (this.refreshFailed) this.status.textContent = "";
+      this.refreshFailed = false;
+      setChildren(this.table, ...records.map((record) => this.row(record)));
     } catch (error) {
       this.registered = null;
+      this.refreshFailed = true;
       this.status.textContent = failureText(error);
     }
   }

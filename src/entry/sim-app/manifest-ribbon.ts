@@ -30,8 +30,11 @@ export interface RibbonGroup {
   readonly buttons: readonly RibbonButton[];
 }
 
-/** Every surface's groups, as the manifest declares them. */
-export type Ribbon = Readonly<Partial<Record<CommandSurface, readonly RibbonGroup[]>>>;
+/** Every surface's groups, as the manifest declares them, and the add-in's base URL (the FunctionFile's folder). */
+export interface Ribbon {
+  readonly baseUrl: string;
+  readonly surfaces: Readonly<Partial<Record<CommandSurface, readonly RibbonGroup[]>>>;
+}
 
 const XSI = "http://www.w3.org/2001/XMLSchema-instance";
 
@@ -75,12 +78,13 @@ export function ribbonFromManifest(xml: string): Ribbon {
     return value;
   };
 
-  const ribbon: Partial<Record<CommandSurface, RibbonGroup[]>> = {};
+  const surfaces: Partial<Record<CommandSurface, RibbonGroup[]>> = {};
   const form = only(only(only(scope, "Hosts"), "Host"), "DesktopFormFactor");
+  const functionFile = resolve(form, "FunctionFile");
   for (const point of children(form, "ExtensionPoint")) {
     const surface = xsiType(point) as CommandSurface | null;
     if (surface === null || !surface.endsWith("CommandSurface")) continue;
-    ribbon[surface] = children(point, "OfficeTab").flatMap((tab) =>
+    surfaces[surface] = children(point, "OfficeTab").flatMap((tab) =>
       children(tab, "Group").map((group) => ({
         id: group.getAttribute("id") ?? "",
         label: resolve(group, "Label"),
@@ -111,5 +115,5 @@ export function ribbonFromManifest(xml: string): Ribbon {
       })),
     );
   }
-  return ribbon;
+  return { baseUrl: functionFile.slice(0, functionFile.lastIndexOf("/") + 1), surfaces };
 }

@@ -165,7 +165,7 @@ export class SimShell implements Disposable {
   }
 
   private drawRibbon(surface: CommandSurface | null): void {
-    const groups = surface ? (this.ribbon[surface] ?? []) : [];
+    const groups = surface ? (this.ribbon.surfaces[surface] ?? []) : [];
     setChildren(
       this.ribbonGroup,
       ...groups.flatMap((group) => [
@@ -189,10 +189,10 @@ export class SimShell implements Disposable {
     return element;
   }
 
-  /** Manifest URLs point at the add-in's base; the simulator serves the same files from its own origin. */
+  /** Manifest URLs point at the add-in's base; the simulator serves the same files beside its own page. */
   private localUrl(url: string): string {
-    const path = url.replace(/^https?:\/\/[^/]+\//, "");
-    return new URL(path, document.baseURI).href;
+    const relative = url.startsWith(this.ribbon.baseUrl) ? url.slice(this.ribbon.baseUrl.length) : url;
+    return new URL(relative, document.baseURI).href;
   }
 
   private drawReading(item: SimulatedItem | undefined, mode: "read" | "compose"): void {

@@ -1,0 +1,88 @@
+/**
+ * The browser suites' world: this run's production build served by `startAddinServer` (the same code as
+ * `npm start`) on an in-memory database with the demo data, and headless Chromium. Each test gets a fresh
+ * browser context, so its IndexedDB, client id and simulated mailbox start empty.
+ */
+import type { Browser, BrowserContext, FrameLocator, Page } from "playwright-core";
+import { launchChromium } from "../support/chromium";
+import { startAddinServer, type AddinServer } from "../../src/entry/cli/start";
+import { productionBuild } from "../manifest/production-build";
+
+const quiet = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+export interface SimulatorWorld {
+  readonly server: AddinServer;
+  readonly browser: Browser;
+}
+
+/** Builds (once per run), serves and launches Chromium; call from a `before` hook. */
+export async function openWorld(context: Mocha.Context): Promise<SimulatorWorld> {
+  const browser = await launchChromium(context);
+  const server = await startAddinServer({
+    distDir: await productionBuild(),
+    port: 0,
+    host: "127.0.0.1",
+    tls: null,
+    logger: quiet,
+  });
+  return { server, browser };
+}
+
+export async function closeWorld(world: SimulatorWorld | undefined): Promise<void> {
+  await world?.browser.close();
+  await world?.server.close();
+}
+
+/** A simulator page that finished booting, with every dialog and page error recorded. */
+export interface SimulatorPage {
+  readonly context: BrowserContext;
+  readonly page: Page;
+  readonly pane: FrameLocator;
+  readonly dialogs: string[];
+  readonly errors: string[];
+}
+
+export async function openSimulator(world: SimulatorWorld): Promise<SimulatorPage> {
+  const context = await world.browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  const dialogs: string[] = [];
+  const errors: string[] = [];
+  page.on("dialog", (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  page.on("pageerror", (error) => errors.push(error.message));
+  await page.goto(world.server.simulatorUrl);
+  await page.waitForFunction(() => document.body.dataset["ready"] !== undefined, null, { timeout: 60_000 });
+  const state = await page.evaluate(() => document.body.dataset["ready"]);
+  if (state !== "true") {
+    throw new Error(
+      `the simulator did not start: ${await page.locator("[data-part=boot-status]").textContent()}`,
+    );
+  }
+  return { context, page, pane: page.frameLocator('iframe[title="CRM pane"]'), dialogs, errors };
+}
+
+/** Opens a folder and selects the item with this title in the list. */
+export async function selectItem(page: Page, folder: string, title: string): Promise<void> {
+  await page.getByRole("navigation", { name: "Folders" }).getByRole("button", { name: folder }).click();
+  await page.getByRole("list", { name: "Items" }).getByRole("button", { name: title }).click();
+  await page.getByRole("article", { name: "Reading pane" }).getByRole("heading", { name: title }).waitFor();
+}
+
+/** Clicks a button of the add-in's CRM group on the ribbon. */
+export async function ribbon(page: Page, label: string): Promise<void> {
+  await page.getByRole("toolbar", { name: "Ribbon" }).getByRole("button", { name: label }).click();
+}
+
+/** The row of the CRM view naming this record, once it shows. */
+export async function crmRow(page: Page, label: string): Promise<string> {
+  const row = page.getByRole("table", { name: "CRM records" }).getByRole("row").filter({ hasText: label });
+  await row.first().waitFor({ timeout: 30_000 });
+  return (await row.first().textContent()) ?? "";
+}
