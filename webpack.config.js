@@ -4,6 +4,8 @@
 // from Microsoft's CDN (required for Marketplace add-ins). `webpack --mode development` keeps https://localhost:3000/
 // and serves the local @microsoft/office-js copy, so nothing needs the internet. The simulator pages never load
 // office.js: the simulator supplies `Office`. `--env outputPath=DIR` builds somewhere other than dist/.
+// ADDIN_AAD_CLIENT_ID and ADDIN_CRM_SCOPE (the Azure AD app and the sync server's API scope) go into the pages'
+// meta tags for MSAL; without them the add-in in Outlook reports that no app is configured.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import HtmlWebpackPlugin from "html-webpack-plugin";
@@ -53,7 +55,11 @@ export default function config(env = {}, argv = {}) {
       filename,
       template,
       chunks,
-      templateParameters: { officeJs: withOfficeJs ? officeJs : null },
+      templateParameters: {
+        officeJs: withOfficeJs ? officeJs : null,
+        aadClientId: process.env.ADDIN_AAD_CLIENT_ID ?? "",
+        crmScope: process.env.ADDIN_CRM_SCOPE ?? "",
+      },
     });
 
   return {

@@ -1,4 +1,9 @@
-/** The task pane's script (taskpane.html): waits for Office, then shows the pane. */
-void Office.onReady(() => {
-  document.body.dataset["ready"] = "true";
-});
+/** The task pane's script (taskpane.html): once Office is ready, the pane over the production adapters. */
+import { startAddinRuntime } from "../commands/addin-runtime";
+import { productionPorts } from "../commands/production-ports";
+import { bootTaskpane } from "./boot-taskpane";
+import { part } from "./dom";
+
+void Office.onReady(() =>
+  bootTaskpane(part(document, "app"), () => productionPorts().then(startAddinRuntime)),
+);

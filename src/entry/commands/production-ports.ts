@@ -1,0 +1,84 @@
+/**
+ * The adapters of the add-in inside Outlook: OfficeJsOutlookHost over office.js, GraphMailboxStore with MSAL
+ * tokens (nested app authentication), HttpCrmClient to the sync server, the IndexedDB cache. MSAL is loaded
+ * lazily, in its own chunk, the first time a token is needed, so the task pane's script stays small.
+ * The Azure AD app and the CRM API scope come from the page's meta tags (set at build time from
+ * ADDIN_AAD_CLIENT_ID and ADDIN_CRM_SCOPE).
+ */
+import { SyncError } from "../../core/errors";
+import { GraphMailboxStore } from "../../adapters/graph/graph-mailbox-store";
+import type { TokenProvider } from "../../adapters/graph/token-provider";
+import { HttpCrmClient } from "../../adapters/http/http-crm-client";
+import { openLocalCache } from "../../adapters/idb/open-local-cache";
+import { OfficeJsOutlookHost } from "../../adapters/officejs/officejs-outlook-host";
+import { DEFAULT_SETTINGS } from "../../ports/settings";
+import { ADDIN_ID, browserClientId, type AddinPorts } from "./addin-runtime";
+import { BROWSER_CLOCK } from "./browser-clock";
+import { CONSOLE_LOGGER, createCacheLogger } from "./cache-logger";
+
+function meta(name: string): string {
+  return document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content.trim() ?? "";
+}
+
+/** A token provider for `scopes` through MSAL, loaded on first use; unconfigured builds fail with a clear error. */
+export function lazyMsalTokens(scopes: readonly string[] | null): TokenProvider {
+  let provider: Promise<TokenProvider> | undefined;
+  return {
+    getToken: () => {
+      const clientId = meta("crm-sync-aad-client-id");
+      if (clientId === "" || (scopes !== null && scopes.some((scope) => scope === ""))) {
+        return Promise.reject(
+          new SyncError("unauthorized", {
+            details: "This build has no Azure AD app: build with ADDIN_AAD_CLIENT_ID and ADDIN_CRM_SCOPE.",
+          }),
+        );
+      }
+      provider ??= import(/* webpackChunkName: "msal" */ "../../adapters/graph/token-provider").then((m) =>
+        m.MsalNaaTokenProvider.create(scopes === null ? { clientId } : { clientId, scopes }),
+      );
+      return provider.then((p) => p.getToken());
+    },
+  };
+}
+
+/**
+ * Builds the ports over office.js; call after Office.onReady. The login options are the ones last saved in
+ * the task pane (the cache's settings mirror), else this origin's server and the mailbox owner; a new server
+ * URL takes effect when the pane is reopened.
+ */
+export async function productionPorts(): Promise<AddinPorts> {
+  const host = new OfficeJsOutlookHost(Office);
+  const user = host.mailboxUser();
+  const opened = await openLocalCache({
+    name: `outlook-crm-sync:${user.emailAddress}`,
+    logger: CONSOLE_LOGGER,
+    clock: BROWSER_CLOCK,
+  });
+  const saved = await opened.cache.getSettings();
+  const settings = saved ?? {
+    ...DEFAULT_SETTINGS,
+    serverUrl: window.location.origin,
+    userId: user.emailAddress,
+  };
+  const crmTokens = lazyMsalTokens([meta("crm-sync-crm-scope")]);
+  return {
+    host,
+    mailbox: new GraphMailboxStore({
+      fetch: (input, init) => fetch(input, init),
+      tokens: lazyMsalTokens(null),
+      clock: BROWSER_CLOCK,
+      addinId: ADDIN_ID,
+    }),
+    crm: new HttpCrmClient({
+      baseUrl: settings.serverUrl,
+      getToken: () => crmTokens.getToken(),
+      clock: BROWSER_CLOCK,
+    }),
+    cache: opened.cache,
+    clock: BROWSER_CLOCK,
+    logger: createCacheLogger(opened.cache, BROWSER_CLOCK),
+    clientId: browserClientId(),
+    settings,
+    storageWarning: opened.warning,
+  };
+}
