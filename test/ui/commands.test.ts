@@ -1,0 +1,152 @@
+import assert from "node:assert/strict";
+import path from "node:path";
+import sinon from "sinon";
+import { SyncError } from "../../src/core/errors";
+import type { HostNotice } from "../../src/ports/outlook-host";
+import type { CommandServices } from "../../src/entry/commands/command-services";
+import { registerCommands, type ActionRegistry } from "../../src/entry/commands/register-commands";
+import { staticFile } from "../../src/entry/cli/start";
+
+type Handler = (event: Office.AddinCommands.Event) => void;
+
+function registry(): { office: ActionRegistry; handlers: Map<string, Handler> } {
+  const handlers = new Map<string, Handler>();
+  return { office: { actions: { associate: (name, action) => void handlers.set(name, action) } }, handlers };
+}
+
+/** Fires a registered function like Outlook does and resolves with what it passed to `completed`. */
+function fire(handlers: Map<string, Handler>, name: string): Promise<{ calls: number; options: unknown }> {
+  const handler = handlers.get(name);
+  assert.ok(handler, `${name} is registered`);
+  return new Promise((resolve) => {
+    let calls = 0;
+    const event = {
+      completed: (options?: unknown) => {
+        calls += 1;
+        setTimeout(() => resolve({ calls, options }), 20);
+      },
+    } as unknown as Office.AddinCommands.Event;
+    handler(event);
+  });
+}
+
+function services(overrides: Partial<CommandServices> = {}): CommandServices & { notices: HostNotice[] } {
+  const notices: HostNotice[] = [];
+  return {
+    notices,
+    logger: { debug: sinon.fake(), info: sinon.fake(), warn: sinon.fake(), error: sinon.fake() },
+    notify: (notice) => {
+      notices.push(notice);
+      return Promise.resolve();
+    },
+    track: () => Promise.resolve("Tracked in CRM."),
+    untrack: () => Promise.resolve("Untracked."),
+    syncNow: () => Promise.resolve("Synchronized."),
+    messageSend: () => Promise.resolve({ allow: true }),
+    appointmentSend: () => Promise.resolve(),
+    ...overrides,
+  };
+}
+
+describe("ribbon commands and send events (registerCommands)", () => {
+  it("registers every manifest FunctionName", () => {
+    const { office, handlers } = registry();
+    registerCommands(office, () => Promise.resolve(services()));
+    assert.deepEqual([...handlers.keys()].sort(), [
+      "onAppointmentSendHandler",
+      "onMessageSendHandler",
+      "syncNow",
+      "trackInCrm",
+      "untrackFromCrm",
+    ]);
+  });
+
+  it("shows progress then the result in the notification bar and completes the event once", async () => {
+    const { office, handlers } = registry();
+    const s = services();
+    registerCommands(office, () => Promise.resolve(s));
+    const done = await fire(handlers, "trackInCrm");
+    assert.equal(done.calls, 1);
+    assert.deepEqual(
+      s.notices.map((n) => [n.kind, n.text]),
+      [
+        ["progress", "Tracking in CRM…"],
+        ["info", "Tracked in CRM."],
+      ],
+    );
+  });
+
+  it("shows a failure's message and action, and still completes the event", async () => {
+    const { office, handlers } = registry();
+    const s = services({ syncNow: () => Promise.reject(new SyncError("network")) });
+    registerCommands(office, () => Promise.resolve(s));
+    assert.equal((await fire(handlers, "syncNow")).calls, 1);
+    const last = s.notices.at(-1);
+    assert.equal(last?.kind, "error");
+    assert.match(last?.text ?? "", /could not be reached\. Check your connection/);
+  });
+
+  it("completes the event when even the notification bar fails, or the add-in cannot start", async () => {
+    const broken = registry();
+    registerCommands(broken.office, () =>
+      Promise.resolve(services({ notify: () => Promise.reject(new Error("no item")) })),
+    );
+    assert.equal((await fire(broken.handlers, "untrackFromCrm")).calls, 1);
+
+    const offline = registry();
+    registerCommands(offline.office, () => Promise.reject(new SyncError("storageUnavailable")));
+    assert.equal((await fire(offline.handlers, "trackInCrm")).calls, 1);
+  });
+
+  it("never blocks a send: failures allow it, and an explicit decision is passed through", async () => {
+    const failing = registry();
+    registerCommands(failing.office, () =>
+      Promise.resolve(services({ messageSend: () => Promise.reject(new Error("boom")) })),
+    );
+    assert.deepEqual(await fire(failing.handlers, "onMessageSendHandler"), {
+      calls: 1,
+      options: { allowEvent: true },
+    });
+
+    const blocked = registry();
+    registerCommands(blocked.office, () =>
+      Promise.resolve(
+        services({ messageSend: () => Promise.resolve({ allow: false, errorMessage: "Add a subject." }) }),
+      ),
+    );
+    assert.deepEqual(await fire(blocked.handlers, "onMessageSendHandler"), {
+      calls: 1,
+      options: { allowEvent: false, errorMessage: "Add a subject." },
+    });
+  });
+
+  it("lets an appointment go before its sync, even when the add-in never answers", async () => {
+    const { office, handlers } = registry();
+    const appointmentSend = sinon.fake.resolves(undefined);
+    registerCommands(office, () => new Promise<CommandServices>(() => undefined));
+    assert.deepEqual(await fire(handlers, "onAppointmentSendHandler"), {
+      calls: 1,
+      options: { allowEvent: true },
+    });
+
+    const synced = registry();
+    registerCommands(synced.office, () => Promise.resolve(services({ appointmentSend })));
+    await fire(synced.handlers, "onAppointmentSendHandler");
+    assert.equal(appointmentSend.callCount, 1);
+  });
+});
+
+describe("npm start's file server (staticFile)", () => {
+  const root = path.resolve("/srv/dist");
+
+  it("serves the simulator at / and files inside the build", () => {
+    assert.equal(staticFile(root, "/"), path.join(root, "sim.html"));
+    assert.equal(staticFile(root, "/assets/icon-16.png"), path.join(root, "assets/icon-16.png"));
+  });
+
+  it("refuses paths that leave the build, encoded or not, and malformed escapes", () => {
+    assert.equal(staticFile(root, "/../etc/passwd"), null);
+    assert.equal(staticFile(root, "/..%2f..%2fetc/passwd"), null);
+    assert.equal(staticFile(root, "/%E0%A4%A"), null);
+  });
+});
