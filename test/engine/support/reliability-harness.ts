@@ -79,6 +79,7 @@ export class HistoryWorld {
   private readonly graphToken = `graph-${Math.random().toString(36).slice(2)}`;
   private graph: GraphSubsetServer | null = null;
   private token = "";
+  private readonly crmTraffic = { requests: 0, bytes: 0 };
 
   constructor(
     readonly shared: SharedServer,
@@ -149,7 +150,12 @@ export class HistoryWorld {
         dead.value = true;
         return never;
       }
+      this.crmTraffic.requests += 1;
+      this.crmTraffic.bytes +=
+        typeof init?.body === "string" ? new TextEncoder().encode(init.body).length : 0;
       const response = await globalThis.fetch(input, init);
+      const length = Number(response.headers.get("content-length") ?? 0);
+      this.crmTraffic.bytes += Number.isFinite(length) ? length : 0;
       if (fault === "lostAfterCommit") {
         await response.arrayBuffer();
         throw new TypeError("injected: response lost after the server committed");
@@ -239,6 +245,17 @@ export class HistoryWorld {
     if (options.lostCache === true) this.indexedDB = new IDBFactory();
     if (options.settings) this.settingsChange = { ...this.settingsChange, ...options.settings };
     await this.openClient();
+  }
+
+  /** Requests and body bytes (both directions) sent so far to the CRM server and the Graph server. */
+  traffic(): { crmRequests: number; crmBytes: number; graphRequests: number; graphBytes: number } {
+    const graph = this.graph?.stats() ?? { requests: 0, bytesIn: 0, bytesOut: 0 };
+    return {
+      crmRequests: this.crmTraffic.requests,
+      crmBytes: this.crmTraffic.bytes,
+      graphRequests: graph.requests,
+      graphBytes: graph.bytesIn + graph.bytesOut,
+    };
   }
 
   /** Lets notices reach the engine and its queued work finish. */
