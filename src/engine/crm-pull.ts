@@ -3,6 +3,7 @@
  * cache transaction together with the cursor it advances to, and only then acknowledged with PostSync, so a
  * crash or a lost PostSync answer can at worst re-deliver a page (entries coalesce), never lose one.
  */
+import { SyncError } from "../core/errors";
 import type { EntityType } from "../core/types";
 import type { CrmPage } from "../ports/local-cache";
 import type { CycleContext } from "./cycle-context";
@@ -23,13 +24,58 @@ const DOWNLOADABLE: ReadonlySet<string> = new Set(["contact", "appointment", "ta
  * CRM→Outlook this cycle; drops the rest (e-mail and accounts never come down; unchecked types are ignored).
  */
 export async function pullCrmChanges(context: CycleContext, full: boolean): Promise<PullResult> {
-  const { crm, cache, clientId, newId, logger } = context.deps;
+  const { crm, cache, clientId, logger } = context.deps;
   const checkpoint = await cache.getCheckpoint(CRM_CHECKPOINT);
-  let cursor = full ? 0 : (checkpoint?.serverVersion ?? 0);
+  const cursor = full ? 0 : (checkpoint?.serverVersion ?? 0);
   if (cursor > 0) {
-    const counts = await crm.prepareSync(clientId);
-    if (counts.latestVersion <= cursor) return { stored: 0, cursor };
+    try {
+      const counts = await crm.prepareSync(clientId);
+      if (counts.latestVersion <= cursor) return { stored: 0, cursor };
+    } catch (error) {
+      if (!(error instanceof SyncError) || error.code !== "resyncRequired") throw error;
+      logger.warn("the server no longer has every change since this client's cursor: listing everything", {});
+      return relist(context);
+    }
   }
+  return pullPages(context, cursor, null);
+}
+
+/**
+ * A full listing after the server dropped the changes this client missed (`resyncRequired`): every record
+ * still in view is announced again; a linked record that is not listed left the view while the client was
+ * away, so it gets a `leftFilter` entry (a delete under the SPEC §4 and §8 rules).
+ */
+async function relist(context: CycleContext): Promise<PullResult> {
+  const listed = new Set<string>();
+  const result = await pullPages(context, 0, listed);
+  const gone = (await context.deps.cache.listMappings()).filter(
+    (m) => m.linked && m.crmId !== null && !listed.has(m.crmId) && context.downloadTypes.has(m.type),
+  );
+  if (gone.length > 0) {
+    await context.deps.cache.storeCrmPage(
+      {
+        entries: gone.map((m) => ({
+          crmId: m.crmId ?? "",
+          type: m.type,
+          version: result.cursor,
+          kind: "leftFilter" as const,
+        })),
+        checkpoint: { key: CRM_CHECKPOINT, serverVersion: result.cursor, watermark: null, deltaLink: null },
+      },
+      context.deps.newId,
+    );
+  }
+  return { stored: result.stored + gone.length, cursor: result.cursor };
+}
+
+/** Stores every page after `after`, each before its PostSync; collects the listed ids into `listed` when given. */
+async function pullPages(
+  context: CycleContext,
+  after: number,
+  listed: Set<string> | null,
+): Promise<PullResult> {
+  const { crm, cache, clientId, newId, logger } = context.deps;
+  let cursor = after;
   let stored = 0;
   for (;;) {
     const page = await crm.getSyncData({ clientId, after: cursor });
@@ -41,6 +87,7 @@ export async function pullCrmChanges(context: CycleContext, full: boolean): Prom
         version: entry.version,
         kind: entry.kind,
       }));
+    for (const entry of entries) if (entry.kind === "upsert") listed?.add(entry.crmId);
     const next = Math.max(cursor, page.nextAfter);
     const toStore: CrmPage = {
       entries,

@@ -244,6 +244,27 @@ describe("SyncEngine", function () {
     assert.equal(item.fields["birthday"], "1990-04-01");
   });
 
+  it("lists everything again after the server dropped the changes it missed, and applies the deletes it missed", async () => {
+    const w = await track();
+    await createContacts(w, 3);
+    await w.sync();
+    const records = (await w.shared.server.service.records.listAll()).filter((r) => r.owner === w.userId);
+    await w.shared.server.service.records.delete({ by: w.userId, id: records[0]!.id });
+    w.advance(31 * 24 * 3_600_000);
+    await w.shared.server.service.garbage.collect();
+    await w.sync();
+    assert.equal(w.engine.status().lastCycleError, null);
+    const items = liveContacts(w);
+    assert.equal(
+      items.length,
+      3,
+      "the contact of the deleted record is kept (the user owned it), nothing duplicated",
+    );
+    const linked = items.filter((item) => itemLink(item, SIM_ADDIN_ID)?.state === "tracked");
+    assert.equal(linked.length, 2);
+    assert.ok(linked.every((item) => itemLink(item, SIM_ADDIN_ID)?.crmId !== records[0]!.id));
+  });
+
   it("never blocks a send, and tracks a draft marked for tracking once it is sent", async () => {
     const w = await track();
     const draft = w.mailbox.openCompose({ subject: "Quote", to: ["x@y.example"] });
