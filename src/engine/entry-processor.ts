@@ -339,9 +339,13 @@ async function findExistingItem(
 ): Promise<MailboxItem | null> {
   const { mailbox, cache } = context.deps;
   const stamped = context.linkIndex?.byCrmId.get(record.id) ?? null;
+  // Only a create this cache recorded can have happened without its mapping being saved (a crash or a lost
+  // answer); asking the mailbox for every new record would cost one request each.
+  const createKey = outlookCreateKey(record.id);
+  const attempted = (await cache.getPendingCreate(createKey)) !== undefined;
   const candidates: (MailboxItem | null)[] = [
     stamped,
-    await mailbox.findByIdempotencyKey(mapping.type, outlookCreateKey(record.id)),
+    attempted ? await mailbox.findByIdempotencyKey(mapping.type, createKey) : null,
   ];
   const key = context.linkIndex === null ? null : matchKey(mapping.type, record.fields, "crm");
   if (key !== null)
