@@ -20,7 +20,9 @@ function run(command, args, { capture }) {
 const bin = (name) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname;
 const tests = await run(bin("c8"), ["--reporter=none", bin("mocha"), ...mochaArgs], { capture: true });
 const coverage = await run(bin("c8"), ["report"], { capture: false });
-const tally = /^tests: \d+ passed, \d+ failed(, \d+ skipped)?$/m.exec(tests.tail)?.[0] ?? "tests: 0 passed, 1 failed";
-if (coverage.code !== 0) process.stdout.write("\ncoverage of src/core is below the threshold in .c8rc.json\n");
+const tally =
+  /^tests: \d+ passed, \d+ failed(, \d+ skipped)?$/m.exec(tests.tail)?.[0] ?? "tests: 0 passed, 1 failed";
+if (coverage.code !== 0)
+  process.stdout.write("\ncoverage of src/core is below the threshold in .c8rc.json\n");
 process.stdout.write(`\n${tally}\n`);
 process.exit(tests.code !== 0 || coverage.code !== 0 ? 1 : 0);

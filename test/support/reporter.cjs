@@ -2,8 +2,7 @@
 // that CI reads. Every test that did not pass or get skipped is counted as failed, hooks included.
 "use strict";
 const Mocha = require("mocha");
-const { EVENT_RUN_END, EVENT_TEST_PASS, EVENT_TEST_FAIL, EVENT_TEST_PENDING } =
-  Mocha.Runner.constants;
+const { EVENT_RUN_END, EVENT_TEST_PASS, EVENT_TEST_FAIL, EVENT_TEST_PENDING } = Mocha.Runner.constants;
 
 class TallyReporter extends Mocha.reporters.Spec {
   constructor(runner, options) {
