@@ -30,7 +30,7 @@ export async function pullCrmChanges(context: CycleContext, full: boolean): Prom
   if (cursor > 0) {
     try {
       const counts = await crm.prepareSync(clientId);
-      if (counts.latestVersion <= cursor) return { stored: 0, cursor };
+      if (counts.total === 0 || counts.latestVersion <= cursor) return { stored: 0, cursor };
     } catch (error) {
       if (!(error instanceof SyncError) || error.code !== "resyncRequired") throw error;
       logger.warn("the server no longer has every change since this client's cursor: listing everything", {});

@@ -22,7 +22,7 @@
  * While the initial synchronization (SPEC §12) is not complete for the current login options, a cycle runs
  * in initial mode: a full listing from the CRM, a full scan of Outlook, and linking before creating.
  */
-import { ERROR_TABLE, SyncError } from "../core/errors";
+import { BugError, ERROR_TABLE, SyncError } from "../core/errors";
 import { DEFAULT_FIELD_MAPS } from "../core/field-maps";
 import { MAX_ATTEMPTS } from "../core/retry-policy";
 import type { ClientRole, EntityType, Privilege } from "../core/types";
@@ -58,6 +58,8 @@ export type { ActionOutcome, Surface } from "./item-actions";
 
 /** Checkpoint key that marks the initial synchronization done for one set of login options. */
 const INITIAL_CHECKPOINT = "initial";
+/** How long the user's identity and privileges are reused while SyncToOutlook is held (ms). */
+const IDENTITY_TTL_MS = 3_600_000;
 const PROCESSED_TYPES: readonly EntityType[] = ["contact", "appointment", "task"];
 
 /** Names the item an action applies to: an item id (a selection in a list), or the host's current item. */
@@ -86,6 +88,7 @@ export class SyncEngine {
   private currentItemId: string | null = null;
   private disposed = false;
   private registered = false;
+  private identityAt = 0;
 
   /** Builds an engine from its ports; nothing runs until {@link start}. */
   constructor(deps: SyncEngineDeps) {
@@ -186,7 +189,7 @@ export class SyncEngine {
     return this.queue.run(async () => {
       const context = await this.context();
       if (this.role() === "primary") await reconcileSlice(context);
-      return this.saveStatus(null);
+      return this.saveStatus("action");
     });
   }
 
@@ -239,7 +242,10 @@ export class SyncEngine {
       const job: Disposable = this.deps.clock.setTimeout(() => {
         this.sendJobs.delete(job);
         void this.queue
-          .run(async () => this.sentMail(await this.context()))
+          .run(async () => {
+            await this.sentMail(await this.context());
+            await this.saveStatus("action");
+          })
           .catch((e: unknown) => this.logFailure("send", e));
       }, 0);
       this.sendJobs.add(job);
@@ -265,7 +271,7 @@ export class SyncEngine {
         );
       }
       await processChangeLog(await this.context(), { only: new Set([mapId]) });
-      return this.saveStatus(null);
+      return this.saveStatus("action");
     });
   }
 
@@ -330,6 +336,22 @@ export class SyncEngine {
     this.registered = true;
   }
 
+  /**
+   * Asks the server who the user is and which privileges they hold (SPEC §10). Cached for an hour while the
+   * user has SyncToOutlook, because every cycle's PrepareSync fails with noSyncPrivilege as soon as it is
+   * removed (which drops the cache); without it, asked every time so a restored privilege is seen at once.
+   */
+  private async refreshIdentity(force = false): Promise<void> {
+    const now = this.deps.clock.now();
+    const fresh =
+      this.user !== null && this.privileges.has("SyncToOutlook") && now - this.identityAt < IDENTITY_TTL_MS;
+    if (fresh && !force) return;
+    const who = await this.deps.crm.whoAmI();
+    this.user = { id: who.user.id, emails: who.user.emails };
+    this.privileges = new Set(who.privileges);
+    this.identityAt = now;
+  }
+
   private role(): ClientRole {
     return this.currentSettings.roaming || this.currentSettings.isSyncClient ? "primary" : "secondary";
   }
@@ -341,9 +363,8 @@ export class SyncEngine {
 
   private async context(): Promise<CycleContext> {
     await this.register();
-    const who = await this.deps.crm.whoAmI();
-    this.user = { id: who.user.id, emails: who.user.emails };
-    this.privileges = new Set(who.privileges);
+    await this.refreshIdentity();
+    if (this.user === null) throw new BugError("the identity was not loaded");
     const syncTypes = new Set<EntityType>(["email"]);
     if (this.privileges.has("SyncToOutlook")) for (const type of PROCESSED_TYPES) syncTypes.add(type);
     const downloadTypes = new Set<EntityType>(
@@ -388,7 +409,7 @@ export class SyncEngine {
     if (outcome.mapId === null) return;
     if (outcome.timing === "immediate") {
       await processChangeLog(context, { only: new Set([outcome.mapId]) });
-      await this.saveStatus(null);
+      await this.saveStatus("action");
     } else if (outcome.timing === "onSaveOrClose") {
       this.onClose.set(itemId, outcome.mapId);
     }
@@ -411,7 +432,7 @@ export class SyncEngine {
     this.onClose.delete(previous);
     if (mapId !== undefined && this.role() === "primary") {
       await processChangeLog(await this.context(), { only: new Set([mapId]) });
-      await this.saveStatus(null);
+      await this.saveStatus("action");
     }
   }
 
@@ -431,10 +452,14 @@ export class SyncEngine {
     this.board.update({ running: true });
     let failure: { code: string; message: string } | null = null;
     try {
-      const context = await this.context();
-      await this.sentMail(context);
-      if (context.role === "primary") await this.primaryCycle(context);
-      else await processChangeLog(context);
+      try {
+        await this.cycleSteps();
+      } catch (error) {
+        // The privilege was removed since the identity was cached: ask again and run the cycle without it.
+        if (!(error instanceof SyncError) || error.code !== "noSyncPrivilege") throw error;
+        await this.refreshIdentity(true);
+        await this.cycleSteps();
+      }
     } catch (error) {
       if (!(error instanceof SyncError)) throw error;
       failure = { code: error.code, message: error.message };
@@ -443,7 +468,14 @@ export class SyncEngine {
       this.board.update({ running: false });
     }
     this.armTimer();
-    return this.saveStatus(failure);
+    return this.saveStatus({ failure });
+  }
+
+  private async cycleSteps(): Promise<void> {
+    const context = await this.context();
+    await this.sentMail(context);
+    if (context.role === "primary") await this.primaryCycle(context);
+    else await processChangeLog(context);
   }
 
   private async primaryCycle(base: CycleContext): Promise<void> {
@@ -478,7 +510,15 @@ export class SyncEngine {
     }
   }
 
-  private async saveStatus(failure: { code: string; message: string } | null): Promise<EngineStatus> {
+  /**
+   * Saves and publishes the status. After a cycle (`{ failure }`) the last sync time (on success) and the
+   * cycle's error change; after an immediate action only the counts, errors and notices do.
+   */
+  private async saveStatus(
+    after: "action" | { readonly failure: { code: string; message: string } | null },
+  ): Promise<EngineStatus> {
+    const failure = after === "action" ? this.board.get().lastCycleError : after.failure;
+    const completed = after !== "action" && after.failure === null;
     const { cache, clock } = this.deps;
     const failed = await cache.failedEntries(MAX_ATTEMPTS);
     const errors = failed.map((entry) => ({
@@ -498,7 +538,7 @@ export class SyncEngine {
       });
     }
     const status = this.board.update({
-      lastSyncAt: failure === null ? clock.now() : this.board.get().lastSyncAt,
+      lastSyncAt: completed ? clock.now() : this.board.get().lastSyncAt,
       nextSyncAt: this.nextSyncAt,
       pending: await cache.countEntries(),
       errors,
