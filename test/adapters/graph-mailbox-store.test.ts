@@ -3,7 +3,7 @@ import { GraphMailboxStore } from "../../src/adapters/graph/graph-mailbox-store"
 import { StaticTokenProvider } from "../../src/adapters/graph/token-provider";
 import { SimulatedMailbox } from "../../src/sim/mailbox/simulated-mailbox";
 import { startGraphSubsetServer, type GraphSubsetServer } from "../../src/sim/graph/graph-subset-server";
-import { ManualClock } from "../sim/support/manual-clock";
+import { ManualClock } from "../support/manual-clock";
 import { runMailboxStoreContract } from "./mailbox-store-contract";
 
 const addinId = "5f1e2d3c-0000-4000-8000-00000000a11d";

@@ -3,7 +3,7 @@ import { SyncError } from "../../src/core/errors";
 import type { EntityType, Fields } from "../../src/core/types";
 import type { MailboxChangeNotice, MailboxItem, MailboxStore } from "../../src/ports/mailbox-store";
 import type { SimulatedMailbox } from "../../src/sim/mailbox/simulated-mailbox";
-import { settle, type ManualClock } from "../sim/support/manual-clock";
+import { settle, type ManualClock } from "../support/manual-clock";
 
 /** What one contract run needs: the store under test and the simulated mailbox behind it (the "world"). */
 export interface MailboxStoreHarness {

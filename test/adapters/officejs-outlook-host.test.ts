@@ -1,7 +1,7 @@
 import { OfficeJsOutlookHost } from "../../src/adapters/officejs/officejs-outlook-host";
 import { SimulatedMailbox } from "../../src/sim/mailbox/simulated-mailbox";
 import { createSimulatedOffice } from "../../src/sim/office/simulated-office";
-import { ManualClock } from "../sim/support/manual-clock";
+import { ManualClock } from "../support/manual-clock";
 import { runOutlookHostContract } from "./outlook-host-contract";
 
 runOutlookHostContract("OfficeJsOutlookHost over the simulated Office global", () => {

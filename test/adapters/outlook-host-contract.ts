@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { SyncError } from "../../src/core/errors";
 import type { OutlookHost } from "../../src/ports/outlook-host";
 import type { SimulatedMailbox } from "../../src/sim/mailbox/simulated-mailbox";
-import { settle } from "../sim/support/manual-clock";
+import { settle } from "../support/manual-clock";
 
 /** What one OutlookHost contract run needs: the host under test and the simulated mailbox behind it. */
 export interface OutlookHostHarness {

@@ -1,6 +1,6 @@
 import { SimulatedMailboxStore } from "../../src/adapters/sim/simulated-mailbox-store";
 import { SimulatedMailbox } from "../../src/sim/mailbox/simulated-mailbox";
-import { ManualClock } from "../sim/support/manual-clock";
+import { ManualClock } from "../support/manual-clock";
 import { runMailboxStoreContract } from "./mailbox-store-contract";
 
 runMailboxStoreContract("SimulatedMailboxStore", () => {

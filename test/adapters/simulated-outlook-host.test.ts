@@ -1,6 +1,6 @@
 import { SimulatedOutlookHost } from "../../src/adapters/sim/simulated-outlook-host";
 import { SimulatedMailbox } from "../../src/sim/mailbox/simulated-mailbox";
-import { ManualClock } from "../sim/support/manual-clock";
+import { ManualClock } from "../support/manual-clock";
 import { runOutlookHostContract } from "./outlook-host-contract";
 
 runOutlookHostContract("SimulatedOutlookHost", () => {

@@ -18,7 +18,7 @@ import type {
   OutlookChangeKind,
 } from "../../src/ports/local-cache";
 import { DEFAULT_SETTINGS } from "../../src/ports/settings";
-import { ManualClock } from "./manual-clock";
+import { ManualClock } from "../support/manual-clock";
 
 /** What a case may ask of the adapter under test. */
 export interface CacheOptions {

@@ -8,7 +8,7 @@ import { migrateToV1, type CacheDbV1, type MappingV1 } from "../../src/adapters/
 import { openLocalCache } from "../../src/adapters/idb/open-local-cache";
 import { DEFAULT_SETTINGS } from "../../src/ports/settings";
 import type { Logger } from "../../src/ports/logger";
-import { ManualClock } from "./manual-clock";
+import { ManualClock } from "../support/manual-clock";
 
 type LogCall = readonly [level: string, message: string];
 

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { SyncEntry } from "../../src/ports/crm-client";
 import { createCrmService, type CrmService, type Database } from "../../src/server";
 import { allocateVersions } from "../../src/server/sync/change-feed";
-import { ManualClock } from "./support/manual-clock";
+import { ManualClock } from "../support/manual-clock";
 import { databaseUrl, openTestDatabase, silentLogger } from "./support/test-database";
 
 const WRITERS = 8;

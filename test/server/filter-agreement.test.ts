@@ -6,7 +6,7 @@ import type { CrmRecordType } from "../../src/core/types";
 import { createCrmService, type CrmService } from "../../src/server";
 import { audienceOf } from "../../src/server/sync/filter-sql";
 import { attendeesOf, organizerOf } from "../../src/server/sync/record-columns";
-import { ManualClock } from "./support/manual-clock";
+import { ManualClock } from "../support/manual-clock";
 import { openTestDatabase, silentLogger } from "./support/test-database";
 
 const USERS = [

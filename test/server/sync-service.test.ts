@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { SyncError } from "../../src/core/errors";
 import type { SyncEntry } from "../../src/ports/crm-client";
 import { createCrmService, RecordConflictError, type CrmService } from "../../src/server";
-import { ManualClock } from "./support/manual-clock";
+import { ManualClock } from "../support/manual-clock";
 import { openTestDatabase, silentLogger } from "./support/test-database";
 
 const DAY = 86_400_000;

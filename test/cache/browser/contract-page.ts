@@ -7,7 +7,7 @@ import { SyncError } from "../../../src/core/errors";
 import { IdbLocalCache } from "../../../src/adapters/idb/idb-local-cache";
 import type { Logger } from "../../../src/ports/logger";
 import { CONTRACT_CASES } from "../contract-cases";
-import { ManualClock } from "../manual-clock";
+import { ManualClock } from "../../support/manual-clock";
 import { limitDatabase } from "../quota-shim";
 
 /** One case's outcome, as sent back to Node. */

@@ -2,7 +2,7 @@
 import type { Privilege } from "../../../src/core/types";
 import { HttpCrmClient } from "../../../src/adapters/http/http-crm-client";
 import { createCrmServer, type CrmServer, type CrmServerOptions, type Database } from "../../../src/server";
-import { ManualClock } from "./manual-clock";
+import { ManualClock } from "../../support/manual-clock";
 import { openTestDatabase, silentLogger } from "./test-database";
 
 export interface TestServer {

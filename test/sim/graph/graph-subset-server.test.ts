@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { fieldsToGraph } from "../../../src/adapters/graph/graph-fields";
 import { SimulatedMailbox } from "../../../src/sim/mailbox/simulated-mailbox";
 import { startGraphSubsetServer, type GraphSubsetServer } from "../../../src/sim/graph/graph-subset-server";
-import { ManualClock } from "../support/manual-clock";
+import { ManualClock } from "../../support/manual-clock";
 
 describe("Graph subset server", () => {
   let server: GraphSubsetServer;

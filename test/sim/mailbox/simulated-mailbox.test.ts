@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { SyncError } from "../../../src/core/errors";
 import { SimulatedMailbox } from "../../../src/sim/mailbox/simulated-mailbox";
-import { ManualClock, settle } from "../support/manual-clock";
+import { ManualClock, settle } from "../../support/manual-clock";
 
 function newMailbox(): { mailbox: SimulatedMailbox; clock: ManualClock } {
   const clock = new ManualClock();

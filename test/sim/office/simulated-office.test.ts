@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { SimulatedMailbox } from "../../../src/sim/mailbox/simulated-mailbox";
 import { createSimulatedOffice } from "../../../src/sim/office/simulated-office";
-import { ManualClock, settle } from "../support/manual-clock";
+import { ManualClock, settle } from "../../support/manual-clock";
 
 interface Result {
   status: string;

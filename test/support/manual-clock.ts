@@ -1,4 +1,4 @@
-import type { Clock, Disposable } from "../../../src/ports/clock";
+import type { Clock, Disposable } from "../../src/ports/clock";
 
 interface Timer {
   readonly due: number;
@@ -55,6 +55,11 @@ export class ManualClock implements Clock {
       next.callback();
     }
     this.current = target;
+  }
+
+  /** How many timers are waiting. */
+  pending(): number {
+    return this.timers.size;
   }
 }
 
