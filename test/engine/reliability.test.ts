@@ -245,7 +245,7 @@ async function runHistory(ops: readonly Op[]): Promise<void> {
 }
 
 describe("reliability: random histories with faults converge", function () {
-  this.timeout(30 * 60_000);
+  this.timeout(Math.max(30 * 60_000, Number(process.env["RELIABILITY_RUNS"] ?? 300) * 1_000));
   before(async () => {
     shared = await SharedServer.start();
   });
