@@ -16,7 +16,13 @@ import { merge } from "../core/merge";
 import { isUserVisibleFailure, nextRetryDelay } from "../core/retry-policy";
 import type { Fields } from "../core/types";
 import type { CrmRecord } from "../ports/crm-client";
-import type { AppliedBatch, ChangeLogEntry, ConflictRecord, Mapping } from "../ports/local-cache";
+import {
+  appliedBatch,
+  type AppliedBatch,
+  type ChangeLogEntry,
+  type ConflictRecord,
+  type Mapping,
+} from "../ports/local-cache";
 import type { MailboxItem } from "../ports/mailbox-store";
 import { mappingOptions, typeSyncs, type CycleContext } from "./cycle-context";
 import {
@@ -71,7 +77,7 @@ export async function processChangeLog(
     for (const [index, entry] of entries.entries()) {
       const mapping = mappings[index];
       if (mapping === undefined) {
-        await cache.applyBatch(emptyBatch({ handled: [{ mapId: entry.mapId, revision: entry.revision }] }));
+        await cache.applyBatch(appliedBatch({ handled: [{ mapId: entry.mapId, revision: entry.revision }] }));
       } else if (!typeSyncs(context, mapping.type)) {
         skipped += 1;
       } else {
@@ -126,18 +132,6 @@ async function fetchItems(
   return context.deps.mailbox.getItems(ids);
 }
 
-function emptyBatch(part: Partial<AppliedBatch>): AppliedBatch {
-  return {
-    mappings: [],
-    deleteMappings: [],
-    handled: [],
-    checkpoints: [],
-    pendingCreatesDone: [],
-    conflicts: [],
-    ...part,
-  };
-}
-
 /** Decides what an entry means and carries it out; returns the cache changes to commit. */
 async function processEntry(
   context: CycleContext,
@@ -148,43 +142,43 @@ async function processEntry(
 ): Promise<AppliedBatch> {
   const handled = [{ mapId: entry.mapId, revision: entry.revision }];
   if (mapping.deletedLocally) {
-    return emptyBatch({
+    return appliedBatch({
       handled,
       deleteMappings: record === null && entry.crmChange === "delete" ? [mapping.mapId] : [],
     });
   }
   if (entry.outlookChange === "untrack" || entry.outlookChange === "untrackAndDelete") {
-    return emptyBatch({
+    return appliedBatch({
       ...(await untrack(context, mapping, record, item, entry.outlookChange === "untrackAndDelete")),
       handled,
     });
   }
   if (mapping.linked && mapping.itemId !== null && item === null) {
-    return emptyBatch({ ...(await outlookDeleted(context, mapping, record)), handled });
+    return appliedBatch({ ...(await outlookDeleted(context, mapping, record)), handled });
   }
   if (mapping.linked && (entry.crmChange === "delete" || record === null)) {
-    return emptyBatch({ ...(await crmDeleted(context, mapping, null, item)), handled });
+    return appliedBatch({ ...(await crmDeleted(context, mapping, null, item)), handled });
   }
   if (
     mapping.linked &&
     entry.crmChange === "leftFilter" &&
     leftFilterAction(mapping.type, mapping.trackedByHand) === "treatAsDelete"
   ) {
-    return emptyBatch({ ...(await crmDeleted(context, mapping, record, item)), handled });
+    return appliedBatch({ ...(await crmDeleted(context, mapping, record, item)), handled });
   }
   if (!mapping.linked && mapping.crmId === null) {
-    if (item === null) return emptyBatch({ handled, deleteMappings: [mapping.mapId] });
-    return emptyBatch({ ...(await createInCrm(context, mapping, item)), handled });
+    if (item === null) return appliedBatch({ handled, deleteMappings: [mapping.mapId] });
+    return appliedBatch({ ...(await createInCrm(context, mapping, item)), handled });
   }
   if (!mapping.linked) {
     if (record === null || !context.downloadTypes.has(mapping.type)) {
-      return emptyBatch({ handled, deleteMappings: [mapping.mapId] });
+      return appliedBatch({ handled, deleteMappings: [mapping.mapId] });
     }
-    return emptyBatch({ ...(await linkOrCreateInOutlook(context, mapping, record)), handled });
+    return appliedBatch({ ...(await linkOrCreateInOutlook(context, mapping, record)), handled });
   }
   if (record === null || item === null)
     throw new BugError(`linked mapping ${mapping.mapId} without both sides`);
-  return emptyBatch({ ...(await mergePair(context, mapping, record, item)), handled });
+  return appliedBatch({ ...(await mergePair(context, mapping, record, item)), handled });
 }
 
 function userIsOwnerOrOrganizer(context: CycleContext, owner: string | null, fields: Fields): boolean {

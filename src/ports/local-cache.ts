@@ -136,6 +136,19 @@ export interface AppliedBatch {
   readonly conflicts: readonly ConflictRecord[];
 }
 
+/** An {@link AppliedBatch} that changes only what `part` names; every other list is empty. */
+export function appliedBatch(part: Partial<AppliedBatch>): AppliedBatch {
+  return {
+    mappings: [],
+    deleteMappings: [],
+    handled: [],
+    checkpoints: [],
+    pendingCreatesDone: [],
+    conflicts: [],
+    ...part,
+  };
+}
+
 /** How the cache stores its data; surfaced in the task pane (SPEC §13, DESIGN). */
 export interface StorageInfo {
   /** "memory" means the state will not survive a reload. */

@@ -9,13 +9,13 @@ import { SyncError } from "../../src/core/errors";
 import type { EntityType } from "../../src/core/types";
 import type { CacheLimits } from "../../src/adapters/mem/cache-limits";
 import type { Clock } from "../../src/ports/clock";
-import type {
-  AppliedBatch,
-  CrmChangeKind,
-  CrmPage,
-  LocalCache,
-  Mapping,
-  OutlookChangeKind,
+import {
+  appliedBatch,
+  type CrmChangeKind,
+  type CrmPage,
+  type LocalCache,
+  type Mapping,
+  type OutlookChangeKind,
 } from "../../src/ports/local-cache";
 import { DEFAULT_SETTINGS } from "../../src/ports/settings";
 import { ManualClock } from "../support/manual-clock";
@@ -82,18 +82,6 @@ function page(
       type: type ?? "contact",
     })),
     checkpoint: { key, serverVersion, watermark: null, deltaLink: null },
-  };
-}
-
-function batch(parts: Partial<AppliedBatch>): AppliedBatch {
-  return {
-    mappings: [],
-    deleteMappings: [],
-    handled: [],
-    checkpoints: [],
-    pendingCreatesDone: [],
-    conflicts: [],
-    ...parts,
   };
 }
 
@@ -638,7 +626,7 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
         });
         const folder = { key: "folder:inbox", serverVersion: null, watermark: T0, deltaLink: "delta-1" };
         await cache.applyBatch(
-          batch({
+          appliedBatch({
             mappings: [m1],
             deleteMappings: ["m2"],
             handled: [
@@ -670,7 +658,7 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
         const newer2 = await cache.getEntry("m2");
         assert.ok(newer2);
         await cache.applyBatch(
-          batch({
+          appliedBatch({
             mappings: [
               mapping("m1", { crmId: "c1", crmVersion: 3 }),
               mapping("m2", { crmId: "c2", crmVersion: 4 }),
@@ -695,11 +683,11 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
       withCache(newCache, async (cache) => {
         await cache.putMappings([mapping("m1")]);
         const first = await cache.recordOutlookChange({ itemId: "item-m1", kind: "upsert", at: T0 });
-        await cache.applyBatch(batch({ handled: [{ mapId: "m1", revision: first.revision }] }));
+        await cache.applyBatch(appliedBatch({ handled: [{ mapId: "m1", revision: first.revision }] }));
         assert.equal(await cache.getEntry("m1"), undefined);
         const second = await cache.recordOutlookChange({ itemId: "item-m1", kind: "upsert", at: T0 + 1 });
         assert.ok(second.revision > first.revision);
-        await cache.applyBatch(batch({ handled: [{ mapId: "m1", revision: first.revision }] }));
+        await cache.applyBatch(appliedBatch({ handled: [{ mapId: "m1", revision: first.revision }] }));
         assert.deepEqual(await cache.getEntry("m1"), second);
       }),
   },
@@ -721,7 +709,7 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
         const before = await dump(cache);
         await assert.rejects(
           cache.applyBatch(
-            batch({
+            appliedBatch({
               mappings: [
                 mapping("m1", { crmId: "c1", crmVersion: 3 }),
                 mapping("m3", { crmId: "c3" }),
@@ -758,7 +746,7 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
           );
           await assert.rejects(
             cache.applyBatch(
-              batch({
+              appliedBatch({
                 mappings: big,
                 handled: [{ mapId: "m1", revision: entry.revision }],
                 checkpoints: [{ key: "crm", serverVersion: 99, watermark: null, deltaLink: null }],
@@ -860,7 +848,7 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
         newCache,
         async (cache) => {
           await cache.appendConflicts([conflict("m1", "a"), conflict("m1", "b")]);
-          await cache.applyBatch(batch({ conflicts: [conflict("m1", "c")] }));
+          await cache.applyBatch(appliedBatch({ conflicts: [conflict("m1", "c")] }));
           assert.deepEqual(
             (await cache.listConflicts(10)).map((c) => c.field),
             ["c", "b", "a"],
