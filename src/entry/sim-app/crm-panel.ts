@@ -3,10 +3,10 @@
  * a client of its own, and an editor that saves a record's fields the way a CRM user would (a guarded update).
  * Every value is shown as text.
  */
-import type { FieldValue } from "../../core/types";
 import type { Disposable } from "../../ports/clock";
 import type { CrmClient, CrmRecord } from "../../ports/crm-client";
 import { el, setChildren } from "../taskpane/dom";
+import { textFieldInputs } from "./field-inputs";
 import { recordLabel } from "../taskpane/taskpane-controller";
 import { failureText } from "../commands/command-runner";
 
@@ -14,11 +14,6 @@ import { failureText } from "../commands/command-runner";
 export const CRM_VIEW_CLIENT = "simulator-crm-view";
 const REFRESH_MS = 2000;
 const ID_BATCH = 100;
-
-function show(value: FieldValue): string {
-  if (value === null) return "";
-  return Array.isArray(value) ? value.join("; ") : String(value);
-}
 
 /** Every record the caller can read now, from the start of the change stream. */
 export async function listCrmRecords(crm: CrmClient, clientId: string): Promise<CrmRecord[]> {
@@ -114,16 +109,7 @@ export class CrmPanel implements Disposable {
   }
 
   private edit(record: CrmRecord): void {
-    const inputs = Object.entries(record.fields)
-      .filter(([, value]) => typeof value === "string")
-      .map(([key, value]) =>
-        el(
-          "label",
-          { class: "field" },
-          el("span", {}, key),
-          el("input", { name: key, value: show(value), "aria-label": `CRM ${key}` }),
-        ),
-      );
+    const inputs = textFieldInputs(record.fields, "CRM");
     const form = el(
       "form",
       { class: "crm-edit", "aria-label": "Edit CRM record" },

@@ -8,6 +8,7 @@ import type { FieldValue } from "../../core/types";
 import type { Disposable } from "../../ports/clock";
 import type { SimulatedItem, SimulatedMailbox } from "../../sim/mailbox/simulated-mailbox";
 import { el, setChildren } from "../taskpane/dom";
+import { fieldText, textFieldInputs } from "./field-inputs";
 import type { CommandSurface, Ribbon, RibbonButton } from "./manifest-ribbon";
 
 /** What the shell asks of the page hosting the add-in. */
@@ -39,12 +40,6 @@ export function itemTitle(item: SimulatedItem): string {
   if (item.type === "contact")
     return [text("firstName"), text("lastName")].filter(Boolean).join(" ") || "(no name)";
   return text("subject") || "(no subject)";
-}
-
-function showValue(value: FieldValue): string {
-  if (value === null) return "";
-  if (Array.isArray(value)) return value.join("; ");
-  return String(value);
 }
 
 /** The command surface the simulator shows for an item; contacts and tasks use the read surface. */
@@ -213,7 +208,7 @@ export class SimShell implements Disposable {
     }
     const rows = Object.entries(item.fields).flatMap(([key, value]) => [
       el("dt", {}, key),
-      el("dd", {}, showValue(value)),
+      el("dd", {}, fieldText(value)),
     ]);
     setChildren(
       this.reading,
@@ -231,16 +226,7 @@ export class SimShell implements Disposable {
 
   /** Edits an item's text fields as the user would in Outlook (a notified change). */
   private editForm(item: SimulatedItem): HTMLElement {
-    const inputs = Object.entries(item.fields)
-      .filter(([, value]) => typeof value === "string")
-      .map(([key, value]) =>
-        el(
-          "label",
-          { class: "field" },
-          el("span", {}, key),
-          el("input", { name: key, value: showValue(value) }),
-        ),
-      );
+    const inputs = textFieldInputs(item.fields);
     const form = el(
       "form",
       { class: "edit", "aria-label": "Edit item" },
@@ -274,13 +260,13 @@ export class SimShell implements Disposable {
     const form = el(
       "form",
       { class: "compose", "aria-label": "New message" },
-      input("to", "To", showValue(draft.fields["to"] ?? null)),
-      input("subject", "Subject", showValue(draft.fields["subject"] ?? null)),
+      input("to", "To", fieldText(draft.fields["to"] ?? null)),
+      input("subject", "Subject", fieldText(draft.fields["subject"] ?? null)),
       el(
         "label",
         { class: "field" },
         el("span", {}, "Message"),
-        el("textarea", { name: "body", "aria-label": "Message" }, showValue(draft.fields["body"] ?? null)),
+        el("textarea", { name: "body", "aria-label": "Message" }, fieldText(draft.fields["body"] ?? null)),
       ),
       el("button", { type: "submit", class: "primary" }, "Send"),
     );
