@@ -4,30 +4,17 @@
  * the engine decides, this only wires.
  */
 import type { SyncError } from "../../core/errors";
+import type { SyncEngineDeps } from "../../engine/engine-deps";
 import { SyncEngine } from "../../engine/sync-engine";
-import type { Clock } from "../../ports/clock";
-import type { CrmClient } from "../../ports/crm-client";
-import type { LocalCache } from "../../ports/local-cache";
-import type { Logger } from "../../ports/logger";
-import type { MailboxStore } from "../../ports/mailbox-store";
-import type { OutlookHost } from "../../ports/outlook-host";
-import type { SyncSettings } from "../../ports/settings";
 
 /** The add-in's id in manifest.xml; custom properties and roaming settings are keyed by it. */
 export const ADDIN_ID = "b14f98d2-d90c-49f9-890e-d2150bf5b660";
 
-/** The adapters one runtime works with. */
-export interface AddinPorts {
-  readonly host: OutlookHost;
-  readonly mailbox: MailboxStore;
-  readonly crm: CrmClient;
-  readonly cache: LocalCache;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  /** This browser profile's client id (SPEC §1). */
-  readonly clientId: string;
-  /** The settings (with the login options) to use before roaming settings hold any. */
-  readonly settings: SyncSettings;
+/** The adapters one runtime works with: the engine's ports and identity, plus what only the pages need. */
+export interface AddinPorts extends Pick<
+  SyncEngineDeps,
+  "host" | "mailbox" | "crm" | "cache" | "clock" | "logger" | "clientId" | "settings"
+> {
   /** Why the cache is not durable (memory fallback, persistence declined), or null. */
   readonly storageWarning: SyncError | null;
   /**
