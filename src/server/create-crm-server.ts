@@ -51,13 +51,14 @@ export async function createCrmServer(options: CrmServerOptions): Promise<CrmSer
     logger,
     ...(options.retention ? { retention: options.retention } : {}),
   });
+  const authenticator = createAuthenticator(options.auth ?? {}, service.users, logger);
   const hub = new ChangeHub(db, service.channel, logger);
   await hub.start();
   const app = await createHttpApp({
     db,
     service,
     hub,
-    authenticator: createAuthenticator(options.auth ?? {}, service.users, logger),
+    authenticator,
     clock,
     logger,
     rateLimit: options.rateLimit ?? DEFAULT_RATE_LIMIT,

@@ -1,6 +1,9 @@
 /** OIDC bearer JWTs validated with jose against a key set generated in the test. */
 import assert from "node:assert/strict";
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
+import { createCrmServer } from "../../src/server";
+import { ManualClock } from "../support/manual-clock";
+import { openTestDatabase, silentLogger } from "./support/test-database";
 import { startTestServer, type TestServer } from "./support/test-server";
 
 const ISSUER = "https://login.example.test/tenant";
@@ -53,5 +56,24 @@ describe("CRM server OIDC authentication", () => {
     assert.equal(await status(await sign({}, strangerKey)), 401);
     assert.equal(await status(await sign({ sub: "nobody" })), 401);
     assert.equal(await status(opaqueToken), 401, "opaque tokens are off in this configuration");
+  });
+});
+
+describe("CRM server authentication settings", () => {
+  it("refuses to build a server on which no one could sign in", async () => {
+    const database = await openTestDatabase();
+    try {
+      await assert.rejects(
+        createCrmServer({
+          db: database.db,
+          clock: new ManualClock(),
+          logger: silentLogger,
+          auth: { opaqueTokens: false },
+        }),
+        /Opaque tokens are off and no OIDC issuer is configured: no one could sign in/,
+      );
+    } finally {
+      await database.dispose();
+    }
   });
 });

@@ -25,7 +25,10 @@ export interface AuthSettings {
   readonly oidc?: OidcSettings;
 }
 
-/** Turns a bearer token into a user id, or null when the token is not valid. Never throws for a bad token. */
+/**
+ * Turns a bearer token into a user id, or null when the token is not valid. Never throws for a bad token.
+ * Building one with opaque tokens off and no OIDC throws: such a server would refuse everyone.
+ */
 export interface Authenticator {
   authenticate(token: string): Promise<string | null>;
 }
@@ -39,6 +42,9 @@ export function createAuthenticator(
 ): Authenticator {
   const opaque = settings.opaqueTokens ?? true;
   const oidc = settings.oidc;
+  if (!opaque && oidc === undefined) {
+    throw new Error("Opaque tokens are off and no OIDC issuer is configured: no one could sign in.");
+  }
   return {
     async authenticate(token: string): Promise<string | null> {
       if (oidc && looksLikeJwt(token)) {

@@ -1,0 +1,26 @@
+/**
+ * The subcommands of `outlook-crm-server`, in the order `--help` lists them. To add one, write its module in
+ * this folder (a {@link ServerCommand}) and list it here.
+ */
+import type { ServerCommand } from "./command";
+import { demoCommand } from "./demo";
+import { serveCommand } from "./serve";
+import { userCommand } from "./user";
+
+export const SERVER_COMMANDS: readonly ServerCommand[] = [serveCommand, userCommand, demoCommand];
+
+const SETTINGS = `settings (environment):
+  PORT (3000), HOST (127.0.0.1), DATABASE_URL (PostgreSQL; otherwise embedded PGlite in DATA_DIR, ./data),
+  LOG_LEVEL (info), RATE_LIMIT_PER_MINUTE (1200 per token; 0 = off),
+  OIDC_ISSUER + OIDC_AUDIENCE + OIDC_JWKS_URL (+ OIDC_USER_CLAIM) to accept OIDC JWTs,
+  OPAQUE_TOKENS=off to refuse the tokens this command prints`;
+
+/** The usage text of every command, or of one. */
+export function usage(only?: ServerCommand): string {
+  const forms = [
+    ...(only ? [only] : SERVER_COMMANDS).flatMap((command) => command.usage),
+    ...(only ? [] : [{ form: "--help", summary: "print this help" }]),
+  ];
+  const lines = forms.map(({ form, summary }) => `  outlook-crm-server ${form}\n      ${summary}`);
+  return `usage:\n${lines.join("\n")}${only ? "" : `\n\n${SETTINGS}`}`;
+}

@@ -1,0 +1,80 @@
+/**
+ * The server's settings from the environment, checked before anything starts: a value that cannot work is a
+ * {@link ConfigError} naming the variable, never a silent default.
+ */
+import { createRemoteJWKSet } from "jose";
+import { DEFAULT_RATE_LIMIT, type AuthSettings, type RateLimitSettings } from "../../../server";
+
+/** A setting is missing, malformed or contradicts another one: exit code 2. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export interface ServeSettings {
+  readonly port: number;
+  readonly host: string;
+  readonly auth: AuthSettings;
+  readonly rateLimit: RateLimitSettings | false;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const text = env[name];
+  if (text === undefined || text === "") return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${text}"`);
+  }
+  return value;
+}
+
+const OIDC_VARIABLES = ["OIDC_ISSUER", "OIDC_AUDIENCE", "OIDC_JWKS_URL"] as const;
+
+/** Opaque tokens and OIDC from OPAQUE_TOKENS and OIDC_*; refuses a configuration in which no one can sign in. */
+export function authSettings(env: Env): AuthSettings {
+  const opaqueText = env["OPAQUE_TOKENS"] ?? "on";
+  if (opaqueText !== "on" && opaqueText !== "off") {
+    throw new ConfigError(`OPAQUE_TOKENS must be "on" or "off", got "${opaqueText}"`);
+  }
+  const opaqueTokens = opaqueText === "on";
+  const given = OIDC_VARIABLES.filter((name) => (env[name] ?? "") !== "");
+  if (given.length > 0 && given.length < OIDC_VARIABLES.length) {
+    const missing = OIDC_VARIABLES.filter((name) => !given.includes(name));
+    throw new ConfigError(`OIDC needs ${OIDC_VARIABLES.join(", ")}: ${missing.join(", ")} not set`);
+  }
+  if (given.length === 0) {
+    if (!opaqueTokens) {
+      throw new ConfigError(
+        "OPAQUE_TOKENS=off without OIDC_ISSUER, OIDC_AUDIENCE and OIDC_JWKS_URL: no one could sign in",
+      );
+    }
+    return { opaqueTokens };
+  }
+  let jwksUrl: URL;
+  try {
+    jwksUrl = new URL(env["OIDC_JWKS_URL"] ?? "");
+  } catch {
+    throw new ConfigError(`OIDC_JWKS_URL must be an absolute URL, got "${env["OIDC_JWKS_URL"]}"`);
+  }
+  return {
+    opaqueTokens,
+    oidc: {
+      issuer: env["OIDC_ISSUER"] ?? "",
+      audience: env["OIDC_AUDIENCE"] ?? "",
+      jwks: createRemoteJWKSet(jwksUrl),
+      ...(env["OIDC_USER_CLAIM"] ? { userClaim: env["OIDC_USER_CLAIM"] } : {}),
+    },
+  };
+}
+
+/** Everything `serve` needs besides the database. */
+export function serveSettings(env: Env): ServeSettings {
+  const perMinute = integer(env, "RATE_LIMIT_PER_MINUTE", DEFAULT_RATE_LIMIT.max, 0, 1_000_000);
+  return {
+    port: integer(env, "PORT", 3000, 0, 65_535),
+    host: env["HOST"] || "127.0.0.1",
+    auth: authSettings(env),
+    rateLimit: perMinute > 0 ? { max: perMinute, windowMs: 60_000 } : false,
+  };
+}

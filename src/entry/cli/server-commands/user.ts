@@ -1,0 +1,64 @@
+/** `user add` and `user token`: CRM users and their opaque bearer tokens. */
+import { parseArgs } from "node:util";
+import { PRIVILEGES, type Privilege } from "../../../core/types";
+import { createCrmService } from "../../../server";
+import { UsageError, type ServerCommand } from "./command";
+
+function parsePrivileges(text: string): Privilege[] {
+  const list = text
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  for (const entry of list) {
+    if (!(PRIVILEGES as readonly string[]).includes(entry)) {
+      throw new UsageError(`--privileges: unknown privilege "${entry}" (use ${PRIVILEGES.join(", ")})`);
+    }
+  }
+  return list as Privilege[];
+}
+
+export const userCommand: ServerCommand = {
+  name: "user",
+  usage: [
+    {
+      form: 'user add <id> --privileges SyncToOutlook,GoOffline [--email a@b.c] [--name "Full Name"] [--role salesperson]',
+      summary: "create a user and print a token for them",
+    },
+    { form: "user token <id>", summary: "print a new token for an existing user" },
+  ],
+  async run(args, context) {
+    const { positionals, values } = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      options: {
+        privileges: { type: "string" },
+        email: { type: "string", multiple: true },
+        name: { type: "string" },
+        role: { type: "string" },
+      },
+    });
+    const [action, userId, ...rest] = positionals;
+    if (userId === undefined || rest.length > 0 || (action !== "add" && action !== "token")) {
+      throw new UsageError(`unknown command "user ${positionals.join(" ")}"`);
+    }
+    if (action === "add" && values.privileges === undefined) {
+      throw new UsageError("--privileges is required (may be empty: --privileges '')");
+    }
+    const db = await context.openDatabase();
+    try {
+      const service = createCrmService({ db, clock: context.clock, logger: context.logger });
+      if (action === "add") {
+        await service.users.create({
+          id: userId,
+          privileges: parsePrivileges(values.privileges ?? ""),
+          ...(values.email ? { emails: values.email } : {}),
+          ...(values.name ? { displayName: values.name } : {}),
+          ...(values.role ? { role: values.role } : {}),
+        });
+      }
+      context.print(await service.users.issueToken(userId, "cli"));
+    } finally {
+      await db.close();
+    }
+  },
+};
