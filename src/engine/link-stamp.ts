@@ -1,6 +1,6 @@
 /**
  * What the engine writes on Outlook items so tracking survives a lost cache (SPEC §7), and the idempotency
- * keys of creates (DESIGN "Idempotency"). Keys derive from stable ids, so a replay after a crash, a second
+ * keys of creates (docs/DESIGN.md "Habits"). Keys derive from stable ids, so a replay after a crash, a second
  * client, or a rebuilt cache asks for the same create again and gets the first result.
  */
 import type { EntityType } from "../core/types";

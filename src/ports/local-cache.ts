@@ -94,7 +94,7 @@ export interface ConflictRecord {
   readonly winner: Side;
 }
 
-/** A create in flight, keyed by its client-made idempotency key (DESIGN "Idempotency"). */
+/** A create in flight, keyed by its client-made idempotency key (docs/DESIGN.md "Habits"). */
 export interface PendingCreate {
   readonly idempotencyKey: string;
   readonly mapId: string;

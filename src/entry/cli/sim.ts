@@ -1,5 +1,5 @@
 /**
- * `outlook-crm-sim run <file.json> [--database-url <url>]` (SCENARIOS.md): runs one scenario headless.
+ * `outlook-crm-sim run <file.json> [--database-url <url>]` (docs/SCENARIOS.md): runs one scenario headless.
  * stdout carries only the final JSON; logs go to stderr. Exit 0: ran; 2: invalid file (the JSON path of the
  * first problem on stderr); 1: anything else.
  */

@@ -1,5 +1,5 @@
 /**
- * Runs a checked scenario against a {@link ScenarioWorld} and returns the SCENARIOS.md output. Steps act as
+ * Runs a checked scenario against a {@link ScenarioWorld} and returns the output of docs/SCENARIOS.md. Steps act as
  * the user and the world would (through the simulated mailbox and the server's in-process service), and as
  * the add-in's user interface would (through the engine's API); the engines themselves reach Outlook and
  * the server only through their real adapters. After each step the run settles: every engine's queued work

@@ -1,5 +1,5 @@
 /**
- * The simulated clock of a scenario run (SCENARIOS.md "A simulated clock drives every time in the run").
+ * The simulated clock of a scenario run (docs/SCENARIOS.md "Time": one clock drives every time of a run).
  * Time moves only when the runner says so, with two kinds of timers:
  * - scheduled timers (the engines' interval and follow-up timers, through {@link scheduler}) fire only when
  *   the runner moves time to or past them, in due order;

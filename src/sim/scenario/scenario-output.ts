@@ -1,5 +1,5 @@
 /**
- * The final state of a run as SCENARIOS.md "Output" shows it: CRM records and Outlook items keyed by ref,
+ * The final state of a run as docs/SCENARIOS.md "Output" shows it: CRM records and Outlook items keyed by ref,
  * deleted ones with `deleted: true`, `fields` with values only (record ids inside fields shown as refs),
  * the conflict history and the user-visible errors.
  */

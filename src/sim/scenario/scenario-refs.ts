@@ -1,5 +1,5 @@
 /**
- * The scenario's ref table (SCENARIOS.md "Refs"): one ref per logical object. Refs given by the file stick
+ * The scenario's ref table (docs/SCENARIOS.md "Refs"): one ref per logical object. Refs given by the file stick
  * to the item or record they named; a linked pair shares one ref (found through the CRM id stamped on the
  * item); an object sync made without a ref gets `<type>#<n>` in the order it is first seen.
  */

@@ -1,5 +1,5 @@
 /**
- * The scenario file format, version 1 (../shared/SCENARIOS.md), as zod schemas. Shape only: the checks that
+ * The scenario file format, version 1 (docs/SCENARIOS.md), as zod schemas. Shape only: the checks that
  * need the whole file (refs, clients, users, time order) live in validate-scenario.ts.
  */
 import { z } from "zod";
@@ -44,7 +44,7 @@ export const ScenarioSettingsSchema = z.strictObject({
 
 const at = { at: StepTimeSchema.optional() };
 
-/** Every step of SCENARIOS.md "Steps", discriminated by `do`. */
+/** Every step of docs/SCENARIOS.md "Steps", discriminated by `do`. */
 export const StepSchema = z.discriminatedUnion("do", [
   z.strictObject({ ...at, do: z.literal("sync"), client: IdSchema }),
   z.strictObject({ ...at, do: z.literal("reconcile"), client: IdSchema }),

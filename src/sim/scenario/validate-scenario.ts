@@ -1,6 +1,6 @@
 /**
  * Turns scenario text into a checked scenario, or a SyncError("invalidScenario") whose details name the JSON
- * path of the first problem, e.g. `steps[3].ref: unknown ref "k9"` (SCENARIOS.md exit status 2).
+ * path of the first problem, e.g. `steps[3].ref: unknown ref "k9"` (docs/SCENARIOS.md exit status 2).
  */
 import { SyncError } from "../../core/errors";
 import { ScenarioSchema } from "./scenario-schema";
@@ -13,7 +13,7 @@ export interface CheckedScenario {
   readonly stepTimes: readonly number[];
 }
 
-/** Formats a JSON path the way SCENARIOS.md shows it: `steps[3].ref`; the whole document is `$`. */
+/** Formats a JSON path the way docs/SCENARIOS.md shows it: `steps[3].ref`; the whole document is `$`. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let text = "";
   for (const part of path) {
@@ -83,7 +83,7 @@ function checkUnique(ids: readonly string[], path: string, key: string): void {
 }
 
 /**
- * Parses and checks a scenario. Guarantees on success: the shape matches SCENARIOS.md; users, clients and
+ * Parses and checks a scenario. Guarantees on success: the shape matches docs/SCENARIOS.md; users, clients and
  * refs are unique and every step names only known users, clients and refs (a ref is known from the step that
  * creates it on); a ref used in both `crm` and `outlook` has one type there (an item already stamped with that
  * record's id); a contact's `parentaccount` names an account ref; step times never go backwards.
