@@ -1,4 +1,4 @@
-// The outlook-crm-sim bin as SCENARIOS.md defines it: stdout is only the final JSON, exit 0 / 2 / 1.
+// The outlook-crm-sim bin as docs/SCENARIOS.md defines it: stdout is only the final JSON, exit 0 / 2 / 1.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const BIN = resolve(import.meta.dirname, "../../bin/outlook-crm-sim.mjs");
-const EXAMPLE = resolve(import.meta.dirname, "../../../shared/scenarios/contact-round-trip.json");
+const EXAMPLE = resolve(import.meta.dirname, "contact-edit-round-trip.json");
 
 function runBin(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
@@ -54,7 +54,7 @@ describe("outlook-crm-sim CLI", function () {
     ]);
     assert.equal(code, 0, stderr);
     const output = JSON.parse(stdout) as { outlook: Record<string, { fields: Record<string, unknown> }> };
-    assert.equal(output.outlook["k1"]?.fields["jobTitle"], "Buyer");
+    assert.equal(output.outlook["pat"]?.fields["jobTitle"], "Head of Purchasing");
   });
 
   it("exits 2 and names the JSON path of an unknown ref", async () => {

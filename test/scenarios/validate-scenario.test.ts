@@ -1,4 +1,4 @@
-// Scenario validation: the first problem is named by its JSON path (SCENARIOS.md exit status 2).
+// Scenario validation: the first problem is named by its JSON path (docs/SCENARIOS.md exit status 2).
 import assert from "node:assert/strict";
 import { SyncError } from "../../src/core/errors";
 import { formatPath, validateScenario } from "../../src/sim/scenario/validate-scenario";
@@ -42,7 +42,7 @@ describe("validateScenario", () => {
     ]);
   });
 
-  it("formats paths as SCENARIOS.md shows them", () => {
+  it("formats paths as docs/SCENARIOS.md shows them", () => {
     assert.equal(formatPath(["steps", 3, "ref"]), "steps[3].ref");
     assert.equal(formatPath([]), "$");
   });

@@ -1,5 +1,5 @@
 /**
- * The partial match of ../shared/scenarios/README.md: every key the expected value names must be present
+ * The partial match of docs/SCENARIOS.md "Expected files": every key the expected value names must be present
  * with that value; keys it does not name may hold anything. An array must have the expected length, and each
  * element matches the expected element the same way (so an expected error may leave out its message).
  */
