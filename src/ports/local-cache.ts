@@ -14,7 +14,7 @@ import type { SyncSettings } from "./settings";
  *   SyncError("storageClosed") (see {@link StorageInfo.closed}); after `close()`, calls are a BugError.
  * - Values returned are copies: changing them changes nothing stored.
  *
- * Change-log coalescing (one entry per mapping; the rules live in src/adapters/mem/change-log-coalescing.ts):
+ * Change-log coalescing (one entry per mapping; the rules live in src/adapters/cache-rules/change-log-coalescing.ts):
  * - Outlook part: `upsert` never replaces another kind; `track` replaces upsert and the untrack kinds
  *   (re-tracking); `delete` replaces upsert and track; `untrack` and `untrackAndDelete` replace every kind,
  *   delete included. The timestamp is the latest seen.

@@ -6,7 +6,7 @@ import {
   coalesceOutlookKind,
   withCrmChange,
   withOutlookChange,
-} from "../../src/adapters/mem/change-log-coalescing";
+} from "../../src/adapters/cache-rules/change-log-coalescing";
 import type { CrmChangeKind, OutlookChangeKind } from "../../src/ports/local-cache";
 
 const OUTLOOK_KINDS: readonly OutlookChangeKind[] = [

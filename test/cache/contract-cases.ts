@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { SyncError } from "../../src/core/errors";
 import type { EntityType } from "../../src/core/types";
-import type { CacheLimits } from "../../src/adapters/mem/cache-limits";
+import type { CacheLimits } from "../../src/adapters/cache-rules/cache-limits";
 import type { Clock } from "../../src/ports/clock";
 import {
   appliedBatch,

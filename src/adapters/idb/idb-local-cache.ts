@@ -18,7 +18,7 @@ import type {
 } from "../../ports/local-cache";
 import type { Logger } from "../../ports/logger";
 import type { SyncSettings } from "../../ports/settings";
-import { DEFAULT_CACHE_LIMITS, type CacheLimits } from "../mem/cache-limits";
+import { DEFAULT_CACHE_LIMITS, type CacheLimits } from "../cache-rules/cache-limits";
 import {
   appliedBatchSchema,
   changeLogEntrySchema,
@@ -40,22 +40,21 @@ import {
   settingsSchema,
   statusSchema,
   timeSchema,
-} from "../mem/cache-records";
+} from "../cache-rules/cache-records";
 import {
   afterStaleHandling,
   withCrmChange,
   withFailure,
   withOutlookChange,
-} from "../mem/change-log-coalescing";
-import { logSegmentName, planLogAppend } from "../mem/log-segments";
+} from "../cache-rules/change-log-coalescing";
+import { logSegmentName, planLogAppend } from "../cache-rules/log-segments";
 import {
-  crmMapping,
   mapIdInUseError,
   noMappingError,
-  outlookMapping,
   typeMismatchError,
   uniqueKeyError,
-} from "../mem/mem-local-cache";
+} from "../cache-rules/cache-errors";
+import { crmMapping, outlookMapping } from "../cache-rules/new-mappings";
 import { CACHE_DB_VERSION, upgradeCacheDb, type CacheDb, type CacheDbV1 } from "./idb-schema";
 
 /** Options of {@link IdbLocalCache.open}. */

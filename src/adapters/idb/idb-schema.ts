@@ -20,7 +20,7 @@ import type {
   SyncStatus,
 } from "../../ports/local-cache";
 import type { SyncSettings } from "../../ports/settings";
-import type { LogSegmentRow } from "../mem/log-segments";
+import type { LogSegmentRow } from "../cache-rules/log-segments";
 
 /** The current schema (v2). Keys of single-row stores are "current"; meta holds counters. */
 export interface CacheDb extends DBSchema {

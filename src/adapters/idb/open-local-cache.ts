@@ -2,7 +2,7 @@ import { SyncError } from "../../core/errors";
 import type { Clock } from "../../ports/clock";
 import type { LocalCache } from "../../ports/local-cache";
 import type { Logger } from "../../ports/logger";
-import type { CacheLimits } from "../mem/cache-limits";
+import type { CacheLimits } from "../cache-rules/cache-limits";
 import { MemLocalCache } from "../mem/mem-local-cache";
 import { IdbLocalCache } from "./idb-local-cache";
 

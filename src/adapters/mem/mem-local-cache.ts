@@ -15,7 +15,7 @@ import type {
   SyncStatus,
 } from "../../ports/local-cache";
 import type { SyncSettings } from "../../ports/settings";
-import { DEFAULT_CACHE_LIMITS, type CacheLimits } from "./cache-limits";
+import { DEFAULT_CACHE_LIMITS, type CacheLimits } from "../cache-rules/cache-limits";
 import {
   appliedBatchSchema,
   checkInput,
@@ -31,9 +31,21 @@ import {
   settingsSchema,
   statusSchema,
   timeSchema,
-} from "./cache-records";
-import { afterStaleHandling, withCrmChange, withFailure, withOutlookChange } from "./change-log-coalescing";
-import { logSegmentName, planLogAppend, type LogSegmentRow } from "./log-segments";
+} from "../cache-rules/cache-records";
+import {
+  mapIdInUseError,
+  noMappingError,
+  typeMismatchError,
+  uniqueKeyError,
+} from "../cache-rules/cache-errors";
+import {
+  afterStaleHandling,
+  withCrmChange,
+  withFailure,
+  withOutlookChange,
+} from "../cache-rules/change-log-coalescing";
+import { logSegmentName, planLogAppend, type LogSegmentRow } from "../cache-rules/log-segments";
+import { crmMapping, outlookMapping } from "../cache-rules/new-mappings";
 
 /** Options of {@link MemLocalCache}. */
 export interface MemLocalCacheOptions {
@@ -473,63 +485,4 @@ export class MemLocalCache implements LocalCache {
   private assertOpen(): void {
     if (this.closed) throw new BugError("MemLocalCache used after close()");
   }
-}
-
-/** The mapping that a first Outlook notice creates: no CRM record yet. */
-export function outlookMapping(
-  itemId: string,
-  create: { readonly mapId: string; readonly type: EntityType; readonly trackedByHand: boolean },
-): Mapping {
-  return { ...newMapping(create.mapId, create.type), itemId, trackedByHand: create.trackedByHand };
-}
-
-/** The mapping that a CRM page creates for an unseen record: no Outlook item yet. */
-export function crmMapping(mapId: string, crmId: string, type: EntityType): Mapping {
-  return { ...newMapping(mapId, type), crmId };
-}
-
-function newMapping(mapId: string, type: EntityType): Mapping {
-  return {
-    mapId,
-    crmId: null,
-    itemId: null,
-    type,
-    deletedLocally: false,
-    linked: false,
-    visited: false,
-    verifiedTime: 0,
-    crmVersion: null,
-    trackedByHand: false,
-    snapshot: { outlook: null, crm: null },
-  };
-}
-
-/** No mapping for the item and no `create`: the caller must say how to create one. */
-export function noMappingError(itemId: string): SyncError {
-  return new SyncError("invalidInput", {
-    details: `change.itemId: no mapping exists for item ${itemId}; pass change.create to create one.`,
-  });
-}
-
-/** A new mapping's id is already taken. */
-export function mapIdInUseError(mapId: string): SyncError {
-  return new SyncError("invalidInput", { details: `mapId ${mapId} is already in use by another mapping.` });
-}
-
-/** A page entry names a record of another type than its mapping. */
-export function typeMismatchError(
-  change: { readonly crmId: string; readonly type: EntityType },
-  mapping: Mapping,
-): SyncError {
-  return new SyncError("invalidInput", {
-    details: `page.entries: ${change.crmId} is a ${change.type} in the page but mapping ${mapping.mapId} is a ${mapping.type}.`,
-  });
-}
-
-/** A mapping's crmId or itemId already belongs to another mapping (`owner`, when known). */
-export function uniqueKeyError(mapId: string, owner?: string): SyncError {
-  const holder = owner === undefined ? "another mapping" : `mapping ${owner}`;
-  return new SyncError("invalidInput", {
-    details: `mappings: mapping ${mapId} has a crmId or itemId that already belongs to ${holder}.`,
-  });
 }
