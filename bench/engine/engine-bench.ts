@@ -2,7 +2,8 @@
  * Engine benchmarks (issue 6 "Performance"), through the real adapters: HttpCrmClient to the in-process
  * server, GraphMailboxStore to the Graph subset server, IdbLocalCache on fake-indexeddb.
  * - initial sync of 10,000 CRM records (6k contacts, 2k appointments, 2k tasks) into an empty mailbox;
- * - a sync with 20 changes (10 CRM, 10 Outlook) with 1,000 and with 50,000 mapped items, and their ratio;
+ * - a sync with 20 changes (10 CRM, 10 Outlook) with 1,000 and with 50,000 mapped items, and their ratio, with
+ *   the requests and bytes of one such cycle at 1,000 mapped;
  * - a sync with nothing to do: requests and body bytes to the CRM and to Graph.
  * Prints one JSON object. `BENCH_LARGE` sets the large mapped count (default 50,000).
  * Command: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test node --import tsx bench/engine/engine-bench.ts
@@ -79,15 +80,32 @@ async function syncedWorld(shared: SharedServer, name: string, mapped: number): 
   return world;
 }
 
-/** One sync after 10 CRM edits and 10 Outlook edits (notified), in ms; median of `rounds`. */
-async function twentyChanges(world: HistoryWorld, rounds: number): Promise<number> {
+type Traffic = ReturnType<HistoryWorld["traffic"]>;
+
+/** The requests and body bytes of `after` minus `before`. */
+function trafficDelta(before: Traffic, after: Traffic): Traffic {
+  return {
+    crmRequests: after.crmRequests - before.crmRequests,
+    crmBytes: after.crmBytes - before.crmBytes,
+    graphRequests: after.graphRequests - before.graphRequests,
+    graphBytes: after.graphBytes - before.graphBytes,
+  };
+}
+
+/**
+ * One sync after 10 CRM edits and 10 Outlook edits (notified): the median time of `rounds` in ms, and the
+ * requests of the last round (the notices' handling and the sync).
+ */
+async function twentyChanges(world: HistoryWorld, rounds: number): Promise<{ ms: number; traffic: Traffic }> {
   const records = (await world.shared.server.service.records.listAll()).filter(
     (r) => r.owner === world.userId && !r.deleted,
   );
   const items = world.mailbox.allItems().filter((item) => !item.deleted && item.type === "contact");
   const times: number[] = [];
+  let traffic = trafficDelta(world.traffic(), world.traffic());
   for (let round = 0; round < rounds; round += 1) {
     world.advance(15 * 60_000);
+    const before = world.traffic();
     for (let n = 0; n < 10; n += 1) {
       const record = records[(round * 20 + n) % records.length];
       if (record)
@@ -106,9 +124,10 @@ async function twentyChanges(world: HistoryWorld, rounds: number): Promise<numbe
     }
     await world.settle();
     times.push(await timed(() => world.sync()));
+    traffic = trafficDelta(before, world.traffic());
   }
   times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] ?? Number.NaN;
+  return { ms: times[Math.floor(times.length / 2)] ?? Number.NaN, traffic };
 }
 
 const shared = await SharedServer.start();
@@ -122,7 +141,7 @@ try {
 
   const large = Number(process.env["BENCH_LARGE"] ?? 50_000);
   const smallWorld = await syncedWorld(shared, "small", 1000);
-  const smallMs = await twentyChanges(smallWorld, 5);
+  const small = await twentyChanges(smallWorld, 5);
   smallWorld.advance(15 * 60_000);
   const before = smallWorld.traffic();
   const idleMs = await timed(() => smallWorld.sync());
@@ -130,7 +149,7 @@ try {
   await smallWorld.close();
 
   const largeWorld = await syncedWorld(shared, "large", large);
-  const largeMs = await twentyChanges(largeWorld, 5);
+  const { ms: largeMs } = await twentyChanges(largeWorld, 5);
   await largeWorld.close();
 
   console.log(
@@ -143,17 +162,12 @@ try {
           recordsPerSecond: Math.round(10_000 / (initialMs / 1000)),
         },
         twentyChanges: {
-          mapped1000Ms: Math.round(smallMs),
+          mapped1000Ms: Math.round(small.ms),
           [`mapped${large}Ms`]: Math.round(largeMs),
-          ratio: Number((largeMs / smallMs).toFixed(2)),
+          ratio: Number((largeMs / small.ms).toFixed(2)),
+          mapped1000Traffic: small.traffic,
         },
-        idleSync: {
-          ms: Math.round(idleMs),
-          crmRequests: after.crmRequests - before.crmRequests,
-          crmBytes: after.crmBytes - before.crmBytes,
-          graphRequests: after.graphRequests - before.graphRequests,
-          graphBytes: after.graphBytes - before.graphBytes,
-        },
+        idleSync: { ms: Math.round(idleMs), ...trafficDelta(before, after) },
       },
       null,
       2,
