@@ -4,6 +4,7 @@ import { StaticTokenProvider } from "../../src/adapters/graph/token-provider";
 import { SimulatedMailbox } from "../../src/sim/mailbox/simulated-mailbox";
 import { startGraphSubsetServer, type GraphSubsetServer } from "../../src/sim/graph/graph-subset-server";
 import { ManualClock } from "../support/manual-clock";
+import { runItemIdTranslatorContract } from "./item-id-translator-contract";
 import { runMailboxStoreContract } from "./mailbox-store-contract";
 
 const addinId = "5f1e2d3c-0000-4000-8000-00000000a11d";
@@ -29,6 +30,10 @@ async function harness(options: { pageSize?: number } = {}) {
 }
 
 runMailboxStoreContract("GraphMailboxStore over the Graph subset server", () => harness());
+runItemIdTranslatorContract("GraphMailboxStore over the Graph subset server", async () => {
+  const h = await harness();
+  return { ...h, requests: () => h.server.stats().requests };
+});
 
 describe("GraphMailboxStore specifics", () => {
   it("pages a delta scan through nextLink and keeps the stamp readable", async () => {

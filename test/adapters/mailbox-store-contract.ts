@@ -158,14 +158,16 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
         { type: "appointment", fields: SAMPLE_FIELDS.appointment },
         { notify: false, by: "world" },
       );
-      const items = await h.store.getItems([sent.itemId, event.itemId, "AAMkC-missing"]);
+      const missing = h.mailbox.createItem({ type: "contact", fields: {} }, { notify: false, by: "world" });
+      h.mailbox.deleteItem(missing.itemId, { notify: false });
+      const items = await h.store.getItems([sent.itemId, event.itemId, missing.immutableId]);
       const email = items.get(sent.itemId);
       assert.equal(email?.fields.direction, "outgoing");
       assert.equal(email?.fields.internetMessageId, sent.fields.internetMessageId);
       assert.deepEqual(withoutDerived(email?.fields ?? {}), SAMPLE_FIELDS.email);
       assert.equal(items.get(event.itemId)?.fields.iCalUId, event.fields.iCalUId);
       assert.equal(items.get(event.itemId)?.fields.duration, 90);
-      assert.equal(items.get("AAMkC-missing"), null);
+      assert.equal(items.get(missing.immutableId), null);
       assert.equal(items.size, 3);
     });
 
@@ -306,7 +308,10 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
         { notify: false, by: "world" },
       );
       const first = await h.store.scanFolder(folderId, null);
-      assert.deepEqual(first.changed.map((item) => item.itemId).sort(), [a.itemId, b.itemId, c.itemId]);
+      assert.deepEqual(
+        first.changed.map((item) => item.itemId).sort(),
+        [a.immutableId, b.immutableId, c.immutableId].sort(),
+      );
       assert.deepEqual(first.removed, []);
       assert.equal(first.fullRescan, false);
       h.clock.advance(1000);
@@ -315,9 +320,9 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
       const second = await h.store.scanFolder(folderId, first.checkpoint);
       assert.deepEqual(
         second.changed.map((item) => [item.itemId, item.fields.firstName]),
-        [[a.itemId, "A1"]],
+        [[a.immutableId, "A1"]],
       );
-      assert.deepEqual(second.removed, [b.itemId]);
+      assert.deepEqual(second.removed, [b.immutableId]);
       assert.equal(second.checkpoint.watermark, h.clock.now());
       const third = await h.store.scanFolder(folderId, second.checkpoint);
       assert.deepEqual([third.changed, third.removed], [[], []]);
@@ -339,7 +344,7 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
       const first = await h.store.scanFolder(folderId, null);
       assert.deepEqual(
         first.changed.map((item) => item.itemId),
-        [soon.itemId],
+        [soon.immutableId],
       );
       h.mailbox.updateItem(
         soon.itemId,
@@ -352,9 +357,9 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
       );
       h.mailbox.deleteItem(gone.itemId, { notify: false });
       const second = await h.store.scanFolder(folderId, first.checkpoint);
-      assert.deepEqual(second.removed, [gone.itemId]);
-      assert.ok(!second.removed.includes(soon.itemId));
-      assert.ok(!second.changed.some((item) => item.itemId === far.itemId));
+      assert.deepEqual(second.removed, [gone.immutableId]);
+      assert.ok(!second.removed.includes(soon.immutableId));
+      assert.ok(!second.changed.some((item) => item.itemId === far.immutableId));
     });
 
     it("rescans the whole folder, saying so, when the delta state expired", async () => {
@@ -369,11 +374,40 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
       assert.equal(second.fullRescan, true);
       assert.deepEqual(
         second.changed.map((item) => item.itemId),
-        [t.itemId],
+        [t.immutableId],
       );
       const third = await h.store.scanFolder(folderId, second.checkpoint);
       assert.equal(third.fullRescan, false);
       assert.deepEqual(third.changed, []);
+    });
+
+    it("names items by ids that survive a move: the item is found, its old folder lists it as removed", async () => {
+      const folderId = await folderOf("email");
+      const draft = h.mailbox.openCompose({ subject: "Quote", to: ["bob@contoso.com"] });
+      const first = await h.store.scanFolder(folderId, null);
+      const sent = await h.mailbox.sendDraft(draft.itemId);
+      assert.ok(sent.sentItemId !== null && sent.sentItemId !== draft.itemId);
+      const scan = await h.store.scanFolder(folderId, first.checkpoint);
+      assert.deepEqual(
+        scan.changed.map((item) => item.itemId),
+        [draft.immutableId],
+        "the sent message keeps the draft's store id",
+      );
+      const inbox = h.mailbox.createItem(
+        { type: "email", fields: { subject: "Order", from: "bob@contoso.com" } },
+        { notify: false, by: "world" },
+      );
+      const [storeId] = [...(await h.store.getItems([inbox.itemId])).values()].map((item) => item?.itemId);
+      assert.equal(storeId, inbox.immutableId);
+      const archived = h.mailbox.archiveItem(inbox.itemId, { notify: false });
+      assert.notEqual(archived.itemId, inbox.itemId);
+      const found = (await h.store.getItems([inbox.immutableId])).get(inbox.immutableId);
+      assert.equal(found?.folderId, h.mailbox.folder("archive")?.folderId);
+      assert.equal(found?.fields.subject, "Order");
+      const sentFolder = h.mailbox.folder("sentitems")?.folderId ?? "";
+      h.mailbox.moveItem(draft.immutableId, "archive", { notify: false });
+      const afterMove = await h.store.scanFolder(sentFolder, scan.checkpoint);
+      assert.deepEqual(afterMove.removed, [draft.immutableId]);
     });
 
     it("delivers notices of notified changes only, never its own writes, until disposed", async () => {
@@ -394,7 +428,7 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
       assert.deepEqual(
         notices.map((notice) => [notice.itemId, notice.kind, notice.type]),
         [
-          [seen.itemId, "upsert", "contact"],
+          [seen.immutableId, "upsert", "contact"],
           [own.itemId, "delete", "contact"],
         ],
       );

@@ -1,6 +1,7 @@
 import { SyncError, type ErrorCode } from "../../core/errors";
 import type { EntityType, FieldValue, Fields } from "../../core/types";
 import type { Clock, Disposable } from "../../ports/clock";
+import type { ItemIdTranslator } from "../../ports/item-ids";
 import {
   customPropertiesPropertyId,
   customPropertiesWithLink,
@@ -28,6 +29,7 @@ import {
   folderSchema,
   removedSchema,
   resourceSchema,
+  translateResultSchema,
   type GraphResource,
 } from "./graph-schemas";
 import type { TokenProvider } from "./token-provider";
@@ -41,7 +43,9 @@ import type { TokenProvider } from "./token-provider";
  *   property) and looks the key up before every attempt, so a create whose answer was lost is found, not repeated;
  * - delta scans report `@removed` entries as removals, except events that still exist (they left the
  *   calendarView window); 410 / syncStateNotFound restarts the folder from scratch with `fullRescan: true`;
- * - the link stamp is read from and written into the Office.js custom properties (`cecp-<add-in id>`).
+ * - the link stamp is read from and written into the Office.js custom properties (`cecp-<add-in id>`);
+ * - every call asks for immutable ids (`Prefer: IdType="ImmutableId"`), so an item keeps its id when it moves
+ *   to another folder; `storeIdsFor` turns REST ids (what Office.js gives after convertToRestId) into them.
  */
 
 const GRAPH_URL = "https://graph.microsoft.com/v1.0";
@@ -49,6 +53,10 @@ const MAX_IN_FLIGHT = 4;
 const BATCH_SIZE = 20;
 const DAY_MS = 86_400_000;
 const TYPES: readonly EntityType[] = ["contact", "appointment", "task", "email"];
+/** graph/outlook-immutable-id: the header applies only to the request it is sent with, so every call sends it. */
+const IMMUTABLE_IDS = 'IdType="ImmutableId"';
+/** user-translateexchangeids: "Maximum size of this collection is 1000 strings." */
+const TRANSLATE_LIMIT = 1000;
 
 interface Folders {
   readonly contacts: string;
@@ -87,7 +95,7 @@ function quote(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-export class GraphMailboxStore implements MailboxStore {
+export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
   private readonly fetch: typeof fetch;
   private readonly baseUrl: string;
   private readonly tokens: TokenProvider;
@@ -215,7 +223,9 @@ export class GraphMailboxStore implements MailboxStore {
     for (let i = 0; i < requests.length; i += BATCH_SIZE) chunks.push(requests.slice(i, i + BATCH_SIZE));
     await Promise.all(
       chunks.map(async (chunk) => {
-        const answers = await this.batch(chunk.map(({ id, url }) => ({ id, method: "GET", url })));
+        const answers = await this.batch(
+          chunk.map(({ id, url }) => ({ id, method: "GET", url, headers: { Prefer: IMMUTABLE_IDS } })),
+        );
         for (const request of chunk) {
           const answer = answers.get(request.id);
           if (answer === undefined || answer.status === 404) continue;
@@ -340,6 +350,27 @@ export class GraphMailboxStore implements MailboxStore {
 
   watch(listener: (notice: MailboxChangeNotice) => void): Disposable {
     return this.feed?.subscribe(listener) ?? { dispose: () => undefined };
+  }
+
+  async storeIdsFor(restIds: readonly string[]): Promise<ReadonlyMap<string, string | null>> {
+    const result = new Map<string, string | null>(restIds.map((id) => [id, null]));
+    const unique = [...new Set(restIds)];
+    const chunks: string[][] = [];
+    for (let i = 0; i < unique.length; i += TRANSLATE_LIMIT)
+      chunks.push(unique.slice(i, i + TRANSLATE_LIMIT));
+    await Promise.all(
+      chunks.map(async (inputIds) => {
+        const answer = await this.request("POST", "/me/translateExchangeIds", {
+          inputIds,
+          sourceIdType: "restId",
+          targetIdType: "restImmutableEntryId",
+        });
+        for (const entry of this.parse(translateResultSchema, answer, "translateExchangeIds answer").value) {
+          if (result.has(entry.sourceId)) result.set(entry.sourceId, entry.targetId ?? null);
+        }
+      }),
+    );
+    return result;
   }
 
   private async resolveType(itemId: string): Promise<EntityType> {
@@ -501,7 +532,7 @@ export class GraphMailboxStore implements MailboxStore {
 
   /** Sends sub-requests in one $batch, retrying the ones Graph throttled; answers by sub-request id. */
   private async batch(
-    requests: readonly { id: string; method: string; url: string }[],
+    requests: readonly { id: string; method: string; url: string; headers: Record<string, string> }[],
   ): Promise<Map<string, Answer>> {
     const answers = new Map<string, Answer>();
     let pending = [...requests];
@@ -577,6 +608,7 @@ export class GraphMailboxStore implements MailboxStore {
     try {
       const token = await this.tokens.getToken();
       let response: Response;
+      const { Prefer: prefer, ...others } = headers;
       try {
         response = await this.fetch(url, {
           method,
@@ -584,7 +616,8 @@ export class GraphMailboxStore implements MailboxStore {
             Authorization: `Bearer ${token}`,
             Accept: "application/json",
             ...(body !== undefined && { "Content-Type": "application/json" }),
-            ...headers,
+            ...others,
+            Prefer: prefer === undefined ? IMMUTABLE_IDS : `${IMMUTABLE_IDS}, ${prefer}`,
           },
           ...(body !== undefined && { body: JSON.stringify(body) }),
         });

@@ -43,4 +43,15 @@ export const batchResponseSchema = z.object({
   ),
 });
 
+/** translateExchangeIds: a convertIdResult per input id, targetId only when the conversion succeeded. */
+export const translateResultSchema = z.object({
+  value: z.array(
+    z.looseObject({
+      sourceId: z.string(),
+      targetId: z.string().optional(),
+      errorDetails: z.looseObject({ code: z.string().optional() }).optional(),
+    }),
+  ),
+});
+
 export const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });

@@ -1,6 +1,7 @@
 import { SyncError } from "../../core/errors";
 import type { FieldValue } from "../../core/types";
 import type { Disposable } from "../../ports/clock";
+import type { ItemIdTranslator } from "../../ports/item-ids";
 import { linkFromCustomProperties, type CrmLinkStamp } from "../../ports/mailbox-store";
 import type { CurrentItem, HostNotice, OutlookHost, SendDecision } from "../../ports/outlook-host";
 
@@ -33,10 +34,17 @@ export class OfficeJsOutlookHost implements OutlookHost {
   private readonly itemListeners = new Set<() => void>();
   private sendHandler: ((draft: CurrentItem) => Promise<SendDecision>) | null = null;
   private handlerRegistered: Promise<void> | null = null;
+  private readonly itemIds: ItemIdTranslator | null;
+  /** The last id translated, so reading the same item again costs no request. */
+  private lastTranslated: { readonly from: string; readonly to: string } | null = null;
 
-  /** Wraps an `Office` namespace on which `Office.onReady` has resolved. */
-  constructor(office: typeof Office) {
+  /**
+   * Wraps an `Office` namespace on which `Office.onReady` has resolved. With `itemIds`, the current item's
+   * id is reported as the mailbox store's id (ports/item-ids), not as the id Office.js gives.
+   */
+  constructor(office: typeof Office, options: { readonly itemIds?: ItemIdTranslator } = {}) {
     this.office = office;
+    this.itemIds = options.itemIds ?? null;
   }
 
   /** Waits for `Office.onReady`, then wraps the namespace. */
@@ -77,13 +85,22 @@ export class OfficeJsOutlookHost implements OutlookHost {
       fields.direction = kind === "sentEmail" ? "outgoing" : "incoming";
     }
     return {
-      itemId,
+      itemId: itemId === null ? null : await this.storeId(itemId),
       kind,
       mode: compose ? "compose" : "read",
       fields,
       categories: categories.map((category) => category.displayName),
       link,
     };
+  }
+
+  /** The store id of an id Office.js gave (the same id without a translator, or when the store knows none). */
+  private async storeId(itemId: string): Promise<string> {
+    if (this.itemIds === null) return itemId;
+    if (this.lastTranslated?.from === itemId) return this.lastTranslated.to;
+    const storeId = (await this.itemIds.storeIdsFor([itemId])).get(itemId) ?? itemId;
+    this.lastTranslated = { from: itemId, to: storeId };
+    return storeId;
   }
 
   onItemChanged(listener: () => void): Disposable {

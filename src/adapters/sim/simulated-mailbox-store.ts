@@ -1,6 +1,7 @@
 import { SyncError } from "../../core/errors";
 import type { EntityType } from "../../core/types";
 import type { Clock, Disposable } from "../../ports/clock";
+import type { ItemIdTranslator } from "../../ports/item-ids";
 import {
   customPropertiesPropertyId,
   customPropertiesWithLink,
@@ -39,9 +40,10 @@ function later(): Promise<void> {
 /**
  * The simulated twin of GraphMailboxStore: the same MailboxStore contract, served directly from a
  * SimulatedMailbox (no HTTP, no faults other than expired delta tokens and dropped notices). The link stamp
- * and idempotency keys live in the same extended properties the Graph subset exposes.
+ * and idempotency keys live in the same extended properties the Graph subset exposes. Store ids are the
+ * mailbox's immutable ids, as GraphMailboxStore's are; `storeIdsFor` translates REST ids into them.
  */
-export class SimulatedMailboxStore implements MailboxStore {
+export class SimulatedMailboxStore implements MailboxStore, ItemIdTranslator {
   private readonly mailbox: SimulatedMailbox;
   private readonly addinId: string;
   private readonly clock: Clock;
@@ -85,7 +87,7 @@ export class SimulatedMailboxStore implements MailboxStore {
     const removed: string[] = [];
     for (const entry of this.mailbox.changesSince(folder.folderId, since)) {
       if (entry.kind === "removed") {
-        removed.push(entry.itemId);
+        removed.push(entry.immutableId);
         continue;
       }
       const firstLook = since === 0 && folder.type === "appointment";
@@ -173,9 +175,17 @@ export class SimulatedMailboxStore implements MailboxStore {
     return this.mailbox.subscribe(listener);
   }
 
+  async storeIdsFor(restIds: readonly string[]): Promise<ReadonlyMap<string, string | null>> {
+    await later();
+    const result = new Map<string, string | null>();
+    for (const translated of this.mailbox.translateIds(restIds, "restId", "restImmutableEntryId"))
+      result.set(translated.sourceId, "targetId" in translated ? translated.targetId : null);
+    return result;
+  }
+
   private toItem(item: SimulatedItem): MailboxItem {
     return {
-      itemId: item.itemId,
+      itemId: item.immutableId,
       type: item.type,
       folderId: item.folderId,
       fields: item.fields,

@@ -77,12 +77,10 @@ export function createSimulatorHost(mailbox: SimulatedMailbox, session: Simulato
       clock: BROWSER_CLOCK,
     });
     const logger = createCacheLogger(opened.cache, BROWSER_CLOCK);
+    const store = new SimulatedMailboxStore({ mailbox, addinId: ADDIN_ID, clock: BROWSER_CLOCK });
     return startAddinRuntime({
-      host: new OfficeJsOutlookHost(office.office as typeof Office),
-      mailbox: new SimulatedFaultyMailboxStore(
-        new SimulatedMailboxStore({ mailbox, addinId: ADDIN_ID, clock: BROWSER_CLOCK }),
-        mailbox.faults,
-      ),
+      host: new OfficeJsOutlookHost(office.office as typeof Office, { itemIds: store }),
+      mailbox: new SimulatedFaultyMailboxStore(store, mailbox.faults),
       crm: crmClientFor(session),
       cache: opened.cache,
       clock: BROWSER_CLOCK,

@@ -1,15 +1,22 @@
 import { CONTACT_EXTENDED_FIELDS, fieldsToGraph } from "../../adapters/graph/graph-fields";
 import type { SimulatedItem } from "../mailbox/simulated-mailbox";
 
+/** Which id an answer names items by: the REST id, or the immutable id (`Prefer: IdType="ImmutableId"`). */
+export type IdForm = "rest" | "immutable";
+
 /**
  * A simulated item as the Graph resource JSON the subset server answers with: the mapped fields plus the
  * server's own properties (id, changeKey, lastModifiedDateTime, categories, …). Extended properties appear
  * only when asked for by id ($expand=singleValueExtendedProperties($filter=id eq '…')), as in Graph.
  */
-export function itemToGraph(item: SimulatedItem, expandIds: readonly string[] = []): Record<string, unknown> {
+export function itemToGraph(
+  item: SimulatedItem,
+  expandIds: readonly string[] = [],
+  idForm: IdForm = "rest",
+): Record<string, unknown> {
   const { singleValueExtendedProperties: contactExtended, ...mapped } = fieldsToGraph(item.type, item.fields);
   const json: Record<string, unknown> = {
-    id: item.itemId,
+    id: idForm === "immutable" ? item.immutableId : item.itemId,
     changeKey: item.changeKey,
     createdDateTime: iso(item.createdAt),
     lastModifiedDateTime: iso(item.modifiedAt),

@@ -6,8 +6,15 @@ import { SyncError } from "../../core/errors";
 import type { EntityType, Fields } from "../../core/types";
 import type { Clock } from "../../ports/clock";
 import { overlapsWindow } from "../mailbox/calendar-window";
-import type { SimulatedFolder, SimulatedItem, SimulatedMailbox } from "../mailbox/simulated-mailbox";
-import { CONTACT_FIELD_PROPERTY_IDS, itemToGraph } from "./graph-resources";
+import { isImmutableId, isRestId } from "../mailbox/exchange-ids";
+import type {
+  DeltaEntry,
+  SimulatedFolder,
+  SimulatedItem,
+  SimulatedMailbox,
+} from "../mailbox/simulated-mailbox";
+import { CONTACT_FIELD_PROPERTY_IDS, itemToGraph, type IdForm } from "./graph-resources";
+import { translateExchangeIds } from "./translate-exchange-ids";
 
 /**
  * The Microsoft Graph subset over HTTP on loopback (Node only), served from a SimulatedMailbox: contact
@@ -15,7 +22,9 @@ import { CONTACT_FIELD_PROPERTY_IDS, itemToGraph } from "./graph-resources";
  * messages; GET / POST / PATCH / DELETE by id, singleValueExtendedProperties, $batch (at most 20),
  * @odata.nextLink / @odata.deltaLink paging with `@removed` entries, Graph-style error bodies, and the
  * mailbox's HTTP fault switches (429 with Retry-After, slow answers, responses lost after the write) plus
- * 410 syncStateNotFound for expired delta tokens.
+ * 410 syncStateNotFound for expired delta tokens. Item ids are REST ids, or immutable ids for a request that
+ * sends `Prefer: IdType="ImmutableId"` (graph/outlook-immutable-id: the header applies only to the request
+ * it is sent with); either form is accepted in a URL. `POST /me/translateExchangeIds` converts between forms.
  */
 
 export interface GraphSubsetServer {
@@ -149,8 +158,14 @@ function idsIn(expression: string): string[] {
   );
 }
 
+/** The id form a request asked for: `Prefer: IdType="ImmutableId"` (graph/outlook-immutable-id), else REST. */
+function idFormOf(prefer: string | undefined): IdForm {
+  return /(^|[,;\s])IdType\s*=\s*"?ImmutableId"?/i.test(prefer ?? "") ? "immutable" : "rest";
+}
+
 type Route =
   | { kind: "folders"; reply: () => Reply }
+  | { kind: "translate" }
   | { kind: "collection"; type: EntityType; folder: SimulatedFolder | null }
   | { kind: "item"; type: EntityType; folder: SimulatedFolder | null; itemId: string }
   | { kind: "delta"; type: EntityType; folder: SimulatedFolder };
@@ -173,6 +188,7 @@ export async function startGraphSubsetServer(options: {
   const route = (segments: string[]): Route | Reply => {
     const [me, a, b, c, d, e] = segments;
     if (me !== "me") return error(404, "UnknownResource", "only /me is served");
+    if (a === "translateExchangeIds" && b === undefined) return { kind: "translate" };
     const notFound = error(404, "ErrorItemNotFound", "The specified object was not found in the store.");
     const calendar = mailbox.folder("calendar");
     const contacts = mailbox.folder("contacts");
@@ -319,6 +335,7 @@ export async function startGraphSubsetServer(options: {
     prefer: string | undefined,
   ): Reply => {
     const size = Number(/odata\.maxpagesize=(\d+)/.exec(prefer ?? "")?.[1] ?? DEFAULT_PAGE);
+    const idForm = idFormOf(prefer);
     const tokenText = query.get("$deltatoken") ?? query.get("$skiptoken");
     let state: { since: number; snap: number; after: string; epoch: number; window: [number, number] | null };
     if (tokenText === null) {
@@ -355,23 +372,27 @@ export async function startGraphSubsetServer(options: {
         ? { since, snap: mailbox.currentSeq(), after: "", epoch: Number(decoded.e), window }
         : { since, snap: Number(decoded.n), after: String(decoded.a), epoch: Number(decoded.e), window };
     }
+    const key = (entry: DeltaEntry) =>
+      entry.kind === "changed" ? entry.item.immutableId : entry.immutableId;
     const entries = mailbox
       .changesSince(r.folder.folderId, state.since)
-      .filter((entry) => (entry.kind === "changed" ? entry.item.itemId : entry.itemId) > state.after);
+      .filter((entry) => key(entry) > state.after);
     const out: unknown[] = [];
     let last = state.after;
     let taken = 0;
     for (const entry of entries.slice(0, size)) {
       taken += 1;
-      last = entry.kind === "changed" ? entry.item.itemId : entry.itemId;
+      last = key(entry);
       if (entry.kind === "removed") {
-        out.push({ id: entry.itemId, "@removed": { reason: entry.reason } });
+        const id = idForm === "immutable" ? entry.immutableId : entry.itemId;
+        out.push({ id, "@removed": { reason: "deleted" } });
       } else if (
         state.window !== null &&
         !overlapsWindow(entry.item.fields, state.window[0], state.window[1])
       ) {
-        if (state.since > 0) out.push({ id: entry.item.itemId, "@removed": { reason: "changed" } });
-      } else out.push(itemToGraph(entry.item));
+        const id = idForm === "immutable" ? entry.item.immutableId : entry.item.itemId;
+        if (state.since > 0) out.push({ id, "@removed": { reason: "changed" } });
+      } else out.push(itemToGraph(entry.item, [], idForm));
     }
     const more = taken < entries.length;
     const common = { f: r.folder.folderId, e: state.epoch, w: state.window };
@@ -396,6 +417,14 @@ export async function startGraphSubsetServer(options: {
     if (segments[0] === "$batch") return error(400, "BadRequest", "a $batch cannot contain a $batch");
     const r = route(segments);
     if ("status" in r) return r;
+    const idForm = idFormOf(headers.prefer);
+    if (r.kind === "translate") {
+      if (method !== "POST") return error(405, "ErrorInvalidRequest", "method not allowed");
+      const translated = translateExchangeIds(mailbox, body);
+      return translated.ok
+        ? { status: 200, body: translated.body }
+        : error(400, translated.code, translated.message);
+    }
     if (r.kind === "folders")
       return method === "GET" ? r.reply() : error(405, "ErrorInvalidRequest", "method not allowed");
     if (r.kind === "delta")
@@ -433,7 +462,7 @@ export async function startGraphSubsetServer(options: {
         }
         const top = Number(parsedUrl.searchParams.get("$top") ?? DEFAULT_PAGE);
         const skip = Number(parsedUrl.searchParams.get("$skip") ?? 0);
-        const slice = items.slice(skip, skip + top).map((item) => itemToGraph(item, expand));
+        const slice = items.slice(skip, skip + top).map((item) => itemToGraph(item, expand, idForm));
         const nextQuery = new URLSearchParams(parsedUrl.searchParams);
         nextQuery.set("$skip", String(skip + top));
         return page(
@@ -447,7 +476,7 @@ export async function startGraphSubsetServer(options: {
       if ("status" in write) return write;
       if (write.transactionId !== null) {
         const existing = mailbox.findByTransactionId(write.transactionId);
-        if (existing !== undefined) return { status: 201, body: itemToGraph(existing) };
+        if (existing !== undefined) return { status: 201, body: itemToGraph(existing, [], idForm) };
       }
       const created = mailbox.createItem(
         {
@@ -462,12 +491,14 @@ export async function startGraphSubsetServer(options: {
         },
         { notify: false, by: "client" },
       );
-      return { status: 201, body: itemToGraph(created) };
+      return { status: 201, body: itemToGraph(created, [], idForm) };
     }
+    if (!isRestId(r.itemId) && !isImmutableId(r.itemId))
+      return error(400, "ErrorInvalidIdMalformed", "Id is malformed.");
     const item = live(r.type, r.folder, r.itemId);
     if (item === undefined)
       return error(404, "ErrorItemNotFound", "The specified object was not found in the store.");
-    if (method === "GET") return { status: 200, body: itemToGraph(item, expand) };
+    if (method === "GET") return { status: 200, body: itemToGraph(item, expand, idForm) };
     if (method === "DELETE") {
       mailbox.deleteItem(item.itemId, { notify: false });
       return { status: 204 };
@@ -484,7 +515,7 @@ export async function startGraphSubsetServer(options: {
       },
       { notify: false, by: "client" },
     );
-    return { status: 200, body: itemToGraph(updated) };
+    return { status: 200, body: itemToGraph(updated, [], idForm) };
   };
 
   const safely = (run: () => Reply): Reply => {
@@ -499,7 +530,7 @@ export async function startGraphSubsetServer(options: {
     }
   };
 
-  const batch = (body: unknown, headers: Record<string, string | undefined>): Reply => {
+  const batch = (body: unknown): Reply => {
     const parsed = batchSchema.safeParse(body);
     if (!parsed.success)
       return error(
@@ -520,7 +551,10 @@ export async function startGraphSubsetServer(options: {
       }
       const reply = safely(() =>
         handle(request.method, `/v1.0${request.url.startsWith("/") ? "" : "/"}${request.url}`, request.body, {
-          prefer: request.headers?.Prefer ?? headers.prefer,
+          // json-batching: each request carries its own headers; the batch's own headers are not applied to it.
+          prefer: Object.entries(request.headers ?? {}).find(
+            ([name]) => name.toLowerCase() === "prefer",
+          )?.[1],
         }),
       );
       return {
@@ -583,7 +617,7 @@ export async function startGraphSubsetServer(options: {
         const headers = { prefer: Array.isArray(prefer) ? prefer.join(",") : prefer };
         const reply =
           path === "/v1.0/$batch" && method === "POST"
-            ? batch(body, headers)
+            ? batch(body)
             : safely(() => handle(method, url, body, headers));
         if (fault?.kind === "loseResponse") {
           res.socket?.destroy();

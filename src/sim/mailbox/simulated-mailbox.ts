@@ -3,6 +3,14 @@ import type { EntityType, FieldValue, Fields } from "../../core/types";
 import type { Clock, Disposable } from "../../ports/clock";
 import type { MailboxChangeNotice } from "../../ports/mailbox-store";
 import { customPropertiesPropertyId, parseCustomProperties } from "../../ports/mailbox-store";
+import {
+  formatExchangeId,
+  isImmutableId,
+  newImmutableId,
+  newRestId,
+  parseExchangeId,
+  type ExchangeIdFormat,
+} from "./exchange-ids";
 import { canonicalDateTime, canonicalFields, READ_ONLY_KEYS } from "./field-catalog";
 import { SimulatedFaults } from "./simulated-faults";
 
@@ -12,21 +20,32 @@ import { SimulatedFaults } from "./simulated-faults";
  * state per folder, the current selection and compose form, and the notification bars. The Graph subset
  * server, the fake `Office` global, the simulated adapters and the scenario runner all work on one instance.
  * Browser-safe: no Node APIs; time comes from the injected clock; listeners are called on a later tick.
+ *
+ * Ids (see exchange-ids.ts): every item has an immutable id for its whole life in the mailbox and a REST id
+ * that changes each time it moves to another folder (moveItem, archiveItem, and sending a draft). Every method
+ * that takes an item id accepts either form; a REST id the item had before a move no longer resolves.
  */
 
-/** The folders every simulated mailbox has. */
-export type WellKnownFolder = "contacts" | "calendar" | "tasks" | "inbox" | "drafts" | "sentitems";
+/** The well-known folders every simulated mailbox has (Graph's well-known folder names). */
+export type WellKnownFolder =
+  "contacts" | "calendar" | "tasks" | "inbox" | "drafts" | "sentitems" | "archive";
 
 export interface SimulatedFolder {
   readonly folderId: string;
-  readonly wellKnownName: WellKnownFolder;
+  /** The well-known name, or null for a folder the world made (a child of a well-known folder). */
+  readonly wellKnownName: WellKnownFolder | null;
+  /** The folder this one lives in, or null for the well-known folders. */
+  readonly parentFolderId: string | null;
   readonly type: EntityType;
   readonly name: string;
 }
 
 /** One item as stored, including deleted ones (tombstones). Always a copy. */
 export interface SimulatedItem {
+  /** The REST-format id: it changes when the item moves to another folder. */
   readonly itemId: string;
+  /** The immutable REST id (restImmutableEntryId): it never changes while the item is in the mailbox. */
+  readonly immutableId: string;
   readonly type: EntityType;
   readonly folderId: string;
   /** Outlook-key fields with values only (no null, no empty list), canonical, with derived `direction` and `duration`. */
@@ -42,8 +61,6 @@ export interface SimulatedItem {
   /** The mailbox-wide change sequence number of the item's last write. */
   readonly seq: number;
   readonly deleted: boolean;
-  /** For a sent draft: the id of the message it became in Sent Items. */
-  readonly movedTo: string | null;
 }
 
 export interface NewItem {
@@ -93,10 +110,23 @@ export type SendHook = (
   draftId: string,
 ) => Promise<{ readonly allow: boolean; readonly errorMessage?: string }>;
 
-/** One entry of a folder's change journal since a sequence number. */
+/**
+ * One entry of a folder's change journal since a sequence number. A removal names the item by the REST id it
+ * had in that folder and by its immutable id; `moved` says it left for another folder rather than being deleted.
+ */
 export type DeltaEntry =
   | { readonly kind: "changed"; readonly item: SimulatedItem }
-  | { readonly kind: "removed"; readonly itemId: string; readonly reason: "deleted" | "changed" };
+  | {
+      readonly kind: "removed";
+      readonly itemId: string;
+      readonly immutableId: string;
+      readonly moved: boolean;
+    };
+
+/** One id of a translateExchangeIds answer: the id in the target format, or why there is none. */
+export type TranslatedId =
+  | { readonly sourceId: string; readonly targetId: string }
+  | { readonly sourceId: string; readonly error: "malformed" | "notFound" };
 
 /** Office.js refuses custom properties longer than this (serialized JSON). */
 export const CUSTOM_PROPERTIES_BUDGET = 2500;
@@ -110,6 +140,7 @@ const FOLDERS: readonly { wellKnownName: WellKnownFolder; type: EntityType; name
   { wellKnownName: "inbox", type: "email", name: "Inbox" },
   { wellKnownName: "drafts", type: "email", name: "Drafts" },
   { wellKnownName: "sentitems", type: "email", name: "Sent Items" },
+  { wellKnownName: "archive", type: "email", name: "Archive" },
 ];
 
 /** Values Exchange gives a new item when the client leaves them out. */
@@ -120,10 +151,18 @@ const SERVER_DEFAULTS: Record<EntityType, Fields> = {
   email: {},
 };
 
-const TYPE_CODE: Record<EntityType, string> = { contact: "C", appointment: "E", task: "T", email: "M" };
-
 interface Stored {
+  /** The mailbox-wide item number the ids encode. */
+  readonly number: number;
+  readonly immutableId: string;
+  /** The current REST id. */
   itemId: string;
+  /** How many folders the item has been in (1 in the folder it was created in). */
+  placement: number;
+  /** The folders it left, with the REST id it had there and the sequence number of the move. */
+  departures: { readonly folderId: string; readonly itemId: string; readonly seq: number }[];
+  /** E-mail: received (created in the Inbox) or not; a move keeps it. */
+  incoming: boolean;
   type: EntityType;
   folderId: string;
   fields: Record<string, FieldValue>;
@@ -135,7 +174,6 @@ interface Stored {
   changeKey: string;
   seq: number;
   deleted: boolean;
-  movedTo: string | null;
 }
 
 function notFound(itemId: string): SyncError {
@@ -148,8 +186,11 @@ export class SimulatedMailbox {
   readonly owner: { readonly emailAddress: string; readonly displayName: string };
 
   private readonly clock: Clock;
-  private readonly folderList: readonly SimulatedFolder[];
+  private readonly folderList: SimulatedFolder[];
+  /** Every item ever made, by immutable id, in creation order. */
   private readonly items = new Map<string, Stored>();
+  /** Current REST id → immutable id. */
+  private readonly restIndex = new Map<string, string>();
   private readonly byTransactionId = new Map<string, string>();
   private readonly deltaEpochs = new Map<string, number>();
   private readonly masterCategoryList: MasterCategory[] = [];
@@ -158,9 +199,11 @@ export class SimulatedMailbox {
   private readonly noticeListeners = new Set<(notice: MailboxChangeNotice) => void>();
   private readonly selectionListeners = new Set<() => void>();
   private readonly sendHooks = new Set<SendHook>();
+  /** The selection, naming the item by its immutable id. */
   private currentSelection: Selection | null = null;
   private seq = 0;
   private nextId = 0;
+  private nextFolder = 0;
 
   constructor(options: {
     readonly clock: Clock;
@@ -170,13 +213,37 @@ export class SimulatedMailbox {
     this.owner = { ...options.owner };
     this.folderList = FOLDERS.map((folder) => ({
       ...folder,
+      parentFolderId: null,
       folderId: `AQMk-folder-${folder.wellKnownName}`,
     }));
   }
 
   /** Every folder of the mailbox. */
   folders(): readonly SimulatedFolder[] {
-    return this.folderList;
+    return [...this.folderList];
+  }
+
+  /**
+   * The world makes a folder inside a well-known folder (a contact folder under Contacts, a mail folder under
+   * the Inbox, …), holding the parent's item type. Throws SyncError("invalidInput") for an unknown parent or a
+   * name the parent already has.
+   */
+  createFolder(parent: WellKnownFolder, name: string): SimulatedFolder {
+    const parentFolder = this.folder(parent);
+    if (parentFolder === undefined || name.trim() === "")
+      throw new SyncError("invalidInput", { details: `cannot make folder "${name}" in "${parent}"` });
+    if (this.folderList.some((f) => f.parentFolderId === parentFolder.folderId && f.name === name))
+      throw new SyncError("invalidInput", { details: `folder "${parent}" has a folder "${name}" already` });
+    this.nextFolder += 1;
+    const folder: SimulatedFolder = {
+      folderId: `AQMk-folder-${parent}-${this.nextFolder}`,
+      wellKnownName: null,
+      parentFolderId: parentFolder.folderId,
+      type: parentFolder.type,
+      name,
+    };
+    this.folderList.push(folder);
+    return folder;
   }
 
   /** The folder with this id or well-known name, or undefined. */
@@ -186,10 +253,32 @@ export class SimulatedMailbox {
     );
   }
 
-  /** The live item with this id, or undefined when it never existed or was deleted. */
+  /** The live item with this id (REST or immutable), or undefined when it never existed, was deleted or moved. */
   get(itemId: string): SimulatedItem | undefined {
-    const stored = this.items.get(itemId);
+    const stored = this.resolve(itemId);
     return stored === undefined || stored.deleted ? undefined : this.view(stored);
+  }
+
+  /**
+   * translateExchangeIds over this mailbox: each id given in `source` format, in `target` format. Ids that are
+   * not well-formed for `source`, and ids of items the mailbox does not hold (deleted, moved away, never made),
+   * get an error instead.
+   */
+  translateIds(
+    ids: readonly string[],
+    source: ExchangeIdFormat,
+    target: ExchangeIdFormat,
+  ): readonly TranslatedId[] {
+    return ids.map((sourceId) => {
+      const parsed = parseExchangeId(sourceId, source);
+      if (parsed === null) return { sourceId, error: "malformed" as const };
+      const stored = this.resolve(parsed.restFormId);
+      if (stored === undefined || stored.deleted) return { sourceId, error: "notFound" as const };
+      return {
+        sourceId,
+        targetId: formatExchangeId({ restId: stored.itemId, immutableId: stored.immutableId }, target),
+      };
+    });
   }
 
   /** Every item that ever existed, deleted ones included, in creation order (the scenario output reads this). */
@@ -206,8 +295,8 @@ export class SimulatedMailbox {
 
   /** The live event created with this transactionId, or undefined. */
   findByTransactionId(transactionId: string): SimulatedItem | undefined {
-    const itemId = this.byTransactionId.get(transactionId);
-    return itemId === undefined ? undefined : this.get(itemId);
+    const immutableId = this.byTransactionId.get(transactionId);
+    return immutableId === undefined ? undefined : this.get(immutableId);
   }
 
   /** Live items (optionally of one type) whose extended property `propertyId` equals `value`. */
@@ -235,7 +324,7 @@ export class SimulatedMailbox {
     );
     const now = this.clock.now();
     this.nextId += 1;
-    const itemId = `AAMk${TYPE_CODE[input.type]}-${String(this.nextId).padStart(8, "0")}`;
+    const itemId = newRestId(this.nextId, 1);
     Object.assign(fields, { ...SERVER_DEFAULTS[input.type], ...fields });
     if (input.type === "appointment" && fields.organizer === undefined)
       fields.organizer = this.owner.emailAddress;
@@ -246,7 +335,7 @@ export class SimulatedMailbox {
       if (fields.from === undefined && folder.wellKnownName !== "inbox")
         fields.from = this.owner.emailAddress;
       if (fields.internetMessageId === undefined && folder.wellKnownName !== "drafts") {
-        fields.internetMessageId = `<${itemId}@sim.outlook.local>`;
+        fields.internetMessageId = internetMessageId(this.nextId);
       }
     }
     const transactionId = input.type === "appointment" ? (input.transactionId ?? null) : null;
@@ -254,7 +343,12 @@ export class SimulatedMailbox {
       throw new SyncError("invalidInput", { details: `transactionId "${transactionId}" is already used` });
     }
     const stored: Stored = {
+      number: this.nextId,
+      immutableId: newImmutableId(this.nextId),
       itemId,
+      placement: 1,
+      departures: [],
+      incoming: folder.wellKnownName === "inbox",
       type: input.type,
       folderId: folder.folderId,
       fields: {},
@@ -266,12 +360,12 @@ export class SimulatedMailbox {
       changeKey: "",
       seq: 0,
       deleted: false,
-      movedTo: null,
     };
     applyFields(stored, fields);
     this.stamp(stored);
-    this.items.set(itemId, stored);
-    if (transactionId !== null) this.byTransactionId.set(transactionId, itemId);
+    this.items.set(stored.immutableId, stored);
+    this.restIndex.set(itemId, stored.immutableId);
+    if (transactionId !== null) this.byTransactionId.set(transactionId, stored.immutableId);
     this.announce(stored, "upsert", options);
     return this.view(stored);
   }
@@ -297,13 +391,40 @@ export class SimulatedMailbox {
 
   /** Deletes an item (it stays as a tombstone for the journal). Returns false when it was already gone. */
   deleteItem(itemId: string, options: WriteOptions): boolean {
-    const stored = this.items.get(itemId);
+    const stored = this.resolve(itemId);
     if (stored === undefined || stored.deleted) return false;
     stored.deleted = true;
+    this.restIndex.delete(stored.itemId);
     this.stamp(stored);
-    if (this.currentSelection?.itemId === itemId) this.select(null);
+    if (this.currentSelection?.itemId === stored.immutableId) this.select(null);
     this.announce(stored, "delete", options);
     return true;
+  }
+
+  /**
+   * The world moves an item to another folder of its type (a folder id or well-known name): it keeps its
+   * immutable id and gets a new REST id; the folder it left lists it as removed. Moving to the folder it is in
+   * changes nothing. Throws SyncError("notFound") / ("invalidInput") before changing anything.
+   */
+  moveItem(itemId: string, folder: string, options: WriteOptions): SimulatedItem {
+    const stored = this.live(itemId);
+    const target = this.folder(folder);
+    if (target === undefined)
+      throw new SyncError("invalidInput", { details: `folder "${folder}" does not exist` });
+    if (target.type !== stored.type) {
+      throw new SyncError("invalidInput", {
+        details: `folder "${target.name}" holds ${target.type} items, not ${stored.type}`,
+      });
+    }
+    if (target.folderId === stored.folderId) return this.view(stored);
+    this.relocate(stored, target.folderId);
+    this.announce(stored, "upsert", options);
+    return this.view(stored);
+  }
+
+  /** The user archives a message (Outlook's Archive button): a move to the Archive folder. */
+  archiveItem(itemId: string, options: WriteOptions): SimulatedItem {
+    return this.moveItem(itemId, "archive", options);
   }
 
   /** Subscribes to notices of `notify: true` writes (minus the dropped ones), delivered on a later tick. */
@@ -332,23 +453,30 @@ export class SimulatedMailbox {
   }
 
   /**
-   * The folder's journal since `sinceSeq` (0: everything live), in item id order: items written since then
-   * that are in the folder now, and removals of items that were in it (deleted, or moved out when sent).
+   * The folder's journal since `sinceSeq` (0: everything live), in immutable id order: items written since
+   * then that are in the folder now, and removals of items that were in it (deleted, or moved to another
+   * folder, a sent draft included).
    */
   changesSince(folderId: string, sinceSeq: number): readonly DeltaEntry[] {
     const entries: DeltaEntry[] = [];
     for (const stored of this.items.values()) {
-      if (stored.seq <= sinceSeq || stored.folderId !== folderId) continue;
-      if (!stored.deleted) entries.push({ kind: "changed", item: this.view(stored) });
-      else if (sinceSeq > 0) {
+      if (stored.seq <= sinceSeq) continue;
+      if (stored.folderId === folderId && !stored.deleted) {
+        entries.push({ kind: "changed", item: this.view(stored) });
+        continue;
+      }
+      if (sinceSeq === 0) continue;
+      const departure = stored.departures.find((d) => d.folderId === folderId && d.seq > sinceSeq);
+      if (stored.folderId === folderId || departure !== undefined) {
         entries.push({
           kind: "removed",
-          itemId: stored.itemId,
-          reason: stored.movedTo === null ? "deleted" : "changed",
+          itemId: departure?.itemId ?? stored.itemId,
+          immutableId: stored.immutableId,
+          moved: departure !== undefined,
         });
       }
     }
-    return entries.sort((a, b) => entryId(a).localeCompare(entryId(b)));
+    return entries.sort((a, b) => entryKey(a).localeCompare(entryKey(b)));
   }
 
   /** The add-in's custom properties on a live item (the parsed `cecp-<addinId>` property; {} when none or unreadable). */
@@ -422,35 +550,39 @@ export class SimulatedMailbox {
 
   /** The notification bar of an item. */
   notificationMessages(itemId: string): readonly NotificationMessage[] {
-    return [...(this.notifications.get(itemId) ?? [])];
+    return [...(this.notifications.get(this.noticeKey(itemId)) ?? [])];
   }
 
   /** Adds or replaces a message in an item's notification bar (at most 5 messages, as Outlook). */
   putNotificationMessage(itemId: string, message: NotificationMessage): void {
-    const list = (this.notifications.get(itemId) ?? []).filter((existing) => existing.key !== message.key);
+    const list = (this.notifications.get(this.noticeKey(itemId)) ?? []).filter(
+      (existing) => existing.key !== message.key,
+    );
     if (list.length >= 5)
       throw new SyncError("invalidInput", { details: "an item shows at most 5 notification messages" });
     list.push({ ...message });
-    this.notifications.set(itemId, list);
+    this.notifications.set(this.noticeKey(itemId), list);
   }
 
   /** Removes a message from an item's notification bar; returns false when there was none with that key. */
   removeNotificationMessage(itemId: string, key: string): boolean {
-    const list = this.notifications.get(itemId) ?? [];
+    const list = this.notifications.get(this.noticeKey(itemId)) ?? [];
     const kept = list.filter((existing) => existing.key !== key);
-    this.notifications.set(itemId, kept);
+    this.notifications.set(this.noticeKey(itemId), kept);
     return kept.length !== list.length;
   }
 
-  /** What the pinned task pane or compose form shows now. */
+  /** What the pinned task pane or compose form shows now; the item is named by its current REST id. */
   selection(): Selection | null {
-    return this.currentSelection === null ? null : { ...this.currentSelection };
+    if (this.currentSelection === null) return null;
+    const stored = this.resolve(this.currentSelection.itemId);
+    return stored === undefined ? null : { itemId: stored.itemId, mode: this.currentSelection.mode };
   }
 
   /** The user selects an item (or nothing) in read mode; listeners hear of it on a later tick. */
   select(itemId: string | null): void {
-    if (itemId !== null) this.live(itemId);
-    this.changeSelection(itemId === null ? null : { itemId, mode: "read" });
+    const stored = itemId === null ? null : this.live(itemId);
+    this.changeSelection(stored === null ? null : { itemId: stored.immutableId, mode: "read" });
   }
 
   /** Called on a later tick after every selection change. */
@@ -465,7 +597,7 @@ export class SimulatedMailbox {
       { type: "email", folder: "drafts", fields },
       { notify: false, by: "world" },
     );
-    this.changeSelection({ itemId: draft.itemId, mode: "compose" });
+    this.changeSelection({ itemId: draft.immutableId, mode: "compose" });
     return draft;
   }
 
@@ -476,9 +608,9 @@ export class SimulatedMailbox {
   }
 
   /**
-   * The user sends a draft: every send hook decides first; when all allow, the draft becomes a new message
-   * in Sent Items (same fields, categories and extended properties, with sentAt and internetMessageId) and
-   * the draft is removed. A blocked send leaves the draft as it was.
+   * The user sends a draft: every send hook decides first; when all allow, the draft moves to Sent Items with
+   * sentAt and internetMessageId set (a new REST id, the same immutable id, as "Get immutable identifiers for
+   * Outlook resources" describes for sent mail), and the selection ends. A blocked send leaves the draft as it was.
    */
   async sendDraft(draftId: string): Promise<{
     readonly sent: boolean;
@@ -495,20 +627,37 @@ export class SimulatedMailbox {
         return { sent: false, sentItemId: null, errorMessage: decision.errorMessage ?? null };
     }
     const current = this.live(draftId);
-    const now = canonicalDateTime(this.clock.now());
-    const sent = this.createItem(
-      {
-        type: "email",
-        folder: "sentitems",
-        fields: { ...current.fields, sentAt: now },
-        categories: current.categories,
-        extendedProperties: current.extendedProperties,
-      },
-      { notify: true, by: "world" },
-    );
-    current.movedTo = sent.itemId;
-    this.deleteItem(draftId, { notify: false });
-    return { sent: true, sentItemId: sent.itemId, errorMessage: null };
+    const sentItems = this.folder("sentitems");
+    if (sentItems === undefined) throw new Error("the mailbox has no sentitems folder");
+    applyFields(current, {
+      sentAt: canonicalDateTime(this.clock.now()),
+      internetMessageId: current.fields.internetMessageId ?? internetMessageId(current.number),
+    });
+    if (this.currentSelection?.itemId === current.immutableId) this.changeSelection(null);
+    this.relocate(current, sentItems.folderId);
+    this.announce(current, "upsert", { notify: true });
+    return { sent: true, sentItemId: current.itemId, errorMessage: null };
+  }
+
+  /** Puts an item in another folder with a new REST id, and stamps it. */
+  private relocate(stored: Stored, folderId: string): void {
+    this.stamp(stored);
+    stored.departures.push({ folderId: stored.folderId, itemId: stored.itemId, seq: stored.seq });
+    this.restIndex.delete(stored.itemId);
+    stored.placement += 1;
+    stored.itemId = newRestId(stored.number, stored.placement);
+    stored.folderId = folderId;
+    this.restIndex.set(stored.itemId, stored.immutableId);
+  }
+
+  /** The key of an item's notification bar: its immutable id, so the bar survives a move. */
+  private noticeKey(itemId: string): string {
+    return this.resolve(itemId)?.immutableId ?? itemId;
+  }
+
+  /** The stored item an id (current REST or immutable) names. */
+  private resolve(itemId: string): Stored | undefined {
+    return this.items.get(isImmutableId(itemId) ? itemId : (this.restIndex.get(itemId) ?? ""));
   }
 
   private changeSelection(selection: Selection | null): void {
@@ -555,7 +704,7 @@ export class SimulatedMailbox {
   }
 
   private live(itemId: string): Stored {
-    const stored = this.items.get(itemId);
+    const stored = this.resolve(itemId);
     if (stored === undefined || stored.deleted) throw notFound(itemId);
     return stored;
   }
@@ -570,7 +719,7 @@ export class SimulatedMailbox {
   private announce(stored: Stored, kind: "upsert" | "delete", options: WriteOptions): void {
     if (!options.notify || this.faults.takeNoticeDrop()) return;
     const notice: MailboxChangeNotice = {
-      itemId: stored.itemId,
+      itemId: stored.immutableId,
       type: stored.type,
       kind,
       at: stored.modifiedAt,
@@ -584,12 +733,10 @@ export class SimulatedMailbox {
 
   private view(stored: Stored): SimulatedItem {
     const fields: Record<string, FieldValue> = structuredClone(stored.fields);
-    if (stored.type === "email") {
-      const folder = this.folder(stored.folderId);
-      fields.direction = folder?.wellKnownName === "inbox" ? "incoming" : "outgoing";
-    }
+    if (stored.type === "email") fields.direction = stored.incoming ? "incoming" : "outgoing";
     return {
       itemId: stored.itemId,
+      immutableId: stored.immutableId,
       type: stored.type,
       folderId: stored.folderId,
       fields,
@@ -601,13 +748,16 @@ export class SimulatedMailbox {
       changeKey: stored.changeKey,
       seq: stored.seq,
       deleted: stored.deleted,
-      movedTo: stored.movedTo,
     };
   }
 }
 
-function entryId(entry: DeltaEntry): string {
-  return entry.kind === "changed" ? entry.item.itemId : entry.itemId;
+function entryKey(entry: DeltaEntry): string {
+  return entry.kind === "changed" ? entry.item.immutableId : entry.immutableId;
+}
+
+function internetMessageId(itemNumber: number): string {
+  return `<sim-${itemNumber}@sim.outlook.local>`;
 }
 
 /**

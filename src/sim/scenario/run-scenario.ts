@@ -59,7 +59,7 @@ async function runStep(world: ScenarioWorld, step: ScenarioStep): Promise<void> 
         { type: step.type, fields: step.fields },
         { notify: step.notify ?? true, by: "world" },
       );
-      refs.setItem(step.ref, item.itemId);
+      refs.setItem(step.ref, item.immutableId);
       return;
     }
     case "outlook.update":
@@ -126,15 +126,15 @@ async function runStep(world: ScenarioWorld, step: ScenarioStep): Promise<void> 
       return;
     case "compose": {
       const draft = mailbox.openCompose(step.fields);
-      refs.setItem(step.ref, draft.itemId);
+      refs.setItem(step.ref, draft.immutableId);
       await world.settle();
       if (step.track === true) await world.client(step.client).engine.track({ surface: "inspector" });
       return;
     }
     case "send": {
+      // A sent draft keeps its immutable id (it moves to Sent Items), so its ref stays.
       const result = await mailbox.sendDraft(refs.itemOf(step.ref));
-      if (result.sentItemId !== null) refs.setItem(step.ref, result.sentItemId);
-      else
+      if (!result.sent)
         throw new SyncError("invalidInput", {
           details: `the send was blocked: ${result.errorMessage ?? "no reason"}`,
         });
@@ -160,7 +160,7 @@ async function collectOutput(world: ScenarioWorld): Promise<ScenarioOutput> {
   }
   const outlook: ScenarioOutput["outlook"] = {};
   for (const item of world.mailbox.allItems()) {
-    const ref = refs.itemRef(item.itemId);
+    const ref = refs.itemRef(item.immutableId);
     if (ref === undefined) continue;
     outlook[ref] = outputItem(item, itemLink(item, world.addinId), refOfRecord);
   }

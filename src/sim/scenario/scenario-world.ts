@@ -143,7 +143,7 @@ export class ScenarioWorld {
         },
         { notify: false, by: "world" },
       );
-      this.refs.setItem(item.ref, created.itemId);
+      this.refs.setItem(item.ref, created.immutableId);
     }
     this.graph = await startGraphSubsetServer({ mailbox, clock, token: this.graphToken });
     for (const client of scenario.clients) {
@@ -168,7 +168,6 @@ export class ScenarioWorld {
     const { logger } = this.options;
     const clock = this.clock;
     const office = createSimulatedOffice(this.mailbox, { addinId: this.addinId });
-    const host = new OfficeJsOutlookHost(office.office as typeof Office);
     const indexedDB = this.indexedDBs.get(clientId) ?? new IDBFactory();
     this.indexedDBs.set(clientId, indexedDB);
     const cache = await IdbLocalCache.open({
@@ -186,6 +185,7 @@ export class ScenarioWorld {
       changeFeed: this.mailbox,
       random: () => 0.5,
     });
+    const host = new OfficeJsOutlookHost(office.office as typeof Office, { itemIds: mailboxStore });
     const crm = new HttpCrmClient({ baseUrl, getToken: () => Promise.resolve(token), clock });
     let counter = 0;
     const engine = new SyncEngine({
@@ -241,16 +241,19 @@ export class ScenarioWorld {
     throw new Error("the simulator did not settle: work keeps arriving");
   }
 
-  /** Links refs through the CRM ids stamped on items and names every object without a ref. */
+  /**
+   * Links refs through the CRM ids stamped on items and names every object without a ref. Items are named by
+   * their immutable ids, which the engine's mappings hold and a move keeps.
+   */
   async refreshRefs(): Promise<void> {
-    const items = this.mailbox.allItems().filter((item) => item.movedTo === null);
+    const items = this.mailbox.allItems();
     for (const item of items) {
       const link = itemLink(item, this.addinId);
-      if (link?.crmId) this.refs.link(item.itemId, link.crmId);
+      if (link?.crmId) this.refs.link(item.immutableId, link.crmId);
     }
     const records = await this.service.records.listAll();
     this.refs.nameUnseen(
-      items.map((item) => ({ id: item.itemId, type: item.type })),
+      items.map((item) => ({ id: item.immutableId, type: item.type })),
       records.map((record) => ({ id: record.id, type: record.type })),
     );
   }

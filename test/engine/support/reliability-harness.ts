@@ -164,17 +164,18 @@ export class HistoryWorld {
     };
     const graphFetch: typeof fetch = (input, init) => (dead.value ? never : globalThis.fetch(input, init));
     let counter = 0;
+    const mailbox = new GraphMailboxStore({
+      fetch: graphFetch,
+      baseUrl: this.graph?.baseUrl ?? "",
+      tokens: new StaticTokenProvider(this.graphToken),
+      clock,
+      addinId: SIM_ADDIN_ID,
+      changeFeed: this.mailbox,
+      random: () => 0.5,
+    });
     const engine = new SyncEngine({
-      host: new OfficeJsOutlookHost(office.office as typeof Office),
-      mailbox: new GraphMailboxStore({
-        fetch: graphFetch,
-        baseUrl: this.graph?.baseUrl ?? "",
-        tokens: new StaticTokenProvider(this.graphToken),
-        clock,
-        addinId: SIM_ADDIN_ID,
-        changeFeed: this.mailbox,
-        random: () => 0.5,
-      }),
+      host: new OfficeJsOutlookHost(office.office as typeof Office, { itemIds: mailbox }),
+      mailbox,
       crm: new HttpCrmClient({
         baseUrl: this.shared.baseUrl,
         getToken: () => Promise.resolve(this.token),

@@ -21,10 +21,11 @@ describe("Graph subset server", () => {
     method: string,
     path: string,
     body?: unknown,
+    headers: Record<string, string> = {},
   ): Promise<{ status: number; json: Record<string, unknown> }> {
     const response = await fetch(`${server.baseUrl}${path}`, {
       method,
-      headers: { Authorization: "Bearer t", "Content-Type": "application/json" },
+      headers: { Authorization: "Bearer t", "Content-Type": "application/json", ...headers },
       ...(body !== undefined && { body: JSON.stringify(body) }),
     });
     const text = await response.text();
@@ -113,5 +114,122 @@ describe("Graph subset server", () => {
     assert.deepEqual(((await next.json()) as { value: unknown[] }).value, [
       { id: contact.itemId, "@removed": { reason: "deleted" } },
     ]);
+  });
+
+  it("names items by REST id, or by immutable id when asked, and takes both in a URL", async () => {
+    const message = mailbox.createItem(
+      { type: "email", fields: { subject: "Order", from: "bob@contoso.com" } },
+      { notify: false, by: "world" },
+    );
+    const immutable = { Prefer: 'IdType="ImmutableId"' };
+    const rest = await call("GET", `/me/messages/${encodeURIComponent(message.itemId)}`);
+    assert.equal(rest.json.id, message.itemId);
+    const asked = await call(
+      "GET",
+      `/me/messages/${encodeURIComponent(message.itemId)}`,
+      undefined,
+      immutable,
+    );
+    assert.equal(asked.json.id, message.immutableId);
+    const archived = mailbox.archiveItem(message.itemId, { notify: false });
+    assert.equal((await call("GET", `/me/messages/${encodeURIComponent(message.itemId)}`)).status, 404);
+    const byImmutable = await call("GET", `/me/messages/${encodeURIComponent(message.immutableId)}`);
+    assert.deepEqual([byImmutable.status, byImmutable.json.id], [200, archived.itemId]);
+    const malformed = await call("GET", "/me/messages/AAMkC-missing");
+    assert.deepEqual(
+      [malformed.status, (malformed.json.error as { code?: string }).code],
+      [400, "ErrorInvalidIdMalformed"],
+    );
+    const batch = await call(
+      "POST",
+      "/$batch",
+      {
+        requests: [
+          {
+            id: "1",
+            method: "GET",
+            url: `/me/messages/${encodeURIComponent(archived.itemId)}`,
+            headers: immutable,
+          },
+          { id: "2", method: "GET", url: `/me/messages/${encodeURIComponent(archived.itemId)}` },
+        ],
+      },
+      immutable,
+    );
+    const bodies = (batch.json.responses as { id: string; body: { id: string } }[]).map((r) => [
+      r.id,
+      r.body.id,
+    ]);
+    assert.deepEqual(
+      bodies.sort(),
+      [
+        ["1", message.immutableId],
+        ["2", archived.itemId],
+      ],
+      "a batch's own Prefer header does not reach its requests",
+    );
+  });
+
+  it("translates ids as translateExchangeIds does, with errorDetails per id and 400 for a bad request", async () => {
+    const message = mailbox.createItem(
+      { type: "email", fields: { subject: "x" } },
+      { notify: false, by: "world" },
+    );
+    const gone = mailbox.createItem(
+      { type: "email", fields: { subject: "y" } },
+      { notify: false, by: "world" },
+    );
+    mailbox.deleteItem(gone.itemId, { notify: false });
+    const translate = (body: unknown) => call("POST", "/me/translateExchangeIds", body);
+    const ews = message.itemId.replace(/-/g, "/").replace(/_/g, "+");
+    const answer = await translate({
+      inputIds: [ews, gone.itemId.replace(/-/g, "/").replace(/_/g, "+"), "AAMkC-missing"],
+      sourceIdType: "ewsId",
+      targetIdType: "restImmutableEntryId",
+    });
+    assert.equal(answer.status, 200);
+    assert.deepEqual(answer.json.value, [
+      { sourceId: ews, targetId: message.immutableId },
+      {
+        sourceId: gone.itemId.replace(/-/g, "/").replace(/_/g, "+"),
+        errorDetails: {
+          code: "ErrorItemNotFound",
+          message: "The specified object was not found in the store.",
+        },
+      },
+      {
+        sourceId: "AAMkC-missing",
+        errorDetails: { code: "ErrorInvalidIdMalformed", message: "Id is malformed." },
+      },
+    ]);
+    const back = await translate({
+      inputIds: [message.immutableId],
+      sourceIdType: "restImmutableEntryId",
+      targetIdType: "restId",
+    });
+    assert.deepEqual(back.json.value, [{ sourceId: message.immutableId, targetId: message.itemId }]);
+    const binary = await translate({
+      inputIds: [message.itemId],
+      sourceIdType: "restId",
+      targetIdType: "entryId",
+    });
+    const entryId = String((binary.json.value as { targetId: string }[])[0]?.targetId);
+    assert.match(entryId, /^[A-Za-z0-9_-]+[012]$/, "URL-safe base64 with the padding count appended");
+    const again = await translate({ inputIds: [entryId], sourceIdType: "entryId", targetIdType: "ewsId" });
+    assert.deepEqual(again.json.value, [{ sourceId: entryId, targetId: ews }]);
+    const tooMany = await translate({
+      inputIds: Array.from({ length: 1001 }, () => message.itemId),
+      sourceIdType: "restId",
+      targetIdType: "restImmutableEntryId",
+    });
+    assert.equal(tooMany.status, 400);
+    assert.match(JSON.stringify(tooMany.json.error), /1000/);
+    const unknownFormat = await translate({
+      inputIds: [message.itemId],
+      sourceIdType: "restId",
+      targetIdType: "graphId",
+    });
+    assert.equal(unknownFormat.status, 400);
+    assert.match(JSON.stringify(unknownFormat.json.error), /targetIdType/);
   });
 });

@@ -18,7 +18,7 @@ const isInvalid = (pattern: RegExp) => (error: unknown) =>
   error instanceof SyncError && error.code === "invalidInput" && pattern.test(error.message);
 
 describe("SimulatedMailbox", () => {
-  it("sends a draft only after every send hook allows it, as a new message in Sent Items", async () => {
+  it("sends a draft only after every send hook allows it, moving it to Sent Items", async () => {
     const { mailbox, clock } = newMailbox();
     const draft = mailbox.openCompose({ subject: "Hi", to: ["bob@contoso.com"] });
     assert.deepEqual(mailbox.selection(), { itemId: draft.itemId, mode: "compose" });
@@ -48,8 +48,10 @@ describe("SimulatedMailbox", () => {
       crmId: null,
       state: "trackOnSend",
     });
-    const old = mailbox.allItems().find((item) => item.itemId === draft.itemId);
-    assert.deepEqual([old?.deleted, old?.movedTo], [true, result.sentItemId]);
+    assert.notEqual(result.sentItemId, draft.itemId, "a move gives the message a new REST id");
+    assert.equal(sent?.immutableId, draft.immutableId, "and keeps its immutable id");
+    assert.equal(mailbox.get(draft.itemId), undefined, "the draft's REST id no longer resolves");
+    assert.equal(mailbox.allItems().length, 1);
     assert.equal(mailbox.selection(), null);
   });
 
@@ -70,7 +72,7 @@ describe("SimulatedMailbox", () => {
     await settle();
     assert.equal(calls, 1);
     assert.throws(
-      () => mailbox.select("AAMkM-nope"),
+      () => mailbox.select("AAMk_-_-OTk5LjE="),
       (error: unknown) => error instanceof SyncError && error.code === "notFound",
     );
   });
