@@ -1,6 +1,7 @@
 /**
- * Retry policy for failed change-log entries (SPEC §5): exponential backoff with a cap and jitter, and the
- * attempt count after which a failure is shown to the user. Failed entries are never dropped.
+ * Retry policy for failed change-log entries (SPEC §5): exponential backoff with a cap and jitter, the
+ * attempt count after which a failure is shown to the user, and the failures no retry can cure. Failed
+ * entries are never dropped.
  */
 import { SyncError } from "./errors";
 
@@ -36,3 +37,15 @@ export function nextRetryDelay(attempts: number, jitter01: number): number {
 export function isUserVisibleFailure(attempts: number): boolean {
   return attempts >= MAX_ATTEMPTS;
 }
+
+/**
+ * True for a failure that retrying cannot cure: the CRM refused the write for this user (`forbidden`, HTTP 403,
+ * e.g. deleting a contact someone else owns). It is shown to the user at once and not retried automatically;
+ * the user's Retry or a new change to the item tries again.
+ */
+export function isPermanentFailure(code: string): boolean {
+  return code === "forbidden";
+}
+
+/** The retry time of a permanent failure: never by itself. */
+export const NO_AUTOMATIC_RETRY = Number.MAX_SAFE_INTEGER;

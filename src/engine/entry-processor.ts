@@ -13,7 +13,12 @@ import { leftFilterAction } from "../core/filter-rules";
 import { matchKey } from "../core/match-keys";
 import { toCrm, toOutlook } from "../core/mapping";
 import { merge } from "../core/merge";
-import { isUserVisibleFailure, nextRetryDelay } from "../core/retry-policy";
+import {
+  isPermanentFailure,
+  isUserVisibleFailure,
+  nextRetryDelay,
+  NO_AUTOMATIC_RETRY,
+} from "../core/retry-policy";
 import type { Fields } from "../core/types";
 import type { CrmRecord } from "../ports/crm-client";
 import {
@@ -84,7 +89,7 @@ export async function processChangeLog(
         work.push({ entry, mapping });
       }
     }
-    const records = await fetchRecords(
+    const { records, lost } = await fetchRecords(
       context,
       work.map((w) => w.mapping),
     );
@@ -96,7 +101,8 @@ export async function processChangeLog(
       const record = mapping.crmId === null ? null : (records.get(mapping.crmId) ?? null);
       const item = mapping.itemId === null ? null : (items.get(mapping.itemId) ?? null);
       try {
-        const batch = await processEntry(context, entry, mapping, record, item);
+        const lostAccess = mapping.crmId !== null && lost.has(mapping.crmId);
+        const batch = await processEntry(context, entry, mapping, record, item, lostAccess);
         await cache.applyBatch(batch);
         processed += 1;
       } catch (error) {
@@ -110,17 +116,20 @@ export async function processChangeLog(
   return { processed, failed, skipped };
 }
 
+/** The live records of the mappings, and the ids the user can no longer read (`missing` as notFound). */
 async function fetchRecords(
   context: CycleContext,
   mappings: readonly Mapping[],
-): Promise<Map<string, CrmRecord>> {
+): Promise<{ records: Map<string, CrmRecord>; lost: Set<string> }> {
   const ids = [...new Set(mappings.flatMap((m) => (m.crmId === null ? [] : [m.crmId])))];
   const records = new Map<string, CrmRecord>();
+  const lost = new Set<string>();
   for (let start = 0; start < ids.length; start += SPECIFIC_IDS) {
     const data = await context.deps.crm.getSpecificSyncData(ids.slice(start, start + SPECIFIC_IDS));
     for (const record of data.records) if (!record.deleted) records.set(record.id, record);
+    for (const missing of data.missing) if (missing.reason === "notFound") lost.add(missing.id);
   }
-  return records;
+  return { records, lost };
 }
 
 async function fetchItems(
@@ -139,6 +148,7 @@ async function processEntry(
   mapping: Mapping,
   record: CrmRecord | null,
   item: MailboxItem | null,
+  lostAccess: boolean,
 ): Promise<AppliedBatch> {
   const handled = [{ mapId: entry.mapId, revision: entry.revision }];
   if (mapping.deletedLocally) {
@@ -157,14 +167,14 @@ async function processEntry(
     return appliedBatch({ ...(await outlookDeleted(context, mapping, record)), handled });
   }
   if (mapping.linked && (entry.crmChange === "delete" || record === null)) {
-    return appliedBatch({ ...(await crmDeleted(context, mapping, null, item)), handled });
+    return appliedBatch({ ...(await crmDeleted(context, mapping, null, item, lostAccess)), handled });
   }
   if (
     mapping.linked &&
     entry.crmChange === "leftFilter" &&
     leftFilterAction(mapping.type, mapping.trackedByHand) === "treatAsDelete"
   ) {
-    return appliedBatch({ ...(await crmDeleted(context, mapping, record, item)), handled });
+    return appliedBatch({ ...(await crmDeleted(context, mapping, record, item, false)), handled });
   }
   if (!mapping.linked && mapping.crmId === null) {
     if (item === null) return appliedBatch({ handled, deleteMappings: [mapping.mapId] });
@@ -256,15 +266,20 @@ async function untrack(
   return { mappings: [tombstone(mapping)] };
 }
 
-/** The record was deleted in the CRM or left the filter as a delete (SPEC §4, §8 "Deleted in the CRM"). */
+/**
+ * The record was deleted in the CRM or left the filter as a delete (SPEC §4, §8 "Deleted in the CRM"). The
+ * owner is the readable record's, else the snapshot's; but a record the server no longer lets the user read
+ * (`lostAccess`: reassigned to someone else, for example) is not theirs.
+ */
 async function crmDeleted(
   context: CycleContext,
   mapping: Mapping,
   readable: CrmRecord | null,
   item: MailboxItem | null,
+  lostAccess: boolean,
 ): Promise<Partial<AppliedBatch>> {
   if (item === null) return { deleteMappings: [mapping.mapId] };
-  const owner = readable?.owner ?? snapshotOwner(mapping.snapshot.crm);
+  const owner = readable?.owner ?? (lostAccess ? null : snapshotOwner(mapping.snapshot.crm));
   const decision = decideOutlookSideOfCrmDelete({
     type: mapping.type,
     outlook: item.fields,
@@ -482,7 +497,10 @@ function withoutOwner(crm: Fields): Fields {
   return rest;
 }
 
-/** Records a failed attempt with its backoff; the fifth failure puts the error category on the item (SPEC §5). */
+/**
+ * Records a failed attempt with its backoff; the fifth failure puts the error category on the item (SPEC §5).
+ * A write the CRM refused for this user (forbidden) is shown at once and waits for the user's Retry.
+ */
 async function failEntry(
   context: CycleContext,
   entry: ChangeLogEntry,
@@ -494,14 +512,16 @@ async function failEntry(
   const message = error instanceof Error ? error.message : String(error);
   const attempts = entry.attempts + 1;
   const jitter = (context.deps.random ?? Math.random)();
+  const permanent = isPermanentFailure(code);
   const updated = await cache.markFailed(
     entry.mapId,
     entry.revision,
     { code, message },
-    clock.now() + nextRetryDelay(attempts, jitter),
+    permanent ? NO_AUTOMATIC_RETRY : clock.now() + nextRetryDelay(attempts, jitter),
   );
   logger.warn("sync entry failed", { mapId: entry.mapId, code, message, attempts });
-  if (updated === undefined || !isUserVisibleFailure(updated.attempts) || mapping.itemId === null) return;
+  if (updated === undefined || mapping.itemId === null) return;
+  if (!permanent && !isUserVisibleFailure(updated.attempts)) return;
   logger.error("sync entry failed repeatedly", {
     mapId: entry.mapId,
     code,

@@ -24,7 +24,7 @@
  */
 import { BugError, ERROR_TABLE, SyncError } from "../core/errors";
 import { DEFAULT_FIELD_MAPS } from "../core/field-maps";
-import { MAX_ATTEMPTS } from "../core/retry-policy";
+import { isPermanentFailure, MAX_ATTEMPTS } from "../core/retry-policy";
 import type { ClientRole, EntityType, Privilege } from "../core/types";
 import type { Disposable } from "../ports/clock";
 import type { LookupHit } from "../ports/crm-client";
@@ -520,11 +520,19 @@ export class SyncEngine {
     const failure = after === "action" ? this.board.get().lastCycleError : after.failure;
     const completed = after !== "action" && after.failure === null;
     const { cache, clock } = this.deps;
-    const failed = await cache.failedEntries(MAX_ATTEMPTS);
+    const failed = (await cache.failedEntries(1)).filter(
+      (entry) =>
+        entry.attempts >= MAX_ATTEMPTS ||
+        (entry.lastError !== null && isPermanentFailure(entry.lastError.code)),
+    );
     const errors = failed.map((entry) => ({
       mapId: entry.mapId,
       code: entry.lastError?.code ?? "syncFailed",
-      message: `${ERROR_TABLE.syncFailed.message} ${entry.lastError?.message ?? ""}`.trim(),
+      // A permanent failure happened once; the others "failed several times".
+      message:
+        entry.attempts >= MAX_ATTEMPTS
+          ? `${ERROR_TABLE.syncFailed.message} ${entry.lastError?.message ?? ""}`.trim()
+          : (entry.lastError?.message ?? ""),
     }));
     const notices: StatusNotice[] = [];
     if (!this.privileges.has("SyncToOutlook"))

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { SyncError } from "../../src/core/errors";
 import {
+  isPermanentFailure,
   isUserVisibleFailure,
   MAX_ATTEMPTS,
   nextRetryDelay,
@@ -55,5 +56,12 @@ describe("retry policy (SPEC §5)", () => {
     assert.equal(isUserVisibleFailure(4), false);
     assert.equal(isUserVisibleFailure(5), true);
     assert.equal(isUserVisibleFailure(6), true);
+  });
+
+  it("treats only a refused write (forbidden) as a failure no retry can cure", () => {
+    assert.equal(isPermanentFailure("forbidden"), true);
+    for (const code of ["network", "serverError", "conflict", "rateLimited", "notFound", "invalidInput"]) {
+      assert.equal(isPermanentFailure(code), false, code);
+    }
   });
 });

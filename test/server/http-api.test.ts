@@ -197,8 +197,7 @@ describe("CRM server over HTTP", () => {
       });
     await waitFor(1);
     const created = await t.server.service.records.create({
-      by: "bob",
-      owner: "alice",
+      by: "alice",
       type: "task",
       fields: { subject: "Hint" },
     });

@@ -5,7 +5,7 @@
  */
 import { jwtVerify, type JWTVerifyGetKey } from "jose";
 import type { Logger } from "../../ports/logger";
-import type { UserService } from "../sync/user-service";
+import type { CrmUser, UserService } from "../sync/user-service";
 
 /** OIDC settings: who issues tokens, for which audience, and the keys that sign them. */
 export interface OidcSettings {
@@ -26,11 +26,11 @@ export interface AuthSettings {
 }
 
 /**
- * Turns a bearer token into a user id, or null when the token is not valid. Never throws for a bad token.
+ * Turns a bearer token into its user, or null when the token is not valid. Never throws for a bad token.
  * Building one with opaque tokens off and no OIDC throws: such a server would refuse everyone.
  */
 export interface Authenticator {
-  authenticate(token: string): Promise<string | null>;
+  authenticate(token: string): Promise<CrmUser | null>;
 }
 
 const looksLikeJwt = (token: string): boolean => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token);
@@ -46,7 +46,7 @@ export function createAuthenticator(
     throw new Error("Opaque tokens are off and no OIDC issuer is configured: no one could sign in.");
   }
   return {
-    async authenticate(token: string): Promise<string | null> {
+    async authenticate(token: string): Promise<CrmUser | null> {
       if (oidc && looksLikeJwt(token)) {
         try {
           const { payload } = await jwtVerify(token, oidc.jwks, {
@@ -55,7 +55,7 @@ export function createAuthenticator(
           });
           const userId = payload[oidc.userClaim ?? "sub"];
           if (typeof userId !== "string") return null;
-          return (await users.get(userId)) ? userId : null;
+          return (await users.get(userId)) ?? null;
         } catch (error) {
           logger.debug("rejected bearer JWT", {
             reason: error instanceof Error ? error.message : String(error),

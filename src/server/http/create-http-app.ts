@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { SyncError } from "../../core/errors";
+import { invariant, SyncError } from "../../core/errors";
 import type { Clock } from "../../ports/clock";
 import type { Logger } from "../../ports/logger";
 import {
@@ -18,11 +18,13 @@ import {
 } from "../../protocol";
 import type { Database } from "../db/database";
 import type { CrmService } from "../sync/crm-service";
+import type { CrmUser } from "../sync/user-service";
 import { parseInput } from "../sync/validate-input";
 import type { Authenticator } from "./authenticator";
 import type { ChangeHub } from "./change-hub";
 import { errorReply } from "./error-reply";
 import { HANDLERS, type HandlerDeps } from "./handlers";
+import { requirePrivilege } from "./privileges";
 
 /** Requests allowed per token (or per address without a token) in each window. */
 export interface RateLimitSettings {
@@ -133,11 +135,13 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     }
   });
 
-  const authenticate = async (request: FastifyRequest): Promise<string> => {
+  const callers = new WeakMap<FastifyRequest, CrmUser>();
+  /** Runs before the body is read: a request without a valid token never has its body parsed. */
+  const authenticate = async (request: FastifyRequest): Promise<void> => {
     const match = BEARER.exec(request.headers.authorization ?? "");
-    const userId = match?.[1] ? await options.authenticator.authenticate(match[1]) : null;
-    if (userId === null) throw new SyncError("unauthorized", { details: "send a valid bearer token" });
-    return userId;
+    const user = match?.[1] ? await options.authenticator.authenticate(match[1]) : null;
+    if (user === null) throw new SyncError("unauthorized", { details: "send a valid bearer token" });
+    callers.set(request, user);
   };
 
   for (const [operationId, spec] of Object.entries(OPERATIONS) as [OperationId, OperationSpec][]) {
@@ -145,14 +149,17 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     app.route({
       method: spec.method,
       url: fastifyPath(spec.path),
+      onRequest: authenticate,
       handler: async (request, reply) => {
-        const userId = await authenticate(request);
+        const user = callers.get(request);
+        invariant(user !== undefined, "the onRequest hook authenticated the caller");
         const input = {
-          userId,
+          userId: user.id,
           params: spec.params ? parseInput(spec.params, request.params, "params") : undefined,
           query: spec.query ? parseInput(spec.query, request.query, "query") : undefined,
           body: spec.body ? parseInput(spec.body, request.body, "body") : undefined,
         };
+        await requirePrivilege(operationId, user, input, options.service);
         if (spec.response.kind === "json") void reply.code(spec.response.status);
         return handler(input, deps, { request, reply });
       },

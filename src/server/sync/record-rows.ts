@@ -1,4 +1,4 @@
-/** Reading records back: the SQL row shape, its conversion to the wire record, and the visibility rule. */
+/** Reading records back: the SQL row shape and its conversion to the wire record (who may read: record-access.ts). */
 import type { CrmRecordType, Fields } from "../../core/types";
 import type { CrmRecord } from "../../ports/crm-client";
 
@@ -19,14 +19,6 @@ export interface RecordRow {
 /** Select list for {@link RecordRow}, over `records r`. */
 export const RECORD_COLUMNS = `r.id, r.type, r.owner, r.fields, r.version, r.modified_at, r.deleted, r.created_by,
   r.parties, (SELECT a.fields->>'name' FROM accounts a WHERE a.id = r.parent_account_id) AS parent_account_name`;
-
-/**
- * SQL condition: user `$param` may read record `r`. A user reads what they own or created, what is in their
- * filter (an `upsert` row in their feed) and what they tracked by hand.
- */
-export const visibleTo = (param: string): string => `(r.owner = ${param} OR r.created_by = ${param}
-  OR EXISTS (SELECT 1 FROM change_feed f WHERE f.user_id = ${param} AND f.record_id = r.id AND f.kind = 'upsert')
-  OR EXISTS (SELECT 1 FROM tracked_by_hand t WHERE t.user_id = ${param} AND t.record_id = r.id))`;
 
 /** The wire record of a row; contacts carry their parent account's name. */
 export function toCrmRecord(row: RecordRow): CrmRecord {

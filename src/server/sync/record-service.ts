@@ -9,13 +9,23 @@ import { CrmRecordTypeSchema, FieldsSchema, LIMITS, UserIdSchema } from "../../p
 import type { SqlExecutor } from "../db/database";
 import { allocateVersions, notifyChange, recordAudienceChange } from "./change-feed";
 import { audienceOf, type FilterState } from "./filter-sql";
+import {
+  permits,
+  readableBy,
+  relationsOf,
+  TRACKABLE_TYPES,
+  userKeysSql,
+  whoMay,
+  type RecordAction,
+} from "./record-access";
 import { CRM_KEYS, deriveColumns, displayName, withoutNulls } from "./record-columns";
-import { RECORD_COLUMNS, toCrmRecord, visibleTo, type RecordRow } from "./record-rows";
+import { RECORD_COLUMNS, toCrmRecord, type RecordRow } from "./record-rows";
 import type { ServiceContext } from "./service-context";
 import { InputError, isUuid, RecordConflictError, recordNotFound } from "./service-errors";
+import { SyncError } from "../../core/errors";
 import { parseInput } from "./validate-input";
 
-/** A create, by user `by`. `owner` defaults to `by`. */
+/** A create, by user `by`. `owner` defaults to `by`; another owner takes an administrator. */
 export interface CreateRecordRequest {
   readonly by: string;
   readonly type: CrmRecordType;
@@ -23,7 +33,7 @@ export interface CreateRecordRequest {
   readonly owner?: string;
   /** A replay of the same key by the same user returns the first result and writes nothing. */
   readonly idempotencyKey?: string;
-  /** Also marks the record as tracked by hand by `by` (SPEC §4; meaningful for contacts). */
+  /** Also marks the record as tracked by hand by `by`; ignored for types the marker does not apply to. */
   readonly trackedByHand?: boolean;
 }
 
@@ -55,9 +65,16 @@ export class RecordService {
         const first = replay.rows[0];
         if (first) return { record: first.response, replayed: true };
       }
-      await this.requireUser(tx, request.by, "by");
-      await this.requireUser(tx, owner, "owner");
-      await this.checkReferences(tx, type, fields);
+      const actor = await this.requireUser(tx, request.by, "by");
+      if (owner !== request.by) {
+        await this.requireUser(tx, owner, "owner");
+        if (!actor.administrator) {
+          throw new SyncError("forbidden", {
+            details: "only a CRM administrator may create a record owned by another user",
+          });
+        }
+      }
+      await this.checkReferences(tx, request.by, type, fields);
       const now = this.ctx.clock.now();
       const id = randomUUID();
       const derived = deriveColumns(type, fields);
@@ -79,7 +96,7 @@ export class RecordService {
           derived.regardingId,
         ],
       );
-      if (request.trackedByHand) {
+      if (request.trackedByHand && TRACKABLE_TYPES.includes(type)) {
         await tx.query("INSERT INTO tracked_by_hand (user_id, record_id, marked_at) VALUES ($1, $2, $3)", [
           request.by,
           id,
@@ -112,12 +129,12 @@ export class RecordService {
     const patch = parseInput(FieldsSchema, request.fields, "fields");
     return this.ctx.db.transaction(async (tx) => {
       const version = await allocateVersions(tx);
-      const row = await this.loadForWrite(tx, request.by, request.id, request.expectedVersion);
+      const row = await this.loadForWrite(tx, request.by, request.id, "update", request.expectedVersion);
       const fields = withoutNulls({ ...row.fields, ...patch });
       if (Object.keys(fields).length > LIMITS.fieldsPerRecord) {
         throw new InputError("fields", `at most ${LIMITS.fieldsPerRecord} fields`);
       }
-      await this.checkReferences(tx, row.type, patch);
+      await this.checkReferences(tx, request.by, row.type, patch);
       const before = await audienceOf(tx, filterState(row));
       const derived = deriveColumns(row.type, fields);
       const now = this.ctx.clock.now();
@@ -150,7 +167,7 @@ export class RecordService {
   }): Promise<{ id: string; version: number }> {
     return this.ctx.db.transaction(async (tx) => {
       const version = await allocateVersions(tx);
-      const row = await this.loadForWrite(tx, request.by, request.id, request.expectedVersion);
+      const row = await this.loadForWrite(tx, request.by, request.id, "delete", request.expectedVersion);
       const before = await audienceOf(tx, filterState(row));
       const now = this.ctx.clock.now();
       await tx.query("UPDATE records SET deleted = true, version = $2, modified_at = $3 WHERE id = $1", [
@@ -173,7 +190,7 @@ export class RecordService {
     const owner = parseInput(UserIdSchema, request.owner, "owner");
     return this.ctx.db.transaction(async (tx) => {
       const version = await allocateVersions(tx);
-      const row = await this.loadForWrite(tx, request.by, request.id, undefined);
+      const row = await this.loadForWrite(tx, request.by, request.id, "assign", undefined);
       await this.requireUser(tx, owner, "owner");
       const before = await audienceOf(tx, filterState(row));
       const now = this.ctx.clock.now();
@@ -189,11 +206,22 @@ export class RecordService {
     });
   }
 
-  /** Marks or unmarks a record as tracked by hand by `by`. The record itself does not change version. */
+  /**
+   * Marks or unmarks a record as tracked by hand by `by`, who must be able to read it. The marker exists only
+   * on the types whose filter counts it (contacts and e-mails): marking another type is invalidInput,
+   * unmarking it succeeds with nothing to remove. The record itself does not change version.
+   */
   async setTrackedByHand(request: { by: string; id: string; tracked: boolean }): Promise<void> {
     await this.ctx.db.transaction(async (tx) => {
       const version = await allocateVersions(tx);
-      const row = await this.loadForWrite(tx, request.by, request.id, undefined);
+      const row = await this.loadForWrite(tx, request.by, request.id, "read", undefined);
+      if (!TRACKABLE_TYPES.includes(row.type)) {
+        if (!request.tracked) return;
+        throw new InputError(
+          "id",
+          `a ${row.type} cannot be tracked by hand: only ${TRACKABLE_TYPES.join(" and ")} records can`,
+        );
+      }
       const before = await audienceOf(tx, filterState(row));
       const now = this.ctx.clock.now();
       await (request.tracked
@@ -221,17 +249,19 @@ export class RecordService {
   }
 
   /**
-   * GetSpecificSyncData: the records `by` may read. Other ids are `missing`: `deleted` when `by` could read the
-   * record or was sent its delete, `notFound` otherwise (unknown and invisible ids are not told apart).
+   * GetSpecificSyncData: the records `by` may read, each distinct id once. Other ids are `missing`: `deleted`
+   * when `by` could read the record or was sent its delete, `notFound` otherwise (unknown and unreadable ids
+   * are not told apart).
    */
   async read(by: string, ids: readonly string[]): Promise<SpecificSyncData> {
-    const wanted = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
+    const distinct = [...new Map(ids.map((id) => [id.toLowerCase(), id])).values()];
+    const wanted = distinct.filter(isUuid).map((id) => id.toLowerCase());
     const rows =
       wanted.length === 0
         ? []
         : (
             await this.ctx.db.query<RecordRow & { visible: boolean }>(
-              `SELECT ${RECORD_COLUMNS}, (${visibleTo("$1")} OR EXISTS (SELECT 1 FROM change_feed f
+              `SELECT ${RECORD_COLUMNS}, (${readableBy("$1")} OR EXISTS (SELECT 1 FROM change_feed f
                   WHERE f.user_id = $1 AND f.record_id = r.id AND f.kind = 'delete')) AS visible
                  FROM records r WHERE r.id = ANY($2::uuid[])`,
               [by, wanted],
@@ -240,7 +270,7 @@ export class RecordService {
     const byId = new Map(rows.filter((row) => row.visible).map((row) => [row.id, row]));
     const records: CrmRecord[] = [];
     const missing: { id: string; reason: "deleted" | "notFound" }[] = [];
-    for (const id of ids) {
+    for (const id of distinct) {
       const row = byId.get(id.toLowerCase());
       if (row && !row.deleted) records.push(toCrmRecord(row));
       else missing.push({ id, reason: row ? "deleted" : "notFound" });
@@ -260,7 +290,7 @@ export class RecordService {
       `SELECT ${RECORD_COLUMNS} FROM records r
         WHERE r.type = ANY($2::text[]) AND NOT r.deleted
           AND (r.search_name LIKE $3 || '%' OR r.search_name LIKE '% ' || $3 || '%')
-          AND ${visibleTo("$1")}
+          AND ${readableBy("$1")}
         ORDER BY r.search_name, r.id LIMIT $4`,
       [by, types, prefix, limit],
     );
@@ -269,6 +299,16 @@ export class RecordService {
       type: row.type === "account" ? "account" : "contact",
       name: displayName(row.type, row.fields) ?? "",
     }));
+  }
+
+  /** The type of live record `id` when `by` may read it; undefined otherwise. */
+  async readableType(by: string, id: string): Promise<CrmRecordType | undefined> {
+    if (!isUuid(id)) return undefined;
+    const result = await this.ctx.db.query<{ type: CrmRecordType }>(
+      `SELECT r.type FROM records r WHERE r.id = $1 AND NOT r.deleted AND ${readableBy("$2")}`,
+      [id, by],
+    );
+    return result.rows[0]?.type;
   }
 
   /** Every record, deleted ones included, in creation order: for administration and the simulator's output. */
@@ -297,49 +337,101 @@ export class RecordService {
     return toCrmRecord(row);
   }
 
-  /** The live record `id` as `by` may see it, locked; notFound otherwise; conflict on a stale version. */
+  /**
+   * The live record `id`, locked, when `by` may do `action` to it: notFound when they may not even read it
+   * (or it does not exist), forbidden when they may read it but not do `action`, conflict on a stale version.
+   */
   private async loadForWrite(
     tx: SqlExecutor,
     by: string,
     id: string,
+    action: RecordAction,
     expectedVersion: number | undefined,
   ): Promise<RecordRow> {
-    if (!isUuid(id)) throw recordNotFound(id);
-    const result = await tx.query<RecordRow>(
-      `SELECT ${RECORD_COLUMNS} FROM records r WHERE r.id = $1 AND NOT r.deleted AND ${visibleTo("$2")} FOR UPDATE OF r`,
-      [id, by],
-    );
-    const row = result.rows[0];
-    if (!row) throw recordNotFound(id);
+    const row = await this.loadPermitted(tx, by, id, action, "FOR UPDATE OF r");
     if (expectedVersion !== undefined && row.version !== expectedVersion) {
       throw new RecordConflictError(toCrmRecord(row), expectedVersion);
     }
     return row;
   }
 
-  private async requireUser(tx: SqlExecutor, id: string, field: string): Promise<void> {
-    const result = await tx.query("SELECT 1 FROM users WHERE id = $1", [id]);
-    if (result.rows.length === 0) throw new InputError(field, `no user "${id}"`);
+  /** True when `by` may do `action` to live record `id` now. */
+  async permits(by: string, id: string, action: RecordAction): Promise<boolean> {
+    try {
+      await this.loadPermitted(this.ctx.db, by, id, action, "");
+      return true;
+    } catch (error) {
+      if (error instanceof SyncError && (error.code === "notFound" || error.code === "forbidden"))
+        return false;
+      throw error;
+    }
   }
 
-  /** A contact's parent must be a live account; an e-mail's regarding record must exist and be live. */
-  private async checkReferences(tx: SqlExecutor, type: CrmRecordType, fields: Fields): Promise<void> {
-    const checks: [string, string | null][] = [
-      [CRM_KEYS.parentAccount, type === "contact" ? "account" : null],
-      [CRM_KEYS.regarding, type === "email" ? "" : null],
+  private async loadPermitted(
+    executor: SqlExecutor,
+    by: string,
+    id: string,
+    action: RecordAction,
+    lock: "FOR UPDATE OF r" | "",
+  ): Promise<RecordRow> {
+    if (!isUuid(id)) throw recordNotFound(id);
+    const result = await executor.query<
+      RecordRow & { user_keys: string[] | null; tracked: boolean; administrator: boolean | null }
+    >(
+      `SELECT ${RECORD_COLUMNS}, ${userKeysSql("$2")} AS user_keys,
+              EXISTS (SELECT 1 FROM tracked_by_hand t WHERE t.user_id = $2 AND t.record_id = r.id) AS tracked,
+              (SELECT u.administrator FROM users u WHERE u.id = $2) AS administrator
+         FROM records r WHERE r.id = $1 AND NOT r.deleted ${lock}`,
+      [id, by],
+    );
+    const row = result.rows[0];
+    if (!row) throw recordNotFound(id);
+    const relations = relationsOf(row, by, row.user_keys ?? [], row.tracked);
+    const administrator = row.administrator === true;
+    if (!permits(row.type, "read", relations, administrator)) throw recordNotFound(id);
+    if (!permits(row.type, action, relations, administrator)) {
+      throw new SyncError("forbidden", { details: whoMay(row.type, action) });
+    }
+    return row;
+  }
+
+  private async requireUser(tx: SqlExecutor, id: string, field: string): Promise<{ administrator: boolean }> {
+    const result = await tx.query<{ administrator: boolean }>(
+      "SELECT administrator FROM users WHERE id = $1",
+      [id],
+    );
+    const user = result.rows[0];
+    if (!user) throw new InputError(field, `no user "${id}"`);
+    return user;
+  }
+
+  /**
+   * A contact's parent must be a live account and an e-mail's regarding record a live record, both readable
+   * by `by`. A missing, deleted, unreadable or wrongly typed target answers the same, so the answer tells
+   * nothing about records `by` cannot read.
+   */
+  private async checkReferences(
+    tx: SqlExecutor,
+    by: string,
+    type: CrmRecordType,
+    fields: Fields,
+  ): Promise<void> {
+    const checks: [string, CrmRecordType | null | undefined][] = [
+      [CRM_KEYS.parentAccount, type === "contact" ? "account" : undefined],
+      [CRM_KEYS.regarding, type === "email" ? null : undefined],
     ];
     for (const [key, wantedType] of checks) {
       const value = fields[key];
-      if (wantedType === null || value === undefined || value === null) continue;
+      if (wantedType === undefined || value === undefined || value === null) continue;
       if (typeof value !== "string" || !isUuid(value))
         throw new InputError(`fields.${key}`, "must be a record id");
-      const result = await tx.query<{ type: string }>(
-        "SELECT type FROM records WHERE id = $1 AND NOT deleted",
-        [value],
+      const result = await tx.query(
+        `SELECT 1 FROM records r WHERE r.id = $1 AND NOT r.deleted AND ($2::text IS NULL OR r.type = $2)
+            AND ${readableBy("$3")}`,
+        [value, wantedType, by],
       );
-      const target = result.rows[0];
-      if (!target || (wantedType !== "" && target.type !== wantedType)) {
-        throw new InputError(`fields.${key}`, `no live ${wantedType || "record"} ${value}`);
+      if (result.rows.length === 0) {
+        throw new InputError(`fields.${key}`, `no ${wantedType ?? "record"} ${value} that you can read`);
       }
     }
   }

@@ -26,7 +26,7 @@ export class RecordConflictError extends SyncError {
 
 /** The record does not exist or the acting user may not see it (the two are not told apart). */
 export const recordNotFound = (id: string): SyncError =>
-  new SyncError("notFound", { details: `no record ${id} that you can see` });
+  new SyncError("notFound", { details: `no record ${id} that you can read` });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

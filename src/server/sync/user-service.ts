@@ -20,6 +20,7 @@ const NewUserSchema = z.strictObject({
   displayName: z.string().max(200).optional(),
   role: z.string().min(1).max(64).optional(),
   privileges: z.array(PrivilegeSchema),
+  administrator: z.boolean().optional(),
 });
 
 /** A user as the service stores it. */
@@ -29,6 +30,8 @@ export interface CrmUser {
   readonly displayName: string | null;
   readonly role: string;
   readonly privileges: readonly Privilege[];
+  /** A CRM administrator may read and change every record (docs/SPEC.md "CRM record access"). */
+  readonly administrator: boolean;
 }
 
 interface UserRow {
@@ -37,7 +40,10 @@ interface UserRow {
   display_name: string | null;
   role: string;
   privileges: Privilege[];
+  administrator: boolean;
 }
+
+const USER_COLUMNS = "id, emails, display_name, role, privileges, administrator";
 
 const toUser = (row: UserRow): CrmUser => ({
   id: row.id,
@@ -45,6 +51,7 @@ const toUser = (row: UserRow): CrmUser => ({
   displayName: row.display_name,
   role: row.role,
   privileges: row.privileges,
+  administrator: row.administrator,
 });
 
 const hashToken = (token: string): string => createHash("sha256").update(token).digest("hex");
@@ -62,6 +69,7 @@ export class UserService {
     emails?: readonly string[];
     displayName?: string;
     role?: string;
+    administrator?: boolean;
   }): Promise<CrmUser> {
     const input = parseInput(NewUserSchema, request, "user");
     const emails = [...new Set((input.emails ?? []).map((email) => email.toLowerCase()))];
@@ -70,13 +78,15 @@ export class UserService {
       if (taken.rows.length > 0) throw new InputError("user.id", `a user "${input.id}" already exists`);
       const now = this.ctx.clock.now();
       await tx.query(
-        "INSERT INTO users (id, display_name, emails, role, privileges, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        `INSERT INTO users (id, display_name, emails, role, privileges, administrator, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [
           input.id,
           input.displayName ?? null,
           emails,
           input.role ?? DEFAULT_ROLE,
           [...new Set(input.privileges)],
+          input.administrator ?? false,
           now,
         ],
       );
@@ -107,10 +117,7 @@ export class UserService {
 
   /** The user, or undefined. */
   async get(id: string): Promise<CrmUser | undefined> {
-    const result = await this.ctx.db.query<UserRow>(
-      "SELECT id, emails, display_name, role, privileges FROM users WHERE id = $1",
-      [id],
-    );
+    const result = await this.ctx.db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
     const row = result.rows[0];
     return row ? toUser(row) : undefined;
   }
@@ -124,9 +131,7 @@ export class UserService {
 
   /** Every user, by id. */
   async list(): Promise<CrmUser[]> {
-    const result = await this.ctx.db.query<UserRow>(
-      "SELECT id, emails, display_name, role, privileges FROM users ORDER BY id",
-    );
+    const result = await this.ctx.db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users ORDER BY id`);
     return result.rows.map(toUser);
   }
 
@@ -141,13 +146,17 @@ export class UserService {
     return token;
   }
 
-  /** The user id an opaque token belongs to, or null for an unknown token. */
-  async authenticateToken(token: string): Promise<string | null> {
-    const result = await this.ctx.db.query<{ user_id: string }>(
-      "SELECT user_id FROM api_tokens WHERE token_hash = $1",
+  /** The user an opaque token belongs to, or null for an unknown token. */
+  async authenticateToken(token: string): Promise<CrmUser | null> {
+    const result = await this.ctx.db.query<UserRow>(
+      `SELECT ${USER_COLUMNS.split(", ")
+        .map((column) => `u.${column}`)
+        .join(", ")}
+         FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`,
       [hashToken(token)],
     );
-    return result.rows[0]?.user_id ?? null;
+    const row = result.rows[0];
+    return row ? toUser(row) : null;
   }
 
   /** whoami: the user, privileges, role and clients. */

@@ -1,6 +1,7 @@
 /**
  * Runs a checked scenario against a {@link ScenarioWorld} and returns the output of docs/SCENARIOS.md. Steps act as
- * the user and the world would (through the simulated mailbox and the server's in-process service), and as
+ * the user and the world would (through the simulated mailbox and the server's in-process service; a CRM step
+ * whose `by` may not do the action under the CRM's record rules acts as the world's administrator), and as
  * the add-in's user interface would (through the engine's API); the engines themselves reach Outlook and
  * the server only through their real adapters. After each step the run settles: every engine's queued work
  * and every scheduled timer due by then has run.
@@ -74,7 +75,8 @@ async function runStep(world: ScenarioWorld, step: ScenarioStep): Promise<void> 
       return;
     case "crm.create": {
       const { record } = await service.records.create({
-        by: step.by ?? step.owner,
+        // Only an administrator creates a record owned by someone else.
+        by: (step.by ?? step.owner) === step.owner ? step.owner : world.administrator,
         type: step.type,
         owner: step.owner,
         fields: resolveRefs(world, step.fields),
@@ -84,13 +86,14 @@ async function runStep(world: ScenarioWorld, step: ScenarioStep): Promise<void> 
     }
     case "crm.update": {
       const id = refs.recordOf(step.ref);
-      const by = step.by ?? (await world.ownerOf(id));
+      const by = await world.actorFor(step.by ?? (await world.ownerOf(id)), id, "update");
       await service.records.update({ by, id, fields: resolveRefs(world, step.fields) });
       return;
     }
     case "crm.delete": {
       const id = refs.recordOf(step.ref);
-      await service.records.delete({ by: step.by ?? (await world.ownerOf(id)), id });
+      const by = await world.actorFor(step.by ?? (await world.ownerOf(id)), id, "delete");
+      await service.records.delete({ by, id });
       return;
     }
     case "crm.assign": {

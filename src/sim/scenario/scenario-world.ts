@@ -25,6 +25,7 @@ import { createCrmServer, type CrmServer } from "../../server/create-crm-server"
 import type { Database } from "../../server/db/database";
 import { openDatabase } from "../../server/db/open-database";
 import type { CrmService } from "../../server/sync/crm-service";
+import type { RecordAction } from "../../server/sync/record-access";
 import { startGraphSubsetServer, type GraphSubsetServer } from "../graph/graph-subset-server";
 import { SimulatedMailbox } from "../mailbox/simulated-mailbox";
 import { createSimulatedOffice, type SimulatedOffice } from "../office/simulated-office";
@@ -66,6 +67,7 @@ export class ScenarioWorld {
   private server: CrmServer | null = null;
   private mailboxValue: SimulatedMailbox | null = null;
   private graph: GraphSubsetServer | null = null;
+  private administratorId: string | null = null;
   private readonly graphToken = `graph-${randomUUID()}`;
   private readonly clientMap = new Map<string, ScenarioClient>();
   private readonly indexedDBs = new Map<string, IDBFactory>();
@@ -102,6 +104,12 @@ export class ScenarioWorld {
         emails: [userEmail(user.id)],
       });
     }
+    let administrator = "administrator";
+    for (let n = 2; scenario.users.some((user) => user.id.toLowerCase() === administrator); n += 1) {
+      administrator = `administrator-${n}`;
+    }
+    await this.service.users.create({ id: administrator, privileges: [], administrator: true });
+    this.administratorId = administrator;
     const token = await this.service.users.issueToken(scenario.mailbox, "simulator");
     for (const record of scenario.crm) {
       const parent = record.fields["parentaccount"];
@@ -220,6 +228,16 @@ export class ScenarioWorld {
     const record = await this.service.records.get(crmId);
     if (record === undefined) throw new SyncError("notFound", { details: `record ${crmId}` });
     return record.owner;
+  }
+
+  /** The CRM administrator the world's CRM steps act as when their `by` may not do the action. */
+  get administrator(): string {
+    return required(this.administratorId, "administrator");
+  }
+
+  /** `by` when the CRM's record rules let them do `action` to the record, the world's administrator otherwise. */
+  async actorFor(by: string, crmId: string, action: RecordAction): Promise<string> {
+    return (await this.service.records.permits(by, crmId, action)) ? by : this.administrator;
   }
 
   /** Fires every scheduled timer due by `time`, in order, letting each one's work finish; then moves time there. */

@@ -1,5 +1,6 @@
 /** Every migration in order. Append new ones; never edit one that has shipped. */
 import { initialSchema } from "./0001-initial-schema";
+import { administrators } from "./0002-administrators";
 
 /** One schema change: applied once, in `version` order, inside the start-up transaction. */
 export interface Migration {
@@ -8,4 +9,4 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, administrators];
