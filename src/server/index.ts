@@ -12,6 +12,7 @@ export { openDatabase, type DatabaseSettings } from "./db/open-database";
 export type { Database, SqlExecutor, SqlResult } from "./db/database";
 export { createCrmService, type CrmService } from "./sync/crm-service";
 export type { CreateRecordRequest } from "./sync/record-service";
+export { RECORD_ACCESS, type RecordAction, type RecordRelation } from "./sync/record-access";
 export { DEFAULT_ROLE, type CrmUser } from "./sync/user-service";
 export { buildPackageZip, packageInfoXml, type PackageDefinition } from "./sync/customization-package";
 export { DEFAULT_RETENTION, type CollectionReport, type RetentionSettings } from "./sync/garbage-collector";

@@ -21,8 +21,8 @@ export const userCommand: ServerCommand = {
   name: "user",
   usage: [
     {
-      form: 'user add <id> --privileges SyncToOutlook,GoOffline [--email a@b.c] [--name "Full Name"] [--role salesperson]',
-      summary: "create a user and print a token for them",
+      form: 'user add <id> --privileges SyncToOutlook,GoOffline [--email a@b.c] [--name "Full Name"] [--role salesperson] [--admin]',
+      summary: "create a user and print a token for them; --admin makes a CRM administrator (every record)",
     },
     { form: "user token <id>", summary: "print a new token for an existing user" },
   ],
@@ -35,6 +35,7 @@ export const userCommand: ServerCommand = {
         email: { type: "string", multiple: true },
         name: { type: "string" },
         role: { type: "string" },
+        admin: { type: "boolean" },
       },
     });
     const [action, userId, ...rest] = positionals;
@@ -54,6 +55,7 @@ export const userCommand: ServerCommand = {
           ...(values.email ? { emails: values.email } : {}),
           ...(values.name ? { displayName: values.name } : {}),
           ...(values.role ? { role: values.role } : {}),
+          ...(values.admin ? { administrator: true } : {}),
         });
       }
       context.print(await service.users.issueToken(userId, "cli"));
