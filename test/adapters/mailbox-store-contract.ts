@@ -4,6 +4,7 @@ import type { EntityType, Fields } from "../../src/core/types";
 import type { MailboxChangeNotice, MailboxItem, MailboxStore } from "../../src/ports/mailbox-store";
 import type { SimulatedMailbox } from "../../src/sim/mailbox/simulated-mailbox";
 import { settle, type ManualClock } from "../support/manual-clock";
+import { skipTestBecause } from "../support/skip";
 
 /** What one contract run needs: the store under test and the simulated mailbox behind it (the "world"). */
 export interface MailboxStoreHarness {
@@ -440,7 +441,7 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
 
     describe("faults", function () {
       beforeEach(function () {
-        if (!h.http) this.skip();
+        if (!h.http) skipTestBecause(this, "HTTP faults the in-process twin cannot have");
       });
 
       it("waits out 429 Retry-After through the clock and then succeeds", async () => {

@@ -8,6 +8,7 @@ import type { SyncEntry } from "../../src/ports/crm-client";
 import { createCrmService, type CrmService, type Database } from "../../src/server";
 import { allocateVersions } from "../../src/server/sync/change-feed";
 import { ManualClock } from "../support/manual-clock";
+import { skipSuiteBecause } from "../support/skip";
 import { databaseUrl, openTestDatabase, silentLogger } from "./support/test-database";
 
 const WRITERS = 8;
@@ -19,7 +20,7 @@ describe("CRM server concurrent writers (PostgreSQL)", function () {
   let dispose: () => Promise<void>;
 
   before(async function () {
-    if (!databaseUrl) return this.skip();
+    if (!databaseUrl) skipSuiteBecause(this, "concurrent writers need PostgreSQL (DATABASE_URL unset)");
     const database = await openTestDatabase({ postgres: "required", maxConnections: WRITERS + 2 });
     db = database.db;
     dispose = () => database.dispose();

@@ -135,7 +135,7 @@ describe("simulator page in Chromium", function () {
     assert.deepEqual(s.dialogs, [], "no script ran: no alert was shown");
   });
 
-  it("saves a screenshot of the pinned task pane for the README", async () => {
+  it("saves a screenshot of the pinned task pane for the README (test-output/taskpane.png)", async () => {
     const s = await open();
     await selectItem(s.page, "Contacts", "Ann Lee");
     await ribbon(s.page, "CRM pane");
@@ -143,7 +143,7 @@ describe("simulator page in Chromium", function () {
       .getByRole("region", { name: "This item" })
       .getByText("Tracked in CRM", { exact: true })
       .waitFor();
-    const file = path.resolve(import.meta.dirname, "../../docs/taskpane.png");
+    const file = path.resolve(import.meta.dirname, "../../test-output/taskpane.png");
     await mkdir(path.dirname(file), { recursive: true });
     const png = await s.page.getByRole("complementary", { name: "CRM pane" }).screenshot({ path: file });
     assert.equal(png.subarray(1, 4).toString("ascii"), "PNG");
