@@ -6,6 +6,7 @@ export * from "./types";
 export * from "./errors";
 export * from "./field-maps";
 export * from "./field-values";
+export * from "./field-kinds";
 export * from "./codecs";
 export * from "./mapping";
 export * from "./merge";

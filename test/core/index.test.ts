@@ -3,6 +3,7 @@ import * as core from "../../src/core/index";
 import * as codecs from "../../src/core/codecs";
 import * as deletionRules from "../../src/core/deletion-rules";
 import * as errors from "../../src/core/errors";
+import * as fieldKinds from "../../src/core/field-kinds";
 import * as fieldMaps from "../../src/core/field-maps";
 import * as fieldValues from "../../src/core/field-values";
 import * as filterRules from "../../src/core/filter-rules";
@@ -20,6 +21,7 @@ const MODULES = {
   codecs,
   deletionRules,
   errors,
+  fieldKinds,
   fieldMaps,
   fieldValues,
   filterRules,

@@ -64,6 +64,43 @@ describe("outlook-crm-sim CLI", function () {
     assert.equal(stderr.trim(), 'steps[3].ref: unknown ref "k9"');
   });
 
+  it("prints output of over 1 MB whole when stdout is a pipe", async () => {
+    const crm = Array.from({ length: 12 }, (_, index) => ({
+      ref: `acct${index}`,
+      type: "account",
+      owner: "alice",
+      fields: { name: `Account ${index} `.padEnd(99_000, "x") },
+    }));
+    const { code, stdout, stderr } = await runBin([
+      "run",
+      scenarioFile({ ...VALID, crm, steps: [{ do: "sync", client: "desk" }] }),
+    ]);
+    assert.equal(code, 0, stderr);
+    assert.ok(stdout.length > 1_048_576, `stdout has ${stdout.length} characters`);
+    const output = JSON.parse(stdout) as { crm: Record<string, { fields: { name: string } }> };
+    assert.equal(Object.keys(output.crm).length, 12);
+    assert.equal(output.crm["acct11"]?.fields.name.length, 99_000);
+  });
+
+  it("exits 2 before any step runs when a field value is bad, naming its JSON path", async () => {
+    const { code, stdout, stderr } = await runBin([
+      "run",
+      scenarioFile({
+        ...VALID,
+        steps: [
+          { do: "sync", client: "desk" },
+          { do: "crm.update", ref: "k1", fields: { birthdate: "03/10/1990" } },
+        ],
+      }),
+    ]);
+    assert.equal(code, 2);
+    assert.equal(stdout, "");
+    assert.equal(
+      stderr.trim(),
+      'steps[1].fields.birthdate: expected an ISO 8601 date such as 2026-03-10, found "03/10/1990"',
+    );
+  });
+
   it("exits 1 when the file cannot be read", async () => {
     const { code, stdout } = await runBin(["run", "/nonexistent/scenario.json"]);
     assert.equal(code, 1);

@@ -118,3 +118,100 @@ describe("validateScenario", () => {
     );
   });
 });
+
+describe("validateScenario: field keys and values (SPEC §2, checked with the core's field tables)", () => {
+  const task = { ref: "t1", type: "task", owner: "alice", fields: { subject: "Call" } };
+  const cases: [string, Record<string, unknown>, string][] = [
+    [
+      "an Outlook key on a CRM step",
+      {
+        steps: [
+          { do: "crm.update", ref: "a1", fields: { name: "Fabrikam" } },
+          { do: "crm.create", ref: "k1", type: "contact", owner: "alice", fields: { firstName: "Ann" } },
+        ],
+      },
+      'steps[1].fields.firstName: "firstName" is not a field of a CRM contact (it is the Outlook key; the CRM uses "firstname")',
+    ],
+    [
+      "a CRM key on an Outlook item",
+      { outlook: [{ ref: "o1", type: "contact", fields: { lastname: "Lee" } }] },
+      'outlook[0].fields.lastname: "lastname" is not a field of an Outlook contact (it is the CRM key; Outlook uses "lastName")',
+    ],
+    [
+      "a key SPEC §2 does not have",
+      { crm: [{ ref: "a1", type: "account", owner: "alice", fields: { name: "Contoso", revenue: 10 } }] },
+      'crm[0].fields.revenue: "revenue" is not a field of a CRM account',
+    ],
+    [
+      "a date that is not ISO 8601",
+      { crm: [task], steps: [{ do: "crm.update", ref: "t1", fields: { scheduledend: "next Friday" } }] },
+      'steps[0].fields.scheduledend: expected an ISO 8601 date and time with a time zone such as 2026-03-10T09:30:00Z, found "next Friday"',
+    ],
+    [
+      "a date that does not exist",
+      { outlook: [{ ref: "o1", type: "contact", fields: { birthday: "1990-02-30" } }] },
+      'outlook[0].fields.birthday: expected an ISO 8601 date such as 2026-03-10, found "1990-02-30"',
+    ],
+    [
+      "a CRM code outside its table",
+      { steps: [{ do: "crm.create", ref: "t1", type: "task", owner: "alice", fields: { prioritycode: 7 } }] },
+      "steps[0].fields.prioritycode: 7 is not in the priority table (0, 1, 2)",
+    ],
+    [
+      "an Outlook code outside its table, on an item made by an earlier step",
+      {
+        steps: [
+          { do: "outlook.create", ref: "o1", type: "task", fields: { subject: "Call" } },
+          { do: "outlook.update", ref: "o1", fields: { status: "done" } },
+        ],
+      },
+      'steps[1].fields.status: "done" is not in the taskStatus table ("notStarted", "inProgress", "waitingOnOthers", "deferred", "completed")',
+    ],
+    [
+      "a code pair that is not a row of its table",
+      { crm: [{ ...task, fields: { subject: "Call", statecode: 1, statuscode: 2 } }] },
+      "crm[0].fields: statecode 1 with statuscode 2 is not a row of the taskStatus table",
+    ],
+    [
+      "a contact key on a draft",
+      { steps: [{ do: "compose", ref: "d1", client: "desk", fields: { subject: "Hi", firstName: "Ann" } }] },
+      'steps[0].fields.firstName: "firstName" is not a field of an Outlook email',
+    ],
+  ];
+  for (const [name, change, expected] of cases) {
+    it(`names the path of ${name}`, () => assert.equal(problem(change), expected));
+  }
+
+  it("accepts every kind of value in its form, and null to clear a field", () => {
+    assert.equal(
+      problem({
+        crm: [
+          { ref: "a1", type: "account", owner: "alice", fields: { name: "Contoso" } },
+          {
+            ...task,
+            fields: {
+              subject: "Call",
+              statecode: 2,
+              statuscode: 6,
+              scheduledend: "2026-03-10T11:00:00+01:00",
+            },
+          },
+        ],
+        outlook: [
+          {
+            ref: "o1",
+            type: "appointment",
+            fields: {
+              start: "2026-03-10T10:00:00Z",
+              isAllDayEvent: false,
+              requiredAttendees: ["bob"],
+              showTimeAs: "oof",
+            },
+          },
+        ],
+        steps: [{ do: "crm.update", ref: "t1", fields: { description: null, prioritycode: 2 } }],
+      }),
+      "valid",
+    );
+  });
+});

@@ -1,7 +1,7 @@
 /**
  * `outlook-crm-sim run <file.json> [--database-url <url>]` (docs/SCENARIOS.md): runs one scenario headless.
- * stdout carries only the final JSON; logs go to stderr. Exit 0: ran; 2: invalid file (the JSON path of the
- * first problem on stderr); 1: anything else.
+ * stdout carries only the final JSON, complete even through a pipe; logs go to stderr. Exit 0: ran; 2: invalid
+ * file (the JSON path of the first problem on stderr, before any step runs); 1: anything else.
  */
 import { readFile } from "node:fs/promises";
 import { SyncError } from "../../core/errors";
@@ -30,17 +30,29 @@ function parseArgs(argv: readonly string[]): { file: string; databaseUrl: string
   return { file, databaseUrl };
 }
 
+/**
+ * Writes `text` and resolves once the stream has handed all of it on. Exiting straight after `write()` cuts
+ * the output short when the stream is a pipe, which Node writes asynchronously (at the pipe's 64 KiB buffer).
+ * A reader that went away (EPIPE) ends the wait too.
+ */
+function writeAll(stream: NodeJS.WriteStream, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    stream.write(text, () => resolve());
+  });
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   if (args === null) {
-    process.stderr.write(`${USAGE}\n`);
+    await writeAll(process.stderr, `${USAGE}\n`);
     return 2;
   }
   let text: string;
   try {
     text = await readFile(args.file, "utf8");
   } catch (error) {
-    process.stderr.write(
+    await writeAll(
+      process.stderr,
       `cannot read ${args.file}: ${error instanceof Error ? error.message : String(error)}\n`,
     );
     return 1;
@@ -50,7 +62,7 @@ async function main(): Promise<number> {
     checked = validateScenario(text);
   } catch (error) {
     if (error instanceof SyncError && error.code === "invalidScenario") {
-      process.stderr.write(`${error.details ?? error.message}\n`);
+      await writeAll(process.stderr, `${error.details ?? error.message}\n`);
       return 2;
     }
     throw error;
@@ -59,7 +71,7 @@ async function main(): Promise<number> {
   const world = new ScenarioWorld({ logger, databaseUrl: args.databaseUrl });
   try {
     const output = await runScenario(checked, world);
-    process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+    await writeAll(process.stdout, `${JSON.stringify(output, null, 2)}\n`);
     return 0;
   } finally {
     await world.close();
@@ -73,9 +85,9 @@ main().then(
       error instanceof Error && error.cause instanceof Error
         ? `\ncaused by: ${error.cause.stack ?? error.cause.message}`
         : "";
-    process.stderr.write(
+    void writeAll(
+      process.stderr,
       `${error instanceof Error ? (error.stack ?? error.message) : String(error)}${cause}\n`,
-    );
-    process.exit(1);
+    ).then(() => process.exit(1));
   },
 );

@@ -3,6 +3,7 @@
  * path of the first problem, e.g. `steps[3].ref: unknown ref "k9"` (docs/SCENARIOS.md exit status 2).
  */
 import { SyncError } from "../../core/errors";
+import { headerFieldProblem, stepFieldProblem, type ScenarioFieldProblem } from "./scenario-fields";
 import { ScenarioSchema } from "./scenario-schema";
 import type { Scenario, ScenarioStep } from "./scenario-schema";
 
@@ -86,7 +87,8 @@ function checkUnique(ids: readonly string[], path: string, key: string): void {
  * Parses and checks a scenario. Guarantees on success: the shape matches docs/SCENARIOS.md; users, clients and
  * refs are unique and every step names only known users, clients and refs (a ref is known from the step that
  * creates it on); a ref used in both `crm` and `outlook` has one type there (an item already stamped with that
- * record's id); a contact's `parentaccount` names an account ref; step times never go backwards.
+ * record's id); a contact's `parentaccount` names an account ref; every `fields` bag names only SPEC §2 keys of
+ * its side with values of their kind (ISO 8601 dates, codes from their tables); step times never go backwards.
  */
 export function validateScenario(text: string): CheckedScenario {
   let json: unknown;
@@ -138,6 +140,7 @@ export function validateScenario(text: string): CheckedScenario {
     refTypes.set(item.ref, item.type);
   });
   scenario.crm.forEach((record, index) => checkParent(record.fields, refTypes, ["crm", index, "fields"]));
+  throwFieldProblem(headerFieldProblem(scenario));
 
   const startMs = Date.parse(scenario.start);
   const stepTimes: number[] = [];
@@ -164,12 +167,17 @@ export function validateScenario(text: string): CheckedScenario {
     }
     if (step.do === "crm.create" || step.do === "crm.update")
       checkParent(step.fields, refTypes, [...path, "fields"]);
+    throwFieldProblem(stepFieldProblem(step, path, (ref) => refTypes.get(ref)));
     for (const ref of creates) {
       if (refTypes.has(ref)) throw invalid([...path, "ref"], `ref "${ref}" is already used`);
       refTypes.set(ref, step.do === "compose" ? "draft" : "type" in step ? step.type : "email");
     }
   });
   return { scenario, startMs, stepTimes };
+}
+
+function throwFieldProblem(problem: ScenarioFieldProblem | null): void {
+  if (problem !== null) throw invalid(problem.path, problem.message);
 }
 
 function checkParent(
