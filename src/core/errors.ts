@@ -83,6 +83,14 @@ export const ERROR_TABLE = {
     message: "The customization package could not be downloaded or is incomplete.",
     action: "The previous package stays in use. Tell your CRM administrator.",
   },
+  changeNotSaved: {
+    message: "A local change was not saved in the CRM: the customization package in force does not sync it.",
+    action: "Enter the change in the CRM yourself if it is still needed, then dismiss this message.",
+  },
+  notInPackage: {
+    message: "The customization package for your role does not sync this kind of item.",
+    action: "Ask your CRM administrator to add it to the package for your role.",
+  },
   invalidScenario: {
     message: "The scenario file is not valid.",
     action: "Fix the JSON path named in the details.",

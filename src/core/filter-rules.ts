@@ -2,7 +2,7 @@
  * The local data rules of SPEC §4: which CRM records belong to a user's sync filter, and what a client
  * does with a record that left it. Membership is a table of criteria per record type.
  */
-import type { CrmRecordType } from "./types";
+import type { CrmRecordType, FieldValue, Fields } from "./types";
 
 /** A CRM record as the filter sees it. Organizer and attendees are user ids or e-mail addresses. */
 export interface FilterRecord {
@@ -44,16 +44,42 @@ function matchesUser(user: FilterUser, who: string | null | undefined): boolean 
 
 /**
  * True when the record belongs to the user's filter (SPEC §4). The user matches an owner, organizer or attendee
- * by id or by any of their e-mail addresses, case-insensitively.
+ * by id or by any of their e-mail addresses, case-insensitively. `criteria` replaces a type's criteria (a
+ * customization package's filter); types it does not name keep {@link FILTER_CRITERIA}.
  */
-export function isInFilter(record: FilterRecord, user: FilterUser, trackedByHand: boolean): boolean {
+export function isInFilter(
+  record: FilterRecord,
+  user: FilterUser,
+  trackedByHand: boolean,
+  criteria: Readonly<Partial<Record<CrmRecordType, readonly FilterCriterion[]>>> = FILTER_CRITERIA,
+): boolean {
   const holds: Readonly<Record<FilterCriterion, () => boolean>> = {
     owner: () => matchesUser(user, record.owner),
     organizer: () => matchesUser(user, record.organizer),
     attendee: () => (record.attendees ?? []).some((attendee) => matchesUser(user, attendee)),
     trackedByHand: () => trackedByHand,
   };
-  return FILTER_CRITERIA[record.type].some((criterion) => holds[criterion]());
+  return (criteria[record.type] ?? FILTER_CRITERIA[record.type]).some((criterion) => holds[criterion]());
+}
+
+function textOf(value: FieldValue | undefined): string | null {
+  return typeof value === "string" && value.trim() !== "" ? value.trim() : null;
+}
+
+/** A list field as names: a list, or one text split on ";" and "," (as the server reads attendees). */
+function namesOf(value: FieldValue | undefined): string[] {
+  const entries = Array.isArray(value) ? (value as readonly string[]) : (textOf(value)?.split(/[;,]/) ?? []);
+  return entries.map((entry) => entry.trim()).filter((entry) => entry !== "");
+}
+
+/** A record as the filter reads it, from its owner and CRM fields (`organizer`, required and optional attendees). */
+export function filterRecordOf(type: CrmRecordType, owner: string, fields: Fields): FilterRecord {
+  return {
+    type,
+    owner,
+    organizer: textOf(fields["organizer"]),
+    attendees: [...namesOf(fields["requiredattendees"]), ...namesOf(fields["optionalattendees"])],
+  };
 }
 
 /**

@@ -18,3 +18,5 @@ export * from "./filter-rules";
 export * from "./reconciliation";
 export * from "./retry-policy";
 export * from "./version-range";
+export * from "./customization-package";
+export * from "./package-rules";

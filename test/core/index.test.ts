@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as core from "../../src/core/index";
 import * as codecs from "../../src/core/codecs";
+import * as customizationPackage from "../../src/core/customization-package";
 import * as deletionRules from "../../src/core/deletion-rules";
 import * as errors from "../../src/core/errors";
 import * as fieldKinds from "../../src/core/field-kinds";
@@ -10,6 +11,7 @@ import * as filterRules from "../../src/core/filter-rules";
 import * as mapping from "../../src/core/mapping";
 import * as matchKeys from "../../src/core/match-keys";
 import * as merge from "../../src/core/merge";
+import * as packageRules from "../../src/core/package-rules";
 import * as reconciliation from "../../src/core/reconciliation";
 import * as retryPolicy from "../../src/core/retry-policy";
 import * as ruleTable from "../../src/core/rule-table";
@@ -19,6 +21,7 @@ import * as versionRange from "../../src/core/version-range";
 
 const MODULES = {
   codecs,
+  customizationPackage,
   deletionRules,
   errors,
   fieldKinds,
@@ -28,6 +31,7 @@ const MODULES = {
   mapping,
   matchKeys,
   merge,
+  packageRules,
   reconciliation,
   retryPolicy,
   ruleTable,
@@ -71,6 +75,11 @@ describe("core index: the public API", () => {
       "parseVersionRanges",
       "versionInRanges",
       "checkPackageCompatibility",
+      "decidePackageOffer",
+      "planPackageRebuild",
+      "unsavedLocalChanges",
+      "packageMetadataProblems",
+      "DEFAULT_PACKAGE_METADATA",
     ]) {
       assert.ok(name in core, name);
     }
