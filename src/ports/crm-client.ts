@@ -90,11 +90,19 @@ export interface LookupHit {
   readonly name: string;
 }
 
-/** A downloaded customization package: the zip bytes and the version the server published. */
-export interface CustomizationPackageDownload {
-  readonly version: string;
-  readonly zip: Uint8Array;
-}
+/**
+ * The answer to the customization package check (SPEC §11, the cycle's metadata step): the role's current
+ * package as its entity tag, role and version, with the zip only when it is not the package the caller holds.
+ */
+export type PackageCheck =
+  | { readonly status: "unchanged"; readonly etag: string; readonly role: string; readonly version: string }
+  | {
+      readonly status: "changed";
+      readonly etag: string;
+      readonly role: string;
+      readonly version: string;
+      readonly zip: Uint8Array;
+    };
 
 /** The CRM client port. Every method can be retried: creates carry a key, acknowledgements are high-water marks. */
 export interface CrmClient {
@@ -131,8 +139,12 @@ export interface CrmClient {
     types?: readonly ("account" | "contact")[];
     limit?: number;
   }): Promise<readonly LookupHit[]>;
-  /** Downloads the caller role's package. Fails with `forbidden` (403) or `packageUnavailable` (404). */
-  downloadPackage(): Promise<CustomizationPackageDownload>;
+  /**
+   * Checks the caller role's package: `etag` is the tag of the package the caller holds (null: none), and the zip
+   * comes only when that is not the current one. Fails with `forbidden` (403: the download is refused) or
+   * `packageUnavailable` (404: none published for the role).
+   */
+  checkPackage(etag: string | null): Promise<PackageCheck>;
   /** Calls `listener` with the latest version whenever the server hints that changes are available. */
   watchChanges(listener: (latestVersion: number) => void): Disposable;
 }

@@ -27,6 +27,7 @@ export * from "./sync";
 export * from "./errors";
 export * from "./operations";
 export * from "./customization-package";
+export * from "./package-zip";
 export { buildOpenApiDocument } from "./openapi";
 
 /** Compile-time proof that what a schema parses is a value of the port's type (so wire data needs no casts). */

@@ -58,7 +58,9 @@ function successResponse(spec: OperationSpec): [string, JsonSchema] {
       return [
         "200",
         {
-          description: "The package zip; its version is in the `x-package-version` header.",
+          description:
+            "The package zip; its version is in the `x-package-version` header, its role in `x-package-role` " +
+            "and its entity tag in `ETag`. 304 (no body) when If-None-Match names the current package.",
           content: { "application/zip": { schema: { type: "string", contentMediaType: "application/zip" } } },
         },
       ];
@@ -76,6 +78,8 @@ function successResponse(spec: OperationSpec): [string, JsonSchema] {
 function operationObject(operationId: string, spec: OperationSpec): JsonSchema {
   const errorContent = { "application/json": { schema: toSchema(ErrorBodySchema) } };
   const responses: Record<string, JsonSchema> = Object.fromEntries([successResponse(spec)]);
+  if (spec.response.kind === "zip")
+    responses["304"] = { description: "Not modified: If-None-Match names the current package." };
   for (const status of [400, 401, 429, ...spec.errors]) {
     responses[String(status)] = { description: STATUS_TEXT[status] ?? "Error", content: errorContent };
   }

@@ -176,7 +176,9 @@ export const OPERATIONS = {
   downloadPackage: {
     method: "GET",
     path: "/v1/package",
-    summary: "Download the customization package (zip) published for the caller's role.",
+    summary:
+      "Download the customization package (zip) published for the caller's role. Send the package's ETag in " +
+      "If-None-Match: while it is still the current package the answer is 304 without the zip.",
     response: { kind: "zip" },
     errors: [403, 404],
   },
@@ -199,5 +201,7 @@ export type OperationResult<K extends OperationId> = (typeof OPERATIONS)[K]["res
   ? z.infer<S>
   : never;
 
-/** Header that carries the customization package's version beside the zip. */
+/** Header that carries the customization package's version beside the zip (and on a 304). */
 export const PACKAGE_VERSION_HEADER = "x-package-version";
+/** Header that carries the role the customization package is published for. */
+export const PACKAGE_ROLE_HEADER = "x-package-role";

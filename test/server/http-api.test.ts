@@ -141,7 +141,8 @@ describe("CRM server over HTTP", () => {
     const erin = t.client(token);
     await erin.registerClient("desk");
     await rejectsWith(erin.prepareSync("desk"), "noSyncPrivilege");
-    await rejectsWith(erin.downloadPackage(), "forbidden");
+    await t.server.service.packages.forbid("erin", true);
+    await rejectsWith(erin.checkPackage(null), "forbidden");
     const response = await fetch(`${t.url}/v1/records`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
@@ -156,9 +157,9 @@ describe("CRM server over HTTP", () => {
     assert.deepEqual([body.error.code, body.error.field], ["invalidInput", "body.fields.bad key"]);
   });
 
-  it("downloads the role's customization package, or says none is published", async () => {
+  it("downloads the role's customization package, answers 304 while it is current, or says none is published", async () => {
     const alice = t.client(aliceToken);
-    await rejectsWith(alice.downloadPackage(), "packageUnavailable");
+    await rejectsWith(alice.checkPackage(null), "packageUnavailable");
     await t.server.service.packages.publish({
       role: "salesperson",
       version: "1.2.0.0",
@@ -166,8 +167,23 @@ describe("CRM server over HTTP", () => {
       products: "1.0.0.0-1.9.9.9",
       schemas: "1.0.0.0-1.1.9.9",
     });
-    const download = await alice.downloadPackage();
-    assert.equal(download.version, "1.2.0.0");
+    const download = await alice.checkPackage(null);
+    assert.equal(download.status, "changed");
+    if (download.status !== "changed") return;
+    assert.deepEqual([download.version, download.role], ["1.2.0.0", "salesperson"]);
+    const idle = await fetch(`${t.url}/v1/package`, {
+      headers: { authorization: `Bearer ${aliceToken}`, "if-none-match": download.etag },
+    });
+    assert.equal(idle.status, 304);
+    assert.equal((await idle.arrayBuffer()).byteLength, 0, "an idle check carries no zip");
+    assert.deepEqual(await alice.checkPackage(download.etag), {
+      status: "unchanged",
+      etag: download.etag,
+      role: "salesperson",
+      version: "1.2.0.0",
+    });
+    await t.server.service.packages.withdraw("salesperson");
+    await rejectsWith(alice.checkPackage(download.etag), "packageUnavailable");
     const files = unzipSync(download.zip);
     assert.deepEqual(Object.keys(files).sort(), [...REQUIRED_PACKAGE_FILES].sort());
     const info = strFromU8(files["info.xml"] ?? new Uint8Array());

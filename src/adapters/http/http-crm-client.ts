@@ -11,9 +11,9 @@ import type {
   ClientRegistration,
   CrmClient,
   CrmRecord,
-  CustomizationPackageDownload,
   DeleteOutcome,
   LookupHit,
+  PackageCheck,
   SpecificSyncData,
   SyncCounts,
   SyncPage,
@@ -25,6 +25,7 @@ import {
   ConflictBodySchema,
   ErrorBodySchema,
   OPERATIONS,
+  PACKAGE_ROLE_HEADER,
   PACKAGE_VERSION_HEADER,
   type OperationId,
   type OperationResult,
@@ -60,6 +61,7 @@ interface Call {
   readonly params?: Readonly<Record<string, string>>;
   readonly query?: Readonly<Record<string, string | number | undefined>>;
   readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export class HttpCrmClient implements CrmClient {
@@ -141,13 +143,22 @@ export class HttpCrmClient implements CrmClient {
     return (await this.json("lookup", { query })).hits;
   }
 
-  async downloadPackage(): Promise<CustomizationPackageDownload> {
-    const response = await this.send("downloadPackage", {});
-    if (!response.ok) throw await this.failure(response);
+  async checkPackage(etag: string | null): Promise<PackageCheck> {
+    const response = await this.send(
+      "downloadPackage",
+      etag === null ? {} : { headers: { "if-none-match": etag } },
+    );
+    if (response.status !== 304 && !response.ok) throw await this.failure(response);
+    const tag = response.headers.get("etag");
     const version = response.headers.get(PACKAGE_VERSION_HEADER);
-    if (!version)
-      throw new SyncError("packageUnavailable", { details: "the package answer has no version header" });
-    return { version, zip: new Uint8Array(await response.arrayBuffer()) };
+    const role = response.headers.get(PACKAGE_ROLE_HEADER);
+    if (!tag || !version || role === null)
+      throw new SyncError("serverError", {
+        details: "the package answer lacks its ETag, version or role header",
+      });
+    const facts = { etag: tag, version, role: decodeURIComponent(role) };
+    if (response.status === 304) return { status: "unchanged", ...facts };
+    return { status: "changed", ...facts, zip: new Uint8Array(await response.arrayBuffer()) };
   }
 
   watchChanges(listener: (latestVersion: number) => void): Disposable {
@@ -241,12 +252,17 @@ export class HttpCrmClient implements CrmClient {
     for (const [key, value] of Object.entries(call.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const headers: Record<string, string> = { authorization: `Bearer ${await this.options.getToken()}` };
+    const headers: Record<string, string> = {
+      ...call.headers,
+      authorization: `Bearer ${await this.options.getToken()}`,
+    };
     if (call.body !== undefined) headers["content-type"] = "application/json";
     try {
       return await this.fetchImpl(url, {
         method: spec.method,
         headers,
+        // The package check revalidates with its own If-None-Match; the browser's cache must not answer it.
+        ...(operation === "downloadPackage" ? { cache: "no-store" as const } : {}),
         ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
         ...(signal ? { signal } : {}),
       });

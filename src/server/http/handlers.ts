@@ -5,7 +5,12 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import type { Clock } from "../../ports/clock";
-import { PACKAGE_VERSION_HEADER, type OperationId, type OPERATIONS } from "../../protocol";
+import {
+  PACKAGE_ROLE_HEADER,
+  PACKAGE_VERSION_HEADER,
+  type OperationId,
+  type OPERATIONS,
+} from "../../protocol";
 import type { CrmService } from "../sync/crm-service";
 import type { ChangeHub } from "./change-hub";
 
@@ -90,10 +95,17 @@ export const HANDLERS: { readonly [K in OperationId]: Handler<K> } = {
     const types = (query.types?.split(",") ?? ["account", "contact"]) as ("account" | "contact")[];
     return { hits: await service.records.lookup(userId, query.text, [...new Set(types)], query.limit ?? 20) };
   },
-  downloadPackage: async ({ userId }, { service }, { reply }) => {
-    const download = await service.packages.download(userId);
-    void reply.header("content-type", "application/zip").header(PACKAGE_VERSION_HEADER, download.version);
-    return Buffer.from(download.zip);
+  downloadPackage: async ({ userId }, { service }, { request, reply }) => {
+    const condition = request.headers["if-none-match"];
+    const check = await service.packages.download(userId, typeof condition === "string" ? condition : null);
+    void reply
+      .header("etag", check.etag)
+      .header("cache-control", "no-cache, private")
+      .header(PACKAGE_VERSION_HEADER, check.version)
+      .header(PACKAGE_ROLE_HEADER, encodeURIComponent(check.role));
+    if (check.status === "unchanged") return reply.code(304).send();
+    void reply.header("content-type", "application/zip");
+    return Buffer.from(check.zip);
   },
   watchChanges: async ({ userId }, { service, hub, clock, keepAliveMs, trackStream }, { request, reply }) => {
     const latest = await service.sync.latestVersion();

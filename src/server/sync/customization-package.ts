@@ -1,55 +1,85 @@
-/** Builds customization package zips (layout in src/protocol/customization-package.ts) with fflate. */
-import { strToU8, zipSync } from "fflate";
-import { DEFAULT_FIELD_MAPS, type FieldMaps } from "../../core/field-maps";
-import { DOWNLOADABLE_ENTITY_TYPES, type EntityType } from "../../core/types";
-import { PACKAGE_FILES } from "../../protocol";
+/**
+ * What an administrator publishes (SPEC §11): a package described by its info.xml facts and, optionally, its
+ * metadata (the default package's where left out), checked before it is built into a zip.
+ */
+import {
+  DEFAULT_PACKAGE_METADATA,
+  packageMetadataProblems,
+  type PackageFilters,
+} from "../../core/customization-package";
+import { SyncError } from "../../core/errors";
+import type { FieldMaps } from "../../core/field-maps";
+import type { EntityType } from "../../core/types";
+import { parseVersion, parseVersionRanges } from "../../core/version-range";
+import { PACKAGE_VERSION_PATTERN, type PackageDefinition } from "../../protocol";
 
-/** What a package says: its version, compatibility ranges (SPEC §11) and metadata. */
-export interface PackageDefinition {
+/** A package to publish: its compatibility element, and metadata that replaces the default package's. */
+export interface PublishRequest {
   readonly role: string;
   /** Four-part version, e.g. `1.0.0.0`. */
   readonly version: string;
-  /** The add-in version the package prefers. */
-  readonly preferredProduct: string;
+  /** The add-in version the package prefers; null leaves the attribute out. */
+  readonly preferredProduct: string | null;
   /** Add-in versions and ranges that can apply it, `;`-separated (`1.0.0.0-1.9.9.9;2.0.0.0`). */
   readonly products: string;
   /** Package versions whose local data this one can take over without confirmation. */
   readonly schemas: string;
   readonly entityTypes?: readonly EntityType[];
   readonly fieldMaps?: FieldMaps;
+  readonly filters?: PackageFilters;
+  /** File names to leave out of the zip: a broken package on purpose (the simulator's content errors). */
+  readonly omit?: readonly string[];
 }
 
-/** SPEC §4's filter rules as package data. */
-export const DEFAULT_FILTERS = {
-  contact: { rules: ["owner", "trackedByHand"] },
-  appointment: { rules: ["organizer", "attendee"] },
-  task: { rules: ["owner"] },
-} as const;
-
-const escapeXml = (text: string): string => text.replace(/[<>&"']/g, (char) => `&#${char.charCodeAt(0)};`);
-
-/** The package's `info.xml`. */
-export function packageInfoXml(definition: PackageDefinition): string {
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<package version="${escapeXml(definition.version)}" role="${escapeXml(definition.role)}">`,
-    `  <compatibility preferred_product="${escapeXml(definition.preferredProduct)}">` +
-      `<products>${escapeXml(definition.products)}</products>` +
-      `<schemas>${escapeXml(definition.schemas)}</schemas></compatibility>`,
-    "</package>",
-    "",
-  ].join("\n");
+/** The zip definition of a publish request; missing metadata is the default package's. */
+export function definitionOf(request: PublishRequest): PackageDefinition {
+  return {
+    info: {
+      role: request.role,
+      version: request.version,
+      preferredProduct: request.preferredProduct,
+      products: request.products,
+      schemas: request.schemas,
+    },
+    metadata: {
+      entityTypes: request.entityTypes ?? DEFAULT_PACKAGE_METADATA.entityTypes,
+      fieldMaps: request.fieldMaps ?? DEFAULT_PACKAGE_METADATA.fieldMaps,
+      filters: request.filters ?? DEFAULT_PACKAGE_METADATA.filters,
+    },
+    ...(request.omit === undefined ? {} : { omit: request.omit }),
+  };
 }
 
-/** The zip of a package: info.xml plus entities, field maps (default: SPEC §2) and filters. */
-export function buildPackageZip(definition: PackageDefinition): Uint8Array {
-  const json = (value: unknown): Uint8Array => strToU8(JSON.stringify(value, null, 2));
-  return zipSync({
-    [PACKAGE_FILES.info]: strToU8(packageInfoXml(definition)),
-    [PACKAGE_FILES.entities]: json({
-      entityTypes: definition.entityTypes ?? [...DOWNLOADABLE_ENTITY_TYPES, "email"],
-    }),
-    [PACKAGE_FILES.fieldMaps]: json(definition.fieldMaps ?? DEFAULT_FIELD_MAPS),
-    [PACKAGE_FILES.filters]: json(DEFAULT_FILTERS),
-  });
+function rangeProblem(text: string, element: "products" | "schemas"): string | null {
+  try {
+    parseVersionRanges(text, element);
+    return null;
+  } catch (error) {
+    if (error instanceof SyncError) return error.details ?? error.message;
+    throw error;
+  }
+}
+
+/** The first problem of a publish request, naming its field, or null when it can be published. */
+export function packageDefinitionProblem(
+  request: PublishRequest,
+): { readonly field: string; readonly message: string } | null {
+  if (request.role.trim() === "") return { field: "role", message: "must not be empty" };
+  const versions: [string, string | null][] = [
+    ["version", request.version],
+    ["preferredProduct", request.preferredProduct],
+  ];
+  for (const [field, value] of versions) {
+    if (value === null) continue;
+    if (!PACKAGE_VERSION_PATTERN.test(value)) {
+      return { field, message: `"${value}" is not four dot-separated numbers, e.g. 1.0.0.0` };
+    }
+    parseVersion(value);
+  }
+  for (const element of ["products", "schemas"] as const) {
+    const problem = rangeProblem(request[element], element);
+    if (problem !== null) return { field: element, message: problem };
+  }
+  const problems = packageMetadataProblems(definitionOf(request).metadata);
+  return problems.length === 0 ? null : { field: "metadata", message: problems.join("; ") };
 }

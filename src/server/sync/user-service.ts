@@ -115,6 +115,14 @@ export class UserService {
     return this.require(id);
   }
 
+  /** Moves the user to another security role; their next package check gets that role's package (SPEC §11). */
+  async setRole(id: string, role: string): Promise<CrmUser> {
+    const parsed = parseInput(NewUserSchema.shape.role.unwrap(), role, "role");
+    const result = await this.ctx.db.query("UPDATE users SET role = $2 WHERE id = $1", [id, parsed]);
+    if (result.rowCount === 0) throw new SyncError("notFound", { details: `no user "${id}"` });
+    return this.require(id);
+  }
+
   /** The user, or undefined. */
   async get(id: string): Promise<CrmUser | undefined> {
     const result = await this.ctx.db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);

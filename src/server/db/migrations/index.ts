@@ -1,6 +1,7 @@
 /** Every migration in order. Append new ones; never edit one that has shipped. */
 import { initialSchema } from "./0001-initial-schema";
 import { administrators } from "./0002-administrators";
+import { packageAccess } from "./0003-package-access";
 
 /** One schema change: applied once, in `version` order, inside the start-up transaction. */
 export interface Migration {
@@ -9,4 +10,4 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, administrators];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, administrators, packageAccess];
