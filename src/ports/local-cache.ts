@@ -1,3 +1,5 @@
+import type { CustomizationPackage } from "../core/customization-package";
+import type { PackageProblemCause, UnsavedReason } from "../core/package-rules";
 import type { EntityType, FieldValue, Fields, Side } from "../core/types";
 import type { SyncSettings } from "./settings";
 
@@ -114,6 +116,87 @@ export interface SyncStatus {
   readonly conflicts: number;
 }
 
+/** A customization package the client holds: the content check's result and the server's entity tag for it. */
+export interface HeldPackage {
+  readonly etag: string;
+  readonly package: CustomizationPackage;
+}
+
+/** Why an offered package is not applied: refused, waiting for the user, or waiting for local changes to push. */
+export type OfferWait = "productIncompatible" | "schemaIncompatible" | "pushFailed";
+
+/** The newest package offered that is not applied, why it is not, and whether the user confirmed it. */
+export interface OfferedPackage extends HeldPackage {
+  readonly reason: OfferWait;
+  /** The user confirmed this (schema-incompatible) package; it applies at the next sync. */
+  readonly confirmed: boolean;
+}
+
+/** A local change a customization package could not save: which item, which field (null: all of it), and why. */
+export interface NotSavedChange {
+  readonly mapId: string;
+  readonly itemId: string | null;
+  readonly crmId: string | null;
+  /** The item as the user knows it: its subject or name. */
+  readonly label: string;
+  readonly type: EntityType;
+  readonly field: string | null;
+  readonly reason: UnsavedReason;
+  readonly message: string;
+}
+
+/** A package problem as the user is told it (SPEC §11, §13): its cause, code, message and what to do. */
+export interface PackageProblem {
+  readonly cause: PackageProblemCause;
+  readonly code: string;
+  readonly message: string;
+  readonly action: string;
+  /** When it was first seen (ms); a problem that repeats keeps its first time. */
+  readonly at: number;
+}
+
+/**
+ * The client's customization package state (SPEC §11, §12), one row written whole. An apply changes it in the
+ * same transaction as the mappings it tears down, so a package is never half applied; the work left on the
+ * Outlook side (`unstamp`) and the initial synchronizations it needs (`build`) are resumed from it.
+ */
+export interface PackageState {
+  /** The package in force; null while the default package (SPEC §2, §4) is. */
+  readonly applied: HeldPackage | null;
+  /**
+   * The newest package offered that is not applied: refused (product incompatible), waiting for the user's
+   * confirmation (schema incompatible), or waiting for local changes to reach the CRM (schema compatible).
+   */
+  readonly offered: OfferedPackage | null;
+  /** The preferred add-in version to report, when SPEC §11 says to report it. */
+  readonly preferredProduct: string | null;
+  /** The last package problem, until it is resolved. */
+  readonly problem: PackageProblem | null;
+  /** The local changes the offered (waiting) package could not save, as last computed. */
+  readonly unsaved: readonly NotSavedChange[];
+  /** Local changes a confirmed package could not save; listed until the user dismisses them. */
+  readonly notSaved: readonly NotSavedChange[];
+  /** Mappings whose local change failed to push, which keeps a schema-compatible package from applying. */
+  readonly blockedBy: readonly string[];
+  /** Entity types whose initial synchronization the applied package still needs. */
+  readonly build: readonly EntityType[];
+  /** Items of torn-down types whose "Tracked to CRM" category and stamp are still to be retired. */
+  readonly unstamp: readonly string[];
+}
+
+/** The state of a client that has applied no package and has nothing pending. */
+export const EMPTY_PACKAGE_STATE: PackageState = {
+  applied: null,
+  offered: null,
+  preferredProduct: null,
+  problem: null,
+  unsaved: [],
+  notSaved: [],
+  blockedBy: [],
+  build: [],
+  unstamp: [],
+};
+
 /** One crm page as the server sent it, stored together with the cursor it advances to. */
 export interface CrmPage {
   readonly entries: readonly {
@@ -134,6 +217,8 @@ export interface AppliedBatch {
   readonly checkpoints: readonly Checkpoint[];
   readonly pendingCreatesDone: readonly string[];
   readonly conflicts: readonly ConflictRecord[];
+  /** Replaces the package state in the same transaction (applying a package); left as it is when absent. */
+  readonly packageState?: PackageState;
 }
 
 /** An {@link AppliedBatch} that changes only what `part` names; every other list is empty. */
@@ -208,7 +293,7 @@ export interface LocalCache {
   countEntries(): Promise<number>;
   /**
    * Applies a processed batch in one transaction, in this order: `deleteMappings`, then `mappings` (put),
-   * checkpoints, pending creates removed, conflicts appended, handled entries settled.
+   * checkpoints, pending creates removed, conflicts appended, handled entries settled, the package state replaced.
    * A handled entry is removed when its revision still matches. Otherwise it received newer changes and
    * is kept; only its CRM part is dropped when the batch's mapping for it has `crmVersion` at or above the
    * part's version (already applied). An entry can outlive its mapping when a notice arrives after the
@@ -252,6 +337,8 @@ export interface LocalCache {
   getSettings(): Promise<SyncSettings | undefined>;
   putSettings(settings: SyncSettings): Promise<void>;
   getStatus(): Promise<SyncStatus | undefined>;
+  /** The customization package state; undefined before anything was stored (as {@link EMPTY_PACKAGE_STATE}). */
+  getPackageState(): Promise<PackageState | undefined>;
   putStatus(status: SyncStatus): Promise<void>;
 
   /**
@@ -266,8 +353,8 @@ export interface LocalCache {
   listLogSegments(): Promise<readonly { readonly name: string; readonly bytes: number }[]>;
 
   /**
-   * Drops the sync state: mappings, change log, checkpoints, pending creates, conflicts, settings mirror
-   * and status (used when the login options change, before initial sync). The log segments stay: they are
+   * Drops the sync state: mappings, change log, checkpoints, pending creates, conflicts, settings mirror,
+   * status and package state (used when the login options change, before initial sync). The log segments stay: they are
    * the diagnostics of what happened before. Revisions keep increasing across a clear.
    */
   clear(): Promise<void>;

@@ -19,6 +19,7 @@ import {
 } from "../../src/ports/local-cache";
 import { DEFAULT_SETTINGS } from "../../src/ports/settings";
 import { ManualClock } from "../support/manual-clock";
+import { PACKAGE_STATE_CASES } from "./package-state-cases";
 
 /** What a case may ask of the adapter under test. */
 export interface CacheOptions {
@@ -940,4 +941,5 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
         assert.ok(next.revision > entry.revision);
       }),
   },
+  ...PACKAGE_STATE_CASES,
 ];

@@ -4,8 +4,14 @@ import { IDBFactory, forceCloseDatabase } from "fake-indexeddb";
 import { wrap, type IDBPDatabase } from "idb";
 import { BugError, SyncError } from "../../src/core/errors";
 import { IdbLocalCache } from "../../src/adapters/idb/idb-local-cache";
-import { migrateToV1, type CacheDbV1, type MappingV1 } from "../../src/adapters/idb/idb-schema";
+import {
+  CACHE_DB_VERSION,
+  migrateToV1,
+  type CacheDbV1,
+  type MappingV1,
+} from "../../src/adapters/idb/idb-schema";
 import { openLocalCache } from "../../src/adapters/idb/open-local-cache";
+import { appliedBatch, EMPTY_PACKAGE_STATE } from "../../src/ports/local-cache";
 import { DEFAULT_SETTINGS } from "../../src/ports/settings";
 import type { Logger } from "../../src/ports/logger";
 import { ManualClock } from "../support/manual-clock";
@@ -28,11 +34,13 @@ function openRaw(
   factory: IDBFactory,
   name: string,
   version: number,
-  upgrade: (db: IDBDatabase) => void = () => {},
+  upgrade: (db: IDBDatabase, tx: IDBTransaction) => void = () => {},
 ): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
     const request = factory.open(name, version);
-    request.onupgradeneeded = () => upgrade(request.result);
+    request.onupgradeneeded = () => {
+      if (request.transaction) upgrade(request.result, request.transaction);
+    };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error ?? new Error("open failed"));
   });
@@ -151,12 +159,28 @@ describe("IdbLocalCache on fake-indexeddb", () => {
       assert.equal(next.revision, 8);
       cache.close();
 
-      const reopened = await openRaw(factory, "v1", 2);
-      assert.equal(reopened.version, 2);
+      const reopened = await openRaw(factory, "v1", CACHE_DB_VERSION);
+      assert.equal(reopened.version, CACHE_DB_VERSION);
       assert.ok(
         reopened.transaction("mappings").objectStore("mappings").indexNames.contains("byVerifiedTime"),
       );
+      assert.ok(reopened.objectStoreNames.contains("packageState"));
       reopened.close();
+    });
+
+    it("opens a database written by v2 code with no package applied, then keeps a package state", async () => {
+      const factory = new IDBFactory();
+      const raw = await openRaw(factory, "v2", 2, (db, tx) => {
+        migrateToV1(wrap(db) as unknown as IDBPDatabase<CacheDbV1>);
+        tx.objectStore("mappings").createIndex("byVerifiedTime", "verifiedTime");
+      });
+      assert.equal(raw.objectStoreNames.contains("packageState"), false);
+      raw.close();
+      const cache = await open(factory, "v2");
+      assert.equal(await cache.getPackageState(), undefined);
+      await cache.applyBatch(appliedBatch({ packageState: EMPTY_PACKAGE_STATE }));
+      assert.deepEqual(await cache.getPackageState(), EMPTY_PACKAGE_STATE);
+      cache.close();
     });
 
     it("keeps the data across connections", async () => {
@@ -178,7 +202,7 @@ describe("IdbLocalCache on fake-indexeddb", () => {
     it("reports a malformed stored row as a BugError naming the store and key", async () => {
       const factory = new IDBFactory();
       (await open(factory, "corrupt")).close();
-      const raw = await openRaw(factory, "corrupt", 2);
+      const raw = await openRaw(factory, "corrupt", CACHE_DB_VERSION);
       await wrap(raw).put("mappings", { mapId: "bad", type: "fax" });
       raw.close();
       const cache = await open(factory, "corrupt");
@@ -195,8 +219,8 @@ describe("IdbLocalCache on fake-indexeddb", () => {
       const factory = new IDBFactory();
       const logger = recordingLogger();
       const cache = await open(factory, "blocking", logger);
-      const newer = await openRaw(factory, "blocking", 3);
-      assert.equal(newer.version, 3);
+      const newer = await openRaw(factory, "blocking", CACHE_DB_VERSION + 1);
+      assert.equal(newer.version, CACHE_DB_VERSION + 1);
       newer.close();
       assert.equal(cache.storageInfo().closed, "versionChange");
       assert.ok(logger.calls.some(([level, message]) => level === "warn" && /another tab/.test(message)));
@@ -257,8 +281,8 @@ describe("IdbLocalCache on fake-indexeddb", () => {
       await cache.putMappings([]);
       old.close();
       await settle();
-      const after = await openRaw(factory, "blocked", 3);
-      assert.equal(after.version, 3);
+      const after = await openRaw(factory, "blocked", CACHE_DB_VERSION + 1);
+      assert.equal(after.version, CACHE_DB_VERSION + 1);
       after.close();
     });
   });

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { BugError, SyncError } from "../../core/errors";
 import { DOWNLOADABLE_ENTITY_TYPES, SYNCED_ENTITY_TYPES } from "../../core/types";
+import { CustomizationPackageSchema } from "../../protocol/customization-package";
 import type {
   AppliedBatch,
   ChangeLogEntry,
@@ -14,6 +15,7 @@ import type {
   CrmPage,
   Mapping,
   OutlookChangeKind,
+  PackageState,
   PendingCreate,
   SyncStatus,
 } from "../../ports/local-cache";
@@ -128,14 +130,57 @@ export const crmPageSchema: z.ZodType<CrmPage> = z
     });
   });
 
-export const appliedBatchSchema: z.ZodType<AppliedBatch> = z.strictObject({
-  mappings: z.array(mappingSchema),
-  deleteMappings: z.array(id),
-  handled: z.array(z.strictObject({ mapId: id, revision: count })),
-  checkpoints: z.array(checkpointSchema),
-  pendingCreatesDone: z.array(id),
-  conflicts: z.array(conflictSchema),
+const heldPackage = z.strictObject({ etag: z.string().min(1), package: CustomizationPackageSchema });
+
+const notSavedChange = z.strictObject({
+  mapId: id,
+  itemId: id.nullable(),
+  crmId: id.nullable(),
+  label: z.string(),
+  type: entityType,
+  field: z.string().min(1).nullable(),
+  reason: z.enum(["typeNotSynced", "fieldNotSynced"]),
+  message: z.string(),
 });
+
+export const packageStateSchema: z.ZodType<PackageState> = z.strictObject({
+  applied: heldPackage.nullable(),
+  offered: heldPackage
+    .extend({
+      reason: z.enum(["productIncompatible", "schemaIncompatible", "pushFailed"]),
+      confirmed: z.boolean(),
+    })
+    .nullable(),
+  preferredProduct: z.string().nullable(),
+  problem: z
+    .strictObject({
+      cause: z.enum(["forbidden", "notPublished", "content", "productIncompatible", "schemaIncompatible"]),
+      code: z.string().min(1),
+      message: z.string(),
+      action: z.string(),
+      at: time,
+    })
+    .nullable(),
+  unsaved: z.array(notSavedChange),
+  notSaved: z.array(notSavedChange),
+  blockedBy: z.array(id),
+  build: z.array(entityType),
+  unstamp: z.array(id),
+});
+
+export const appliedBatchSchema: z.ZodType<AppliedBatch> = z
+  .strictObject({
+    mappings: z.array(mappingSchema),
+    deleteMappings: z.array(id),
+    handled: z.array(z.strictObject({ mapId: id, revision: count })),
+    checkpoints: z.array(checkpointSchema),
+    pendingCreatesDone: z.array(id),
+    conflicts: z.array(conflictSchema),
+    packageState: packageStateSchema.optional(),
+  })
+  .transform(({ packageState, ...batch }) =>
+    packageState === undefined ? batch : { ...batch, packageState },
+  );
 
 export interface OutlookChangeInput {
   readonly itemId: string;

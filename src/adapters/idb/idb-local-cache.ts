@@ -12,6 +12,7 @@ import type {
   LocalCache,
   Mapping,
   OutlookChangeNotice,
+  PackageState,
   PendingCreate,
   StorageInfo,
   SyncStatus,
@@ -36,6 +37,7 @@ import {
   mappingListSchema,
   mappingSchema,
   outlookChangeSchema,
+  packageStateSchema,
   pendingCreateSchema,
   settingsSchema,
   statusSchema,
@@ -82,6 +84,7 @@ const ALL_STATE: Store[] = [
   "conflicts",
   "settings",
   "status",
+  "packageState",
 ];
 
 /** Errors carry a DOMException name in browsers and in fake-indexeddb alike. */
@@ -363,7 +366,8 @@ export class IdbLocalCache implements LocalCache {
 
   async applyBatch(batch: AppliedBatch): Promise<void> {
     const input = checkInput(appliedBatchSchema, batch, "batch");
-    const stores = ["mappings", "changes", "checkpoints", "pendingCreates", "conflicts", "meta"] as Store[];
+    const stores: Store[] = ["mappings", "changes", "checkpoints", "pendingCreates", "conflicts", "meta"];
+    if (input.packageState !== undefined) stores.push("packageState");
     return await this.write(stores, async (tx, writes) => {
       const changes = tx.objectStore("changes");
       const [entries, last, conflicts] = await Promise.all([
@@ -381,6 +385,8 @@ export class IdbLocalCache implements LocalCache {
       for (const checkpoint of input.checkpoints) writes.add(tx.objectStore("checkpoints").put(checkpoint));
       for (const key of input.pendingCreatesDone) writes.add(tx.objectStore("pendingCreates").delete(key));
       conflicts(writes);
+      if (input.packageState !== undefined)
+        writes.add(tx.objectStore("packageState").put(input.packageState, "current"));
       let revision = last;
       input.handled.forEach(({ mapId, revision: handled }, i) => {
         const entry = entries[i];
@@ -513,6 +519,10 @@ export class IdbLocalCache implements LocalCache {
     return await this.putCurrent("status", checkInput(statusSchema, status, "status"));
   }
 
+  async getPackageState(): Promise<PackageState | undefined> {
+    return await this.getCurrent("packageState", packageStateSchema);
+  }
+
   async appendLog(line: string): Promise<void> {
     const text = checkInput(logLineSchema, line, "line");
     return await this.write(["logSegments"], async (tx, writes) => {
@@ -577,7 +587,7 @@ export class IdbLocalCache implements LocalCache {
   }
 
   /** Reads the single row of a one-row store. */
-  private getCurrent<S extends "settings" | "status">(
+  private getCurrent<S extends "settings" | "status" | "packageState">(
     name: S,
     schema: z.ZodType<CacheDb[S]["value"]>,
   ): Promise<CacheDb[S]["value"] | undefined> {

@@ -5,9 +5,10 @@
  * v2: mappings also indexed by verifiedTime for the reconciliation slice. IndexedDB leaves null out of an
  *     index, which would hide exactly the never-verified mappings that must be verified first, so the
  *     upgrade rewrites null to 0 before the index is used.
+ * v3: a one-row `packageState` store for the customization package state (SPEC §11).
  *
- * To add v3: keep the v2 shape as CacheDbV2, write migrateToV3, call it from upgradeCacheDb, raise
- * CACHE_DB_VERSION, and add an upgrade test in test/cache that writes a v2 database first.
+ * To add v4: keep the v3 shape as CacheDbV3, write migrateToV4, call it from upgradeCacheDb, raise
+ * CACHE_DB_VERSION, and add an upgrade test in test/cache that writes a v3 database first.
  */
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from "idb";
 import type { EntityType } from "../../core/types";
@@ -16,14 +17,20 @@ import type {
   Checkpoint,
   ConflictRecord,
   Mapping,
+  PackageState,
   PendingCreate,
   SyncStatus,
 } from "../../ports/local-cache";
 import type { SyncSettings } from "../../ports/settings";
 import type { LogSegmentRow } from "../cache-rules/log-segments";
 
-/** The current schema (v2). Keys of single-row stores are "current"; meta holds counters. */
-export interface CacheDb extends DBSchema {
+/** The current schema (v3). Keys of single-row stores are "current"; meta holds counters. */
+export interface CacheDb extends CacheDbV2 {
+  packageState: { key: "current"; value: PackageState };
+}
+
+/** The v2 schema, kept so that the v2 → v3 upgrade and its test are typed against what v2 wrote. */
+export interface CacheDbV2 extends DBSchema {
   mappings: {
     key: string;
     value: Mapping;
@@ -93,8 +100,14 @@ export async function migrateToV2(tx: UpgradeTransaction<CacheDbV1>): Promise<vo
     .createIndex("byVerifiedTime", "verifiedTime");
 }
 
+/** v3: adds the package state store; a database from before has applied no package. */
+export function migrateToV3(db: IDBPDatabase<CacheDbV1>): void {
+  // The v1 type does not know the v3 store name; the database is the same object.
+  (db as unknown as IDBPDatabase<CacheDb>).createObjectStore("packageState");
+}
+
 /** The version this code opens; older databases are upgraded on open. */
-export const CACHE_DB_VERSION = 2;
+export const CACHE_DB_VERSION = 3;
 
 /**
  * Runs every migration above `oldVersion`, in order, inside the open request's versionchange transaction.
@@ -107,4 +120,5 @@ export async function upgradeCacheDb(
 ): Promise<void> {
   if (oldVersion < 1) migrateToV1(db);
   if (oldVersion < 2) await migrateToV2(tx);
+  if (oldVersion < 3) migrateToV3(db);
 }

@@ -10,6 +10,7 @@ import type {
   LocalCache,
   Mapping,
   OutlookChangeNotice,
+  PackageState,
   PendingCreate,
   StorageInfo,
   SyncStatus,
@@ -85,6 +86,7 @@ export class MemLocalCache implements LocalCache {
   private readonly conflicts = new MemTable<number, ConflictRecord>("conflicts");
   private readonly settings = new MemTable<"current", SyncSettings>("settings");
   private readonly status = new MemTable<"current", SyncStatus>("status");
+  private readonly packageState = new MemTable<"current", PackageState>("packageState");
   private readonly logSegments = new MemTable<number, LogSegmentRow>("logSegments");
   private readonly meta = new MemTable<"revision" | "conflictSeq", number>("meta");
   private readonly sizes = new Map<string, number>();
@@ -215,6 +217,7 @@ export class MemLocalCache implements LocalCache {
       for (const checkpoint of input.checkpoints) this.set(this.checkpoints, checkpoint.key, checkpoint);
       for (const key of input.pendingCreatesDone) this.set(this.pendingCreates, key, undefined);
       this.addConflicts(input.conflicts);
+      if (input.packageState !== undefined) this.set(this.packageState, "current", input.packageState);
       for (const { mapId, revision } of input.handled) {
         const entry = this.changes.rows.get(mapId);
         if (!entry) continue;
@@ -333,6 +336,10 @@ export class MemLocalCache implements LocalCache {
     return this.write(() => this.set(this.status, "current", checkInput(statusSchema, status, "status")));
   }
 
+  getPackageState(): Promise<PackageState | undefined> {
+    return this.read(() => this.packageState.rows.get("current"));
+  }
+
   appendLog(line: string): Promise<void> {
     return this.write(() => {
       const text = checkInput(logLineSchema, line, "line");
@@ -370,6 +377,7 @@ export class MemLocalCache implements LocalCache {
       this.clearTable(this.conflicts);
       this.clearTable(this.settings);
       this.clearTable(this.status);
+      this.clearTable(this.packageState);
     });
   }
 
