@@ -10,6 +10,8 @@ import type { CycleContext } from "./cycle-context";
 
 /** Cursor key of the CRM change stream in the cache. */
 export const CRM_CHECKPOINT = "crm";
+/** Cursor of the listing that an initial synchronization of a package's added types reads (never acknowledged). */
+export const BUILD_CHECKPOINT = "crm:build";
 
 /** Result of a pull: how many entries were stored (after filtering) and the cursor reached. */
 export interface PullResult {
@@ -66,6 +68,50 @@ async function relist(context: CycleContext): Promise<PullResult> {
     );
   }
   return { stored: result.stored + gone.length, cursor: result.cursor };
+}
+
+/**
+ * The CRM side of an initial synchronization for some types only (a customization package added them, SPEC §11,
+ * §12): lists the user's whole view from the build cursor and stores the entries of `types`, each page with the
+ * cursor, so a stopped listing resumes. It acknowledges nothing: the main cursor, and PostSync, stay with the
+ * change stream that the next pull continues. A cursor the server no longer serves starts the listing over.
+ */
+export async function listForBuild(
+  context: CycleContext,
+  types: ReadonlySet<EntityType>,
+): Promise<PullResult> {
+  const { crm, cache, clientId, newId } = context.deps;
+  let cursor = (await cache.getCheckpoint(BUILD_CHECKPOINT))?.serverVersion ?? 0;
+  let stored = 0;
+  for (;;) {
+    let page: Awaited<ReturnType<typeof crm.getSyncData>>;
+    try {
+      page = await crm.getSyncData({ clientId, after: cursor });
+    } catch (error) {
+      if (!(error instanceof SyncError) || error.code !== "resyncRequired" || cursor === 0) throw error;
+      cursor = 0;
+      continue;
+    }
+    const entries = page.entries
+      .filter((entry) => types.has(entry.type as EntityType))
+      .map((entry) => ({
+        crmId: entry.crmId,
+        type: entry.type as EntityType,
+        version: entry.version,
+        kind: entry.kind,
+      }));
+    const next = Math.max(cursor, page.nextAfter);
+    await cache.storeCrmPage(
+      {
+        entries,
+        checkpoint: { key: BUILD_CHECKPOINT, serverVersion: next, watermark: null, deltaLink: null },
+      },
+      newId,
+    );
+    stored += entries.length;
+    cursor = next;
+    if (!page.hasMore || page.entries.length === 0) return { stored, cursor };
+  }
 }
 
 /** Stores every page after `after`, each before its PostSync; collects the listed ids into `listed` when given. */

@@ -2,6 +2,7 @@
  * What one sync cycle knows while it runs: the ports, the settings and identity it started with, and the
  * initial-sync index. Built by SyncEngine for each cycle or immediate action; never kept between cycles.
  */
+import type { PackageFilters } from "../core/customization-package";
 import type { FieldMaps } from "../core/field-maps";
 import type { MappingOptions } from "../core/mapping";
 import type { ClientRole, EntityType, Privilege } from "../core/types";
@@ -24,13 +25,21 @@ export interface LinkIndex {
 
 export interface CycleContext {
   readonly deps: SyncEngineDeps;
+  /** The field mapping of the customization package in force (SPEC §2 by default). */
   readonly maps: FieldMaps;
+  /** The local data rules of the package in force (SPEC §4 by default). */
+  readonly filters: PackageFilters;
   readonly settings: SyncSettings;
   readonly user: CycleUser;
   readonly privileges: ReadonlySet<Privilege>;
   readonly role: ClientRole;
-  /** Entity types that sync at all this cycle: contacts, appointments and tasks need SyncToOutlook (SPEC §10). */
+  /**
+   * Entity types that sync at all this cycle: those of the package in force; contacts, appointments and tasks
+   * also need SyncToOutlook (SPEC §10).
+   */
   readonly syncTypes: ReadonlySet<EntityType>;
+  /** The entity types of the package in force, whatever the privileges. */
+  readonly packageTypes: ReadonlySet<EntityType>;
   /** The subset of `syncTypes` that also syncs CRM→Outlook by the user's settings (SPEC §9). */
   readonly downloadTypes: ReadonlySet<EntityType>;
   /** Set while the initial synchronization runs: link before create. */
@@ -48,7 +57,7 @@ export function mappingOptions(
   };
 }
 
-/** True when items of `type` sync in this cycle. E-mail is always tracked (SPEC §10). */
+/** True when items of `type` sync in this cycle (e-mail needs no privilege, only the package, SPEC §10, §11). */
 export function typeSyncs(context: CycleContext, type: EntityType): boolean {
-  return type === "email" || context.syncTypes.has(type);
+  return context.syncTypes.has(type);
 }

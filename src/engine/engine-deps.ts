@@ -2,7 +2,6 @@
  * What a SyncEngine is built from: its ports and its identity. Passed in by the entry point (task pane,
  * launch events, the simulator); the engine keeps no module-level state.
  */
-import type { FieldMaps } from "../core/field-maps";
 import type { Clock } from "../ports/clock";
 import type { CrmClient } from "../ports/crm-client";
 import type { LocalCache } from "../ports/local-cache";
@@ -26,6 +25,6 @@ export interface SyncEngineDeps {
   readonly settings: SyncSettings;
   /** A number in [0, 1) for retry jitter; Math.random in the add-in, a seeded source in tests. */
   readonly random?: () => number;
-  /** The field mapping; the SPEC §2 default unless a customization package replaced it. */
-  readonly maps?: FieldMaps;
+  /** The add-in version this client runs (SPEC §11 `products`); default {@link ADDIN_VERSION} (engine/product-version.ts). */
+  readonly productVersion?: string;
 }

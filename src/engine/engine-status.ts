@@ -3,14 +3,61 @@
  * LocalCache port defines is persisted there; the rest is derived at run time.
  */
 import type { ErrorCode } from "../core/errors";
-import type { ClientRole } from "../core/types";
+import type { ClientRole, EntityType } from "../core/types";
 import type { Disposable } from "../ports/clock";
-import type { SyncStatus } from "../ports/local-cache";
+import type { NotSavedChange, PackageProblem, SyncStatus } from "../ports/local-cache";
 
 /** Why part of sync is not running (missing privilege, secondary client), with the table's message. */
 export interface StatusNotice {
   readonly code: ErrorCode | "secondaryClient";
   readonly message: string;
+}
+
+/** A local change that keeps a schema-compatible package from applying: it failed to reach the CRM. */
+export interface BlockingChange {
+  readonly mapId: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** The customization package as the task pane shows it (SPEC §11, §12). */
+export interface PackageStatus {
+  /** The add-in's own version, which `products` must contain. */
+  readonly productVersion: string;
+  /** The package in force; null while the default package (SPEC §2, §4) is. */
+  readonly applied: { readonly role: string; readonly version: string } | null;
+  /** The entity types the package in force syncs. */
+  readonly entities: readonly EntityType[];
+  /** A schema-incompatible package waiting for the user's confirmation, and the changes it could not save. */
+  readonly waiting: {
+    readonly version: string;
+    readonly confirmed: boolean;
+    readonly unsaved: readonly NotSavedChange[];
+  } | null;
+  /** A schema-compatible package waiting until these local changes reach the CRM. */
+  readonly blocked: { readonly version: string; readonly changes: readonly BlockingChange[] } | null;
+  /** The preferred add-in version, when SPEC §11 says to report it. */
+  readonly preferredProduct: string | null;
+  readonly problem: PackageProblem | null;
+  /** Changes a confirmed package could not save, listed until dismissed. */
+  readonly notSaved: readonly NotSavedChange[];
+  /** Entity types whose initial synchronization the package still needs. */
+  readonly building: readonly EntityType[];
+}
+
+/** The package status before anything is known: the default package. */
+export function defaultPackageStatus(productVersion: string, entities: readonly EntityType[]): PackageStatus {
+  return {
+    productVersion,
+    applied: null,
+    entities,
+    waiting: null,
+    blocked: null,
+    preferredProduct: null,
+    problem: null,
+    notSaved: [],
+    building: [],
+  };
 }
 
 /** Everything the task pane shows about sync. */
@@ -24,6 +71,8 @@ export interface EngineStatus extends SyncStatus {
   readonly notices: readonly StatusNotice[];
   /** The last cycle's failure that stopped it (network down, server error), or null. */
   readonly lastCycleError: { readonly code: string; readonly message: string } | null;
+  /** The customization package (SPEC §11). */
+  readonly package: PackageStatus;
 }
 
 /** The status before anything is known. */
@@ -39,6 +88,7 @@ export const INITIAL_STATUS: EngineStatus = {
   initialSyncDone: false,
   notices: [],
   lastCycleError: null,
+  package: defaultPackageStatus("0.0.0.0", []),
 };
 
 /** Holds the current status and tells listeners about each change, in order. */

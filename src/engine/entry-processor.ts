@@ -9,7 +9,7 @@
 import { decideCrmSideOfOutlookDelete, decideOutlookSideOfCrmDelete } from "../core/deletion-rules";
 import { BugError, SyncError } from "../core/errors";
 import { readValue } from "../core/field-values";
-import { leftFilterAction } from "../core/filter-rules";
+import { FILTER_CRITERIA, filterRecordOf, isInFilter, leftFilterAction } from "../core/filter-rules";
 import { matchKey } from "../core/match-keys";
 import { toCrm, toOutlook } from "../core/mapping";
 import { merge } from "../core/merge";
@@ -19,7 +19,7 @@ import {
   nextRetryDelay,
   NO_AUTOMATIC_RETRY,
 } from "../core/retry-policy";
-import type { Fields } from "../core/types";
+import type { DownloadableEntityType, Fields } from "../core/types";
 import type { CrmRecord } from "../ports/crm-client";
 import {
   appliedBatch,
@@ -61,6 +61,8 @@ export interface ProcessOptions {
   readonly only?: ReadonlySet<string>;
   /** Called after each entry with the count done so far and the pass's total. */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Entries due by this time are processed (default: now); a later time skips their retry waits. */
+  readonly dueUntil?: number;
 }
 
 /** One pass over the due entries. Entries of types that do not sync this cycle stay in the log untouched. */
@@ -69,7 +71,7 @@ export async function processChangeLog(
   options: ProcessOptions = {},
 ): Promise<ProcessSummary> {
   const { cache, clock } = context.deps;
-  const due = (await cache.dueEntries(clock.now(), DUE_LIMIT)).filter(
+  const due = (await cache.dueEntries(options.dueUntil ?? clock.now(), DUE_LIMIT)).filter(
     (entry) => options.only === undefined || options.only.has(entry.mapId),
   );
   let processed = 0;
@@ -180,6 +182,12 @@ async function processEntry(
     if (item === null) return appliedBatch({ handled, deleteMappings: [mapping.mapId] });
     return appliedBatch({ ...(await createInCrm(context, mapping, item)), handled });
   }
+  if (record !== null && outsidePackageFilter(context, mapping, record)) {
+    if (!mapping.linked) return appliedBatch({ handled, deleteMappings: [mapping.mapId] });
+    if (leftFilterAction(mapping.type, mapping.trackedByHand) === "treatAsDelete") {
+      return appliedBatch({ ...(await crmDeleted(context, mapping, record, item, false)), handled });
+    }
+  }
   if (!mapping.linked) {
     if (record === null || !context.downloadTypes.has(mapping.type)) {
       return appliedBatch({ handled, deleteMappings: [mapping.mapId] });
@@ -189,6 +197,23 @@ async function processEntry(
   if (record === null || item === null)
     throw new BugError(`linked mapping ${mapping.mapId} without both sides`);
   return appliedBatch({ ...(await mergePair(context, mapping, record, item)), handled });
+}
+
+/**
+ * True when the package in force filters the record out (SPEC §4 narrowed by a customization package): the
+ * server sends what SPEC §4's filter holds, and a package may ask for less. Only a narrowed type is checked.
+ */
+function outsidePackageFilter(context: CycleContext, mapping: Mapping, record: CrmRecord): boolean {
+  if (record.type !== "contact" && record.type !== "appointment" && record.type !== "task") return false;
+  const type: DownloadableEntityType = record.type;
+  const narrowed = FILTER_CRITERIA[type].some((criterion) => !context.filters[type].includes(criterion));
+  if (!narrowed) return false;
+  return !isInFilter(
+    filterRecordOf(record.type, record.owner, record.fields),
+    context.user,
+    mapping.trackedByHand,
+    context.filters,
+  );
 }
 
 function userIsOwnerOrOrganizer(context: CycleContext, owner: string | null, fields: Fields): boolean {

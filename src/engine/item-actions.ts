@@ -5,6 +5,7 @@
  * next sync.
  */
 import { offersDeleteChoiceOnUntrack } from "../core/deletion-rules";
+import { ENTITY_PLURALS } from "../core/package-rules";
 import { SyncError } from "../core/errors";
 import { readValue } from "../core/field-values";
 import { decideSyncTiming } from "../core/tracking-rules";
@@ -69,7 +70,7 @@ async function stamp(
 
 /**
  * The mapping of an item, or a new linked one when the item carries a CRM id this cache does not know
- * (tracked on another client, or before the cache was lost).
+ * (tracked on another client, before the cache was lost, or under a package that did not sync its type).
  */
 async function mappingOfItem(context: CycleContext, item: MailboxItem): Promise<Mapping | undefined> {
   const { cache, clock, newId } = context.deps;
@@ -78,7 +79,7 @@ async function mappingOfItem(context: CycleContext, item: MailboxItem): Promise<
     found !== undefined ||
     item.link?.crmId === null ||
     item.link?.crmId === undefined ||
-    item.link.state !== "tracked"
+    (item.link.state !== "tracked" && item.link.state !== "suspended")
   ) {
     return found;
   }
@@ -103,6 +104,11 @@ export async function trackItem(
   surface: Surface,
 ): Promise<ActionOutcome> {
   const { item, kind } = target;
+  if (!context.packageTypes.has(item.type)) {
+    throw new SyncError("notInPackage", {
+      details: `The CRM package in force does not sync ${ENTITY_PLURALS[item.type]}.`,
+    });
+  }
   const timing = timingFor(context, "track", kind, surface);
   if (kind === "draftEmail") {
     await context.deps.mailbox.updateItem(
@@ -112,6 +118,8 @@ export async function trackItem(
     );
     return { timing, mapId: null };
   }
+  if (item.link?.state === "suspended" && item.link.crmId !== null)
+    return relinkSuspended(context, item, timing);
   const existing = await mappingOfItem(context, item);
   if (existing?.linked) return { timing, mapId: null };
   if (timing === "deferToPrimary" || timing === "never") {
@@ -126,6 +134,27 @@ export async function trackItem(
   });
   await stamp(context, item, { crmId: null, state: "trackRequested" }, true);
   return { timing, mapId: entry.mapId };
+}
+
+/**
+ * Track on an item a package had stopped syncing: it is linked again to the record it names, never to a new one.
+ * The primary client links it now (the merge restores stamp and category); a secondary one restores the stamp,
+ * and the primary's scan links it at its next sync.
+ */
+async function relinkSuspended(
+  context: CycleContext,
+  item: MailboxItem,
+  timing: SyncTiming,
+): Promise<ActionOutcome> {
+  const crmId = item.link?.crmId ?? null;
+  const mapping =
+    timing === "deferToPrimary" || timing === "never" ? undefined : await mappingOfItem(context, item);
+  if (mapping === undefined) {
+    await stamp(context, item, { crmId, state: "tracked" }, true);
+    return { timing, mapId: null };
+  }
+  await context.deps.cache.recordOutlookChange({ itemId: item.itemId, kind: "upsert", at: item.modifiedAt });
+  return { timing, mapId: mapping.mapId };
 }
 
 /** Untrack (SPEC §7, §8); `deleteInCrm` counts only where the rules offer the choice (contacts, e-mail). */

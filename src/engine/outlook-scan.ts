@@ -3,8 +3,8 @@
  * (Graph delta or newest-first down to the watermark), and writes a change-log entry for every tracked item
  * that differs from its snapshot, every removed tracked item, and every tracking request a secondary client
  * stamped on an item (SPEC §7). Items stamped with a CRM id but unknown to the cache (a lost cache, another
- * primary client) are linked again here, before any create could duplicate them. A folder's checkpoint is
- * saved only after its entries are written.
+ * primary client, a type a customization package dropped and synced again) are linked again here, before any
+ * create could duplicate them. A folder's checkpoint is saved only after its entries are written.
  */
 import { matchKey } from "../core/match-keys";
 import type { EntityType } from "../core/types";
@@ -17,24 +17,34 @@ import { outlookChangedSince } from "./snapshots";
 /** Item types the scan reads: e-mail is tracked through the host's events, not scanned. */
 const SCANNED: readonly EntityType[] = ["contact", "appointment", "task"];
 
+/** Stamps that link an unknown item to its record again (a "suspended" one: its type syncs again). */
+const RELINKED_STATES: ReadonlySet<string> = new Set(["tracked", "untrackRequested", "suspended"]);
+
 /** The key under which the initial synchronization looks an item or record up by its match key. */
 export function linkIndexKey(type: EntityType, key: string): string {
   return `${type}:${key}`;
 }
 
 /**
- * Scans every synced folder. With `full`, checkpoints are ignored and every item is read, and the returned
- * index lists the unstamped, unlinked items by match key (SPEC §12); otherwise the index is null.
+ * Scans every synced folder. The folders of the types in `full` (those in their initial synchronization) are
+ * read whole, checkpoints ignored, and the returned index lists their unstamped, unlinked items by match key
+ * (SPEC §12); the index is null when `full` names no scanned type.
  */
-export async function scanOutlook(context: CycleContext, full: boolean): Promise<LinkIndex | null> {
+export async function scanOutlook(
+  context: CycleContext,
+  full: ReadonlySet<EntityType>,
+): Promise<LinkIndex | null> {
   const { mailbox, cache } = context.deps;
   const types = SCANNED.filter((type) => context.syncTypes.has(type));
-  if (types.length === 0) return null;
-  const index: LinkIndex | null = full ? { byCrmId: new Map(), byMatchKey: new Map() } : null;
+  const fullTypes = types.filter((type) => full.has(type));
+  const index: LinkIndex | null =
+    fullTypes.length === 0 ? null : { byCrmId: new Map(), byMatchKey: new Map() };
+  if (types.length === 0) return index;
   const folders = await mailbox.listFolders(types);
   for (const folder of folders) {
-    await scanFolderOnce(cache, mailbox, folder.folderId, full, async (scan) => {
-      for (const item of scan.changed) await noteScannedItem(context, item, index);
+    const whole = fullTypes.includes(folder.type);
+    await scanFolderOnce(cache, mailbox, folder.folderId, whole, async (scan) => {
+      for (const item of scan.changed) await noteScannedItem(context, item, whole ? index : null);
       for (const itemId of scan.removed) await noteRemovedItem(context, itemId);
     });
   }
@@ -81,7 +91,7 @@ async function noteScannedItem(
     });
     return;
   }
-  if (link.crmId === null || (link.state !== "tracked" && link.state !== "untrackRequested")) return;
+  if (link.crmId === null || !RELINKED_STATES.has(link.state)) return;
   index?.byCrmId.set(link.crmId, item);
   await relinkStampedItem(context, item, link.crmId, link.state === "untrackRequested");
 }

@@ -9,23 +9,27 @@
  *   │ starting │ ──────────────────▶ │ idle │                                │ running │
  *   └──────────┘                     └──────┘ ◀───────────────────────────── └─────────┘
  *                                      │  ▲     status saved, timer re-armed     │
- *                          dispose()   │  │                                      │ primary client:
- *                                      ▼  │ immediate action done                │  1 pull CRM → change log → PostSync
- *                                 ┌──────────┐                                   │  2 missed-change scan (+ links)
- *                                 │ disposed │                                   │  3 process log: CRM→Outlook, Outlook→CRM
- *                                 └──────────┘                                   │  4 reconciliation slice
+ *                          dispose()   │  │                                      │ every client: 0 metadata step
+ *                                      ▼  │ immediate action done                │ primary client:
+ *                                 ┌──────────┐                                   │  1 pull CRM → change log → PostSync
+ *                                 │ disposed │                                   │  2 missed-change scan (+ links)
+ *                                 └──────────┘                                   │  3 process log: CRM→Outlook, Outlook→CRM
+ *                                                                                │  4 reconciliation slice
  *                                                                                │  5 status
  *                                                                                │ secondary client: sent-mail
  *                                                                                │  tracking and e-mail entries only
  *
  * Every job (cycle, Track, send follow-up) runs through one SerialQueue, so the jobs never interleave.
- * While the initial synchronization (SPEC §12) is not complete for the current login options, a cycle runs
- * in initial mode: a full listing from the CRM, a full scan of Outlook, and linking before creating.
+ * The metadata step (package-manager.ts) checks and applies the customization package first; the cycle then
+ * runs under the package in force. While the initial synchronization (SPEC §12) is not complete for the current
+ * login options, a cycle runs in initial mode: a full listing from the CRM, a full scan of Outlook, and linking
+ * before creating. After a customization package added or changed entity types, the same happens for those
+ * types only.
  */
 import { BugError, ERROR_TABLE, SyncError } from "../core/errors";
-import { DEFAULT_FIELD_MAPS } from "../core/field-maps";
+import { ENTITY_PLURALS } from "../core/package-rules";
 import { isPermanentFailure, MAX_ATTEMPTS } from "../core/retry-policy";
-import type { ClientRole, EntityType, Privilege } from "../core/types";
+import { DOWNLOADABLE_ENTITY_TYPES, type ClientRole, type EntityType, type Privilege } from "../core/types";
 import type { Disposable } from "../ports/clock";
 import type { LookupHit } from "../ports/crm-client";
 import type { ConflictRecord } from "../ports/local-cache";
@@ -33,7 +37,7 @@ import type { MailboxChangeNotice, MailboxItem } from "../ports/mailbox-store";
 import type { CurrentItem, SendDecision } from "../ports/outlook-host";
 import type { SyncSettings } from "../ports/settings";
 import { saveCheckpoints } from "./cache-writes";
-import { CRM_CHECKPOINT, pullCrmChanges } from "./crm-pull";
+import { CRM_CHECKPOINT, listForBuild, pullCrmChanges } from "./crm-pull";
 import type { CycleContext, CycleUser } from "./cycle-context";
 import type { SyncEngineDeps } from "./engine-deps";
 import { StatusBoard, type EngineStatus, type StatusNotice } from "./engine-status";
@@ -47,20 +51,21 @@ import {
   type ActionTarget,
   type Surface,
 } from "./item-actions";
+import { PackageManager } from "./package-manager";
+import { ADDIN_VERSION } from "./product-version";
 import { reconcileSlice } from "./reconcile-slice";
 import { scanOutlook } from "./outlook-scan";
 import { trackSentMessages } from "./sent-mail";
 import { SerialQueue } from "./serial-queue";
 import { settingsFromRoaming, settingsToRoaming } from "./settings-store";
 
-export type { EngineStatus, StatusNotice } from "./engine-status";
+export type { EngineStatus, PackageStatus, StatusNotice } from "./engine-status";
 export type { ActionOutcome, Surface } from "./item-actions";
 
 /** Checkpoint key that marks the initial synchronization done for one set of login options. */
 const INITIAL_CHECKPOINT = "initial";
 /** How long the user's identity and privileges are reused while SyncToOutlook is held (ms). */
 const IDENTITY_TTL_MS = 3_600_000;
-const PROCESSED_TYPES: readonly EntityType[] = ["contact", "appointment", "task"];
 
 /** Names the item an action applies to: an item id (a selection in a list), or the host's current item. */
 export interface ItemRef {
@@ -76,6 +81,7 @@ function loginKey(settings: SyncSettings): string {
 export class SyncEngine {
   private readonly deps: SyncEngineDeps;
   private readonly board = new StatusBoard();
+  private readonly packages: PackageManager;
   private readonly queue = new SerialQueue();
   private readonly subscriptions: Disposable[] = [];
   private readonly onClose = new Map<string, string>();
@@ -94,6 +100,7 @@ export class SyncEngine {
   constructor(deps: SyncEngineDeps) {
     this.deps = deps;
     this.currentSettings = deps.settings;
+    this.packages = new PackageManager(deps, deps.productVersion ?? ADDIN_VERSION);
   }
 
   /**
@@ -113,6 +120,7 @@ export class SyncEngine {
         this.deps.logger.info("login options changed: the cache is cleared and initial sync runs", {});
         await cache.clear();
       }
+      await this.packages.load();
       await cache.putSettings(this.currentSettings);
       try {
         await this.register();
@@ -126,6 +134,7 @@ export class SyncEngine {
         role: this.role(),
         running: false,
         initialSyncDone: await this.initialDone(),
+        package: await this.packages.status(),
       });
       this.subscriptions.push(
         host.onItemChanged(
@@ -275,6 +284,22 @@ export class SyncEngine {
     });
   }
 
+  /** The user confirms the customization package that waits for confirmation; it applies at the next sync. */
+  confirmPackage(): Promise<EngineStatus> {
+    return this.queue.run(async () => {
+      await this.packages.confirm();
+      return this.board.update({ package: await this.packages.status() });
+    });
+  }
+
+  /** The user dismisses changes a package could not save (one by its mapping id, or all of them). */
+  dismissNotSaved(mapId?: string): Promise<EngineStatus> {
+    return this.queue.run(async () => {
+      await this.packages.dismiss(mapId);
+      return this.board.update({ package: await this.packages.status() });
+    });
+  }
+
   /** The conflict history, newest first (SPEC §6). */
   conflicts(limit = 100): Promise<readonly ConflictRecord[]> {
     return this.deps.cache.listConflicts(limit);
@@ -306,8 +331,10 @@ export class SyncEngine {
         });
       }
       await host.saveRoamingSettings(settingsToRoaming(next, clientId, await host.readRoamingSettings()));
-      if (loginKey(previous) !== loginKey(next)) await cache.clear();
-      else if (next.entities.some((type) => !previous.entities.includes(type))) {
+      if (loginKey(previous) !== loginKey(next)) {
+        await cache.clear();
+        await this.packages.load();
+      } else if (next.entities.some((type) => !previous.entities.includes(type))) {
         await saveCheckpoints(cache, [
           { key: CRM_CHECKPOINT, serverVersion: 0, watermark: null, deltaLink: null },
         ]);
@@ -365,19 +392,24 @@ export class SyncEngine {
     await this.register();
     await this.refreshIdentity();
     if (this.user === null) throw new BugError("the identity was not loaded");
-    const syncTypes = new Set<EntityType>(["email"]);
-    if (this.privileges.has("SyncToOutlook")) for (const type of PROCESSED_TYPES) syncTypes.add(type);
+    const metadata = this.packages.metadata();
+    const privileged = this.privileges.has("SyncToOutlook");
+    const syncTypes = new Set<EntityType>(
+      metadata.entityTypes.filter((type) => type === "email" || privileged),
+    );
     const downloadTypes = new Set<EntityType>(
       this.currentSettings.entities.filter((type) => syncTypes.has(type)),
     );
     return {
       deps: this.deps,
-      maps: this.deps.maps ?? DEFAULT_FIELD_MAPS,
+      maps: metadata.fieldMaps,
+      filters: metadata.filters,
       settings: this.currentSettings,
       user: this.user,
       privileges: this.privileges,
       role: this.role(),
       syncTypes,
+      packageTypes: new Set(metadata.entityTypes),
       downloadTypes,
       linkIndex: null,
     };
@@ -472,32 +504,48 @@ export class SyncEngine {
   }
 
   private async cycleSteps(): Promise<void> {
+    await this.packages.step(await this.context());
+    this.board.update({ package: await this.packages.status() });
     const context = await this.context();
     await this.sentMail(context);
     if (context.role === "primary") await this.primaryCycle(context);
-    else await processChangeLog(context);
+    else {
+      await processChangeLog(context);
+      await this.packages.built(this.packages.state.build);
+    }
   }
 
+  /**
+   * Steps 1–4 on the primary client. Types in an initial synchronization (all of them for new login options,
+   * or those a customization package added or changed) are listed from the start, scanned whole and linked
+   * before anything is created; progress is shown as n of N.
+   */
   private async primaryCycle(base: CycleContext): Promise<void> {
     const { cache } = this.deps;
     const initial = !(await this.initialDone());
+    const building = this.packages.state.build.filter((type) => base.syncTypes.has(type));
+    const fullTypes = new Set<EntityType>(initial ? base.syncTypes : building);
     if (base.downloadTypes.size > 0) {
       const fromStart = initial && (await cache.getCheckpoint(CRM_CHECKPOINT)) === undefined;
+      const listed = new Set([...base.downloadTypes].filter((type) => !initial && fullTypes.has(type)));
+      if (listed.size > 0) await listForBuild(base, listed);
       await pullCrmChanges(base, fromStart);
     }
-    const linkIndex = await scanOutlook(base, initial);
-    const context: CycleContext = { ...base, linkIndex: initial ? linkIndex : null };
-    const resumed = initial ? (this.board.get().progress?.done ?? 0) : 0;
+    const linkIndex = await scanOutlook(base, fullTypes);
+    const context: CycleContext = { ...base, linkIndex };
+    const showProgress = initial || building.length > 0;
+    const phase = initial ? "initial" : `initial: ${building.map((type) => ENTITY_PLURALS[type]).join(", ")}`;
+    const resumed = showProgress ? (this.board.get().progress?.done ?? 0) : 0;
     let reported = 0;
     await processChangeLog(context, {
       onProgress: (done, total) => {
-        if (!initial || (done - reported < 50 && done !== total)) return;
+        if (!showProgress || (done - reported < 50 && done !== total)) return;
         reported = done;
-        this.board.update({ progress: { done: resumed + done, total: resumed + total, phase: "initial" } });
+        this.board.update({ progress: { done: resumed + done, total: resumed + total, phase } });
       },
     });
     await reconcileSlice(context);
-    if (initial && base.syncTypes.size > 1) {
+    if (initial && DOWNLOADABLE_ENTITY_TYPES.some((type) => base.syncTypes.has(type))) {
       await saveCheckpoints(cache, [
         {
           key: INITIAL_CHECKPOINT,
@@ -506,8 +554,9 @@ export class SyncEngine {
           deltaLink: loginKey(this.currentSettings),
         },
       ]);
-      this.board.update({ progress: null });
     }
+    await this.packages.built(initial ? this.packages.state.build : building);
+    if (showProgress) this.board.update({ progress: null });
   }
 
   /**
@@ -555,6 +604,7 @@ export class SyncEngine {
       initialSyncDone: await this.initialDone(),
       notices,
       lastCycleError: failure,
+      package: await this.packages.status(),
     });
     await cache.putStatus({
       lastSyncAt: status.lastSyncAt,

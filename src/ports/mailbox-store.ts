@@ -27,6 +27,7 @@ const LINK_STATES: ReadonlySet<string> = new Set([
   "trackRequested",
   "untrackRequested",
   "trackOnSend",
+  "suspended",
 ]);
 
 /**
@@ -62,9 +63,11 @@ export interface CrmLinkStamp {
   readonly crmId: string | null;
   /**
    * tracked: linked and syncing. trackRequested / untrackRequested: a secondary client asked the
-   * primary to act at its next sync. trackOnSend: a draft to be tracked when it is sent.
+   * primary to act at its next sync. trackOnSend: a draft to be tracked when it is sent. suspended: linked to
+   * `crmId` under a customization package that no longer syncs the item's type; it is linked again, without a
+   * duplicate, when a package syncs the type again (SPEC §11).
    */
-  readonly state: "tracked" | "trackRequested" | "untrackRequested" | "trackOnSend";
+  readonly state: "tracked" | "trackRequested" | "untrackRequested" | "trackOnSend" | "suspended";
 }
 
 /** One mailbox item as plain data. Field keys are the Outlook keys of SPEC §2. */

@@ -75,9 +75,9 @@ describe("SyncEngine", function () {
   it("resumes an initial sync stopped by a crash without duplicates", async () => {
     const w = await track();
     await createContacts(w, 150);
-    // whoAmI, GetSyncData, PostSync and the first batch's GetSpecificSyncData go through; the crash hits the
-    // second batch (entries are processed 100 at a time).
-    w.armCrmFaults(["ok", "ok", "ok", "ok", "crash"]);
+    // whoAmI, the package check, GetSyncData, PostSync and the first batch's GetSpecificSyncData go through;
+    // the crash hits the second batch (entries are processed 100 at a time).
+    w.armCrmFaults(["ok", "ok", "ok", "ok", "ok", "crash"]);
     await w.sync();
     assert.equal(liveContacts(w).length, 100, "the crash stopped the first run after one batch");
     assert.equal(w.engine.status().initialSyncDone, false);

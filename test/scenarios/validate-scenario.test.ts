@@ -1,6 +1,7 @@
 // Scenario validation: the first problem is named by its JSON path (docs/SCENARIOS.md exit status 2).
 import assert from "node:assert/strict";
 import { SyncError } from "../../src/core/errors";
+import { scenarioProblem } from "./support/scenario-problem";
 import { formatPath, validateScenario } from "../../src/sim/scenario/validate-scenario";
 
 const BASE = {
@@ -15,15 +16,7 @@ const BASE = {
   steps: [{ do: "sync", client: "desk" }],
 };
 
-function problem(change: Record<string, unknown>): string {
-  try {
-    validateScenario(JSON.stringify({ ...BASE, ...change }));
-  } catch (error) {
-    assert.ok(error instanceof SyncError && error.code === "invalidScenario", String(error));
-    return error.details ?? "";
-  }
-  return "valid";
-}
+const problem = (change: Record<string, unknown>): string => scenarioProblem(BASE, change);
 
 describe("validateScenario", () => {
   it("accepts a valid file and resolves step times (+N, absolute, and one second after the previous)", () => {

@@ -274,7 +274,7 @@ export class TaskpaneController implements Disposable {
       state,
       record: record === null || crmId === null ? null : { crmId, label: recordLabel(record) },
       regarding: regardingId === null ? null : { crmId: regardingId, label: await this.label(regardingId) },
-      canTrack: state === "untracked" || state === "untrackRequested",
+      canTrack: state === "untracked" || state === "untrackRequested" || state === "suspended",
       canUntrack: state !== "untracked" && state !== "untrackRequested",
       untrackOffersDelete: untrackOffersDelete(item.kind),
       canSetRegarding: item.kind !== "draftEmail" && item.kind !== "contact",

@@ -16,7 +16,8 @@ export interface ItemModel {
   readonly title: string;
   /** "E-mail", "Draft e-mail", "Appointment", …, as the user knows the item. */
   readonly kindLabel: string;
-  readonly state: "untracked" | "tracked" | "trackRequested" | "untrackRequested" | "trackOnSend";
+  readonly state:
+    "untracked" | "tracked" | "trackRequested" | "untrackRequested" | "trackOnSend" | "suspended";
   /** The record the item is linked to, once it is. */
   readonly record: RecordRef | null;
   /** The record an e-mail or activity is regarding. */

@@ -27,6 +27,7 @@ const STATE_LABELS: Readonly<Record<ItemModel["state"], string>> = {
   trackRequested: "Tracking requested: the synchronizing client links it at its next sync",
   untrackRequested: "Untrack requested: the synchronizing client unlinks it at its next sync",
   trackOnSend: "Will be tracked when sent",
+  suspended: "Not synced: the CRM package for your role does not sync this kind of item",
 };
 
 /** Formats a time for the pane: the local date and time, or "never". */

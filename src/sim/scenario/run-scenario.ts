@@ -8,6 +8,13 @@
  */
 import { SyncError } from "../../core/errors";
 import type { Fields } from "../../core/types";
+import {
+  isPackageStep,
+  outputPackages,
+  packageErrors,
+  runPackageStep,
+  type OutputPackages,
+} from "./scenario-packages";
 import type { ScenarioStep } from "./scenario-schema";
 import type { ScenarioWorld } from "./scenario-world";
 import {
@@ -48,6 +55,10 @@ function resolveRefs(world: ScenarioWorld, fields: Fields): Fields {
 
 async function runStep(world: ScenarioWorld, step: ScenarioStep): Promise<void> {
   const { mailbox, refs, service } = world;
+  if (isPackageStep(step)) {
+    await runPackageStep({ service, confirm: (clientId) => world.confirmPackage(clientId) }, step);
+    return;
+  }
   switch (step.do) {
     case "sync":
       await world.client(step.client).engine.syncNow();
@@ -169,6 +180,7 @@ async function collectOutput(world: ScenarioWorld): Promise<ScenarioOutput> {
   }
   const conflicts: OutputConflict[] = [];
   const errors: OutputError[] = [];
+  const packages: Record<string, OutputPackages> = {};
   for (const client of world.clients()) {
     const mapRef = async (mapId: string): Promise<string> => {
       const mapping = await client.cache.getMapping(mapId);
@@ -186,12 +198,28 @@ async function collectOutput(world: ScenarioWorld): Promise<ScenarioOutput> {
         winner: conflict.winner,
       });
     }
-    for (const error of client.engine.status().errors) {
+    const status = client.engine.status();
+    for (const error of status.errors) {
       errors.push({ ref: await mapRef(error.mapId), code: error.code, message: error.message });
     }
+    for (const error of packageErrors(status)) {
+      const item = error.item;
+      const ref =
+        item === null
+          ? null
+          : ((item.crmId === null ? undefined : refs.recordRef(item.crmId)) ??
+            (item.itemId === null ? undefined : refs.itemRef(item.itemId)) ??
+            (await mapRef(item.mapId)));
+      errors.push({ ref, client: client.id, code: error.code, message: error.message });
+    }
+    packages[client.id] = outputPackages(status);
   }
-  errors.sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
-  return { crm, outlook, conflicts, errors };
+  errors.sort((a, b) => byText(a.ref ?? "", b.ref ?? "") || byText(a.client ?? "", b.client ?? ""));
+  return { crm, outlook, conflicts, errors, packages };
+}
+
+function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The keys of a partial object that hold a value (zod leaves absent keys as undefined). */

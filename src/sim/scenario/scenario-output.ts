@@ -11,6 +11,7 @@ import {
   type CrmLinkStamp,
 } from "../../ports/mailbox-store";
 import type { SimulatedItem } from "../mailbox/simulated-mailbox";
+import type { OutputPackages } from "./scenario-packages";
 
 export interface OutputRecord {
   readonly type: string;
@@ -35,8 +36,10 @@ export interface OutputConflict {
   readonly winner: string;
 }
 
+/** A user-visible error; a package problem has `ref: null` and names its client. */
 export interface OutputError {
-  readonly ref: string;
+  readonly ref: string | null;
+  readonly client?: string;
   readonly code: string;
   readonly message: string;
 }
@@ -46,6 +49,8 @@ export interface ScenarioOutput {
   readonly outlook: Record<string, OutputItem>;
   readonly conflicts: readonly OutputConflict[];
   readonly errors: readonly OutputError[];
+  /** Per client: the customization package in force, waiting, and the preferred version to report. */
+  readonly packages: Record<string, OutputPackages>;
 }
 
 /** Fields with values only; a string that is a known record id is shown as that record's ref. */

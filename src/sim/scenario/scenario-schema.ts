@@ -3,6 +3,12 @@
  * need the whole file (refs, clients, users, time order) live in validate-scenario.ts.
  */
 import { z } from "zod";
+import {
+  PackageInputSchema,
+  packageStepSchemas,
+  ProductSchema,
+  ScenarioRoleSchema,
+} from "./scenario-packages";
 
 /** An offset from `start` (`+15m`, `+2h`, `+1d`) or an absolute ISO 8601 time. */
 export const StepTimeSchema = z.union([
@@ -124,15 +130,33 @@ export const StepSchema = z.discriminatedUnion("do", [
     user: IdSchema,
     privileges: z.array(PrivilegeSchema),
   }),
+  ...packageStepSchemas(StepTimeSchema, IdSchema),
 ]);
 
 /** A whole scenario file. */
 export const ScenarioSchema = z.strictObject({
   version: z.literal(1),
   start: z.iso.datetime({ offset: true }),
-  users: z.array(z.strictObject({ id: IdSchema, privileges: z.array(PrivilegeSchema) })).min(1),
+  users: z
+    .array(
+      z.strictObject({
+        id: IdSchema,
+        privileges: z.array(PrivilegeSchema),
+        role: ScenarioRoleSchema.optional(),
+      }),
+    )
+    .min(1),
   mailbox: IdSchema,
-  clients: z.array(z.strictObject({ id: IdSchema, role: z.enum(["primary", "secondary"]) })).min(1),
+  clients: z
+    .array(
+      z.strictObject({
+        id: IdSchema,
+        role: z.enum(["primary", "secondary"]),
+        product: ProductSchema.optional(),
+      }),
+    )
+    .min(1),
+  packages: z.array(PackageInputSchema).optional(),
   settings: ScenarioSettingsSchema,
   crm: z.array(
     z.strictObject({ ref: RefSchema, type: RecordTypeSchema, owner: IdSchema, fields: ScenarioFieldsSchema }),

@@ -31,6 +31,7 @@ import { SimulatedMailbox } from "../mailbox/simulated-mailbox";
 import { createSimulatedOffice, type SimulatedOffice } from "../office/simulated-office";
 import { itemLink } from "./scenario-output";
 import { ScenarioClock } from "./scenario-clock";
+import { publishInitialPackages } from "./scenario-packages";
 import { ScenarioRefs } from "./scenario-refs";
 import type { Scenario } from "./scenario-schema";
 
@@ -102,6 +103,7 @@ export class ScenarioWorld {
         id: user.id,
         privileges: user.privileges,
         emails: [userEmail(user.id)],
+        ...(user.role === undefined ? {} : { role: user.role }),
       });
     }
     let administrator = "administrator";
@@ -110,6 +112,7 @@ export class ScenarioWorld {
     }
     await this.service.users.create({ id: administrator, privileges: [], administrator: true });
     this.administratorId = administrator;
+    await publishInitialPackages(this.service, scenario);
     const token = await this.service.users.issueToken(scenario.mailbox, "simulator");
     for (const record of scenario.crm) {
       const parent = record.fields["parentaccount"];
@@ -162,7 +165,7 @@ export class ScenarioWorld {
         serverUrl: baseUrl,
         userId: scenario.mailbox,
       };
-      await this.addClient(client.id, settings, baseUrl, token);
+      await this.addClient(client.id, settings, baseUrl, token, client.product);
     }
     await this.settle();
   }
@@ -172,6 +175,7 @@ export class ScenarioWorld {
     settings: SyncSettings,
     baseUrl: string,
     token: string,
+    productVersion: string | undefined,
   ): Promise<void> {
     const { logger } = this.options;
     const clock = this.clock;
@@ -207,6 +211,7 @@ export class ScenarioWorld {
       clientId,
       settings,
       random: () => 0.5,
+      ...(productVersion === undefined ? {} : { productVersion }),
     });
     await engine.start();
     this.clientMap.set(clientId, { id: clientId, engine, cache, office });
@@ -221,6 +226,16 @@ export class ScenarioWorld {
 
   clients(): readonly ScenarioClient[] {
     return [...this.clientMap.values()];
+  }
+
+  /** The user presses Confirm for the package waiting on a client; with none waiting there is no such button. */
+  async confirmPackage(clientId: string): Promise<void> {
+    const { engine } = this.client(clientId);
+    if (engine.status().package.waiting?.confirmed !== false) {
+      this.options.logger.warn("package.confirm: no package waits for confirmation", { client: clientId });
+      return;
+    }
+    await engine.confirmPackage();
   }
 
   /** The current owner of a record. */

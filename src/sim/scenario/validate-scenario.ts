@@ -4,6 +4,7 @@
  */
 import { SyncError } from "../../core/errors";
 import { headerFieldProblem, stepFieldProblem, type ScenarioFieldProblem } from "./scenario-fields";
+import { isPackageStep, packageProblem } from "./scenario-packages";
 import { ScenarioSchema } from "./scenario-schema";
 import type { Scenario, ScenarioStep } from "./scenario-schema";
 
@@ -38,6 +39,7 @@ function resolveTime(at: string, startMs: number): number {
 
 /** The refs a step introduces and the refs it must find already known. */
 function stepRefs(step: ScenarioStep): { creates: string[]; uses: [string, string][] } {
+  if (isPackageStep(step)) return { creates: [], uses: [] };
   switch (step.do) {
     case "outlook.create":
     case "crm.create":
@@ -57,7 +59,7 @@ function stepRefs(step: ScenarioStep): { creates: string[]; uses: [string, strin
     case "privileges":
       return { creates: [], uses: [] };
     default:
-      return { creates: [], uses: [["ref", step.ref]] };
+      return { creates: [], uses: "ref" in step ? [["ref", step.ref]] : [] };
   }
 }
 
@@ -116,6 +118,8 @@ export function validateScenario(text: string): CheckedScenario {
   const users = new Set(scenario.users.map((u) => u.id));
   const clients = new Set(scenario.clients.map((c) => c.id));
   if (!users.has(scenario.mailbox)) throw invalid(["mailbox"], `unknown user "${scenario.mailbox}"`);
+  const packages = packageProblem(scenario, users);
+  if (packages !== null) throw invalid(packages.path, packages.message);
 
   const refTypes = new Map<string, string>();
   checkUnique(
