@@ -12,7 +12,14 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { homedir } from "node:os";
 import path from "node:path";
-import { createCrmServer, createPinoLogger, loadDemoData, openDatabase, SystemClock } from "../../server";
+import {
+  createCrmServer,
+  createPinoLogger,
+  loadDemoData,
+  openDatabase,
+  SystemClock,
+  type Database,
+} from "../../server";
 import type { Logger } from "../../ports/logger";
 
 /** The user the simulator signs in as; the demo data creates it. */
@@ -50,6 +57,8 @@ export interface AddinServer {
   readonly manifestUrl: string;
   /** "Take the server down" (simulator fault): sync calls have their connection cut until set back. */
   setCrmDown(down: boolean): void;
+  /** The sync server's database (owned by this server), for admin commands run in-process, as tests do. */
+  readonly database: Database;
   /** Stops serving and closes the server and the database. */
   close(): Promise<void>;
 }
@@ -157,6 +166,7 @@ export async function startAddinServer(options: AddinServerOptions): Promise<Add
   baseUrl = `${options.tls ? "https" : "http"}://${options.host === "127.0.0.1" ? "localhost" : options.host}:${port}/`;
 
   return {
+    database: db,
     baseUrl,
     simulatorUrl: `${baseUrl}sim.html`,
     manifestUrl: `${baseUrl}manifest.xml`,

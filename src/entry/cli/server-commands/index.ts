@@ -4,10 +4,16 @@
  */
 import type { ServerCommand } from "./command";
 import { demoCommand } from "./demo";
+import { packageCommand } from "./package";
 import { serveCommand } from "./serve";
 import { userCommand } from "./user";
 
-export const SERVER_COMMANDS: readonly ServerCommand[] = [serveCommand, userCommand, demoCommand];
+export const SERVER_COMMANDS: readonly ServerCommand[] = [
+  serveCommand,
+  userCommand,
+  packageCommand,
+  demoCommand,
+];
 
 const SETTINGS = `settings (environment):
   PORT (3000), HOST (127.0.0.1), DATABASE_URL (PostgreSQL; otherwise embedded PGlite in DATA_DIR, ./data),

@@ -1,4 +1,4 @@
-/** `user add` and `user token`: CRM users and their opaque bearer tokens. */
+/** `user add`, `user token` and `user role`: CRM users, their opaque bearer tokens and their security role. */
 import { parseArgs } from "node:util";
 import { PRIVILEGES, type Privilege } from "../../../core/types";
 import { createCrmService } from "../../../server";
@@ -25,6 +25,10 @@ export const userCommand: ServerCommand = {
       summary: "create a user and print a token for them; --admin makes a CRM administrator (every record)",
     },
     { form: "user token <id>", summary: "print a new token for an existing user" },
+    {
+      form: "user role <id> <role>",
+      summary: "move the user to another role (and so to that role's package)",
+    },
   ],
   async run(args, context) {
     const { positionals, values } = parseArgs({
@@ -39,9 +43,11 @@ export const userCommand: ServerCommand = {
       },
     });
     const [action, userId, ...rest] = positionals;
-    if (userId === undefined || rest.length > 0 || (action !== "add" && action !== "token")) {
+    const role = action === "role" ? rest.shift() : undefined;
+    if (userId === undefined || rest.length > 0 || !["add", "token", "role"].includes(action ?? "")) {
       throw new UsageError(`unknown command "user ${positionals.join(" ")}"`);
     }
+    if (action === "role" && role === undefined) throw new UsageError("user role needs a role");
     if (action === "add" && values.privileges === undefined) {
       throw new UsageError("--privileges is required (may be empty: --privileges '')");
     }
@@ -57,6 +63,11 @@ export const userCommand: ServerCommand = {
           ...(values.role ? { role: values.role } : {}),
           ...(values.admin ? { administrator: true } : {}),
         });
+      }
+      if (role !== undefined) {
+        await service.users.setRole(userId, role);
+        context.print(`${userId} now has role "${role}"`);
+        return;
       }
       context.print(await service.users.issueToken(userId, "cli"));
     } finally {
