@@ -253,7 +253,7 @@ export const PACKAGE_PROBLEMS: Readonly<Record<PackageProblemCause, PackageProbl
   schemaIncompatible: {
     code: "schemaIncompatible",
     message: (f) =>
-      `${named(f.version)} waits for your confirmation: it cannot take over every local change made under the package in use.`,
+      `${named(f.version)} is not schema-compatible with the package in use, so it waits for your confirmation.`,
     action: "Review the listed changes, then confirm the package in the task pane.",
   },
 };

@@ -75,6 +75,15 @@ export async function selectItem(page: Page, folder: string, title: string): Pro
   await page.getByRole("article", { name: "Reading pane" }).getByRole("heading", { name: title }).waitFor();
 }
 
+/** Presses the pane's Sync now and waits until the pane says the sync finished. */
+export async function syncFromPane(s: SimulatorPage): Promise<void> {
+  await s.pane.getByRole("button", { name: "Sync now" }).click();
+  await s.pane
+    .getByRole("status")
+    .filter({ hasText: /^Synchronized/ })
+    .waitFor({ timeout: 30_000 });
+}
+
 /** Clicks a button of the add-in's CRM group on the ribbon. */
 export async function ribbon(page: Page, label: string): Promise<void> {
   await page.getByRole("toolbar", { name: "Ribbon" }).getByRole("button", { name: label }).click();

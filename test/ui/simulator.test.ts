@@ -8,6 +8,7 @@ import {
   openWorld,
   ribbon,
   selectItem,
+  syncFromPane,
   type SimulatorPage,
   type SimulatorWorld,
 } from "./simulator-fixture";
@@ -41,14 +42,6 @@ describe("simulator page in Chromium", function () {
     await form.getByRole("button", { name: "Save in CRM" }).click();
     await form.waitFor({ state: "detached" });
     assert.match((await s.page.locator(".crm-status").textContent()) ?? "", /^Saved /);
-  }
-
-  async function syncFromPane(s: SimulatorPage): Promise<void> {
-    await s.pane.getByRole("button", { name: "Sync now" }).click();
-    await s.pane
-      .getByRole("status")
-      .filter({ hasText: /^Synchronized/ })
-      .waitFor({ timeout: 30_000 });
   }
 
   it("tracks a contact from the ribbon, shows it in the CRM and the pane, and brings a CRM edit back", async () => {

@@ -24,6 +24,7 @@ import type {
   TaskpaneModel,
 } from "./taskpane-model";
 import type { TaskpaneView } from "./taskpane-view";
+import { packageModel } from "./package-section";
 
 const KIND_LABELS: Readonly<Record<CurrentItemKind, string>> = {
   receivedEmail: "E-mail",
@@ -125,6 +126,7 @@ export function offlineModel(notice: NoticeModel): TaskpaneModel {
     notices: [notice],
     conflicts: [],
     settings: DEFAULT_SETTINGS,
+    package: null,
   };
 }
 
@@ -193,6 +195,20 @@ export class TaskpaneController implements Disposable {
           }),
         ),
       readLog: async () => (await runtime).cache.exportLog(),
+      confirmPackage: () =>
+        after(
+          runtime.then(async (r) => {
+            await r.engine.confirmPackage();
+            return "The new CRM package applies at the next sync.";
+          }),
+        ),
+      dismissNotSaved: (mapId) =>
+        after(
+          runtime.then(async (r) => {
+            await r.engine.dismissNotSaved(mapId);
+            return "Dismissed.";
+          }),
+        ),
     };
   }
 
@@ -260,6 +276,7 @@ export class TaskpaneController implements Disposable {
         winner: c.winner === "crm" ? "CRM" : "Outlook",
       })),
       settings: engine.settings(),
+      package: packageModel(status.package),
     };
   }
 

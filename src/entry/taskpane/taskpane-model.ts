@@ -4,6 +4,7 @@
  */
 import type { DownloadableEntityType } from "../../core/types";
 import type { SyncSettings } from "../../ports/settings";
+import type { PackageActions, PackageModel } from "./package-section";
 
 /** A CRM record as the pane names it. */
 export interface RecordRef {
@@ -74,10 +75,12 @@ export interface TaskpaneModel {
   readonly notices: readonly NoticeModel[];
   readonly conflicts: readonly ConflictModel[];
   readonly settings: SyncSettings;
+  /** The "CRM package" section (package-section.ts); null before the add-in is connected. */
+  readonly package: PackageModel | null;
 }
 
 /** What the pane's controls ask for. Each promise settles when the request is done; rejections are shown. */
-export interface TaskpaneActions {
+export interface TaskpaneActions extends PackageActions {
   track(): Promise<string>;
   untrack(deleteInCrm: boolean): Promise<string>;
   syncNow(): Promise<string>;

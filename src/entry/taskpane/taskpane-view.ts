@@ -9,6 +9,7 @@ import { DOWNLOADABLE_ENTITY_TYPES, type DownloadableEntityType } from "../../co
 import type { Disposable } from "../../ports/clock";
 import type { SyncSettings } from "../../ports/settings";
 import { el, part, setChildren } from "./dom";
+import { packageSection, renderPackageSection, wirePackageSection } from "./package-section";
 import {
   ENTITY_LABELS,
   type ConflictModel,
@@ -147,6 +148,7 @@ function skeleton(): HTMLElement {
       el("div", { class: "cycle-error", role: "alert", hidden: true, "data-part": "cycle-error" }),
       el("ul", { class: "errors", "aria-label": "Sync errors", "data-part": "errors" }),
     ),
+    packageSection(),
     el(
       "details",
       { class: "card", "data-part": "conflicts" },
@@ -242,6 +244,7 @@ export class TaskpaneView implements Disposable {
     this.renderItem(model.item);
     this.renderSync(model.sync);
     this.renderConflicts(model.conflicts);
+    renderPackageSection(this.get("package"), model.package, this.actions, this.runner, this.abort.signal);
     if (!this.settingsDirty) this.fillSettings(model.settings);
   }
 
@@ -277,7 +280,13 @@ export class TaskpaneView implements Disposable {
     );
   }
 
+  private readonly runner = (
+    button: HTMLButtonElement | null,
+    action: () => Promise<string>,
+  ): Promise<void> => this.run(button, action);
+
   private wire(): void {
+    wirePackageSection(this.get("package"), this.actions, this.runner, this.abort.signal);
     const button = (event: Event): HTMLButtonElement => event.currentTarget as HTMLButtonElement;
     this.on("sync-now", "click", (e) => void this.run(button(e), () => this.actions.syncNow()));
     this.on("track", "click", (e) => void this.run(button(e), () => this.actions.track()));
