@@ -123,13 +123,17 @@ async function fetchRecords(
   context: CycleContext,
   mappings: readonly Mapping[],
 ): Promise<{ records: Map<string, CrmRecord>; lost: Set<string> }> {
-  const ids = [...new Set(mappings.flatMap((m) => (m.crmId === null ? [] : [m.crmId])))];
+  let waiting = [...new Set(mappings.flatMap((m) => (m.crmId === null ? [] : [m.crmId])))];
   const records = new Map<string, CrmRecord>();
   const lost = new Set<string>();
-  for (let start = 0; start < ids.length; start += SPECIFIC_IDS) {
-    const data = await context.deps.crm.getSpecificSyncData(ids.slice(start, start + SPECIFIC_IDS));
+  while (waiting.length > 0) {
+    const asked = waiting.slice(0, SPECIFIC_IDS);
+    const data = await context.deps.crm.getSpecificSyncData(asked);
     for (const record of data.records) if (!record.deleted) records.set(record.id, record);
     for (const missing of data.missing) if (missing.reason === "notFound") lost.add(missing.id);
+    // An answer that reached its size limit defers the rest; it always carries at least one record.
+    const deferred = data.records.length > 0 ? (data.deferred ?? []) : [];
+    waiting = [...deferred, ...waiting.slice(asked.length)];
   }
   return { records, lost };
 }

@@ -72,6 +72,8 @@ export interface SpecificSyncData {
   readonly records: readonly CrmRecord[];
   /** Ids with no readable record: deleted, or unknown / not visible to the caller. */
   readonly missing: readonly { readonly id: string; readonly reason: "deleted" | "notFound" }[];
+  /** Ids not answered because the answer reached its size limit; ask for them again. */
+  readonly deferred?: readonly string[] | undefined;
 }
 
 /** The outcome of a guarded update: the new record, or the current one when the expected version was stale. */

@@ -30,4 +30,11 @@ export const LIMITS = {
   lookupText: 100,
   /** Most look-up results. */
   lookupResults: 50,
+  /** Largest record: its fields as JSON, in UTF-8 bytes, after an update's patch is merged. */
+  recordBytes: 1_000_000,
+  /**
+   * Largest GetSpecificSyncData answer: the records' fields as JSON, in UTF-8 bytes. Records past it are listed
+   * in `deferred` (ask for them again); the first record is always answered.
+   */
+  answerBytes: 4_000_000,
 } as const;

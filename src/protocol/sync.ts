@@ -84,10 +84,14 @@ export const SpecificSyncDataBodySchema = z.strictObject({
   ids: z.array(RecordIdSchema).min(1).max(LIMITS.specificIds),
 });
 
-/** GetSpecificSyncData: the records the caller may read, and why each other id has no record. */
+/**
+ * GetSpecificSyncData: the records the caller may read, why each other id has no record, and the ids left out
+ * because the answer reached `LIMITS.answerBytes` (ask for those again).
+ */
 export const SpecificSyncDataSchema = z.object({
   records: z.array(CrmRecordSchema),
   missing: z.array(z.object({ id: RecordIdSchema, reason: z.enum(["deleted", "notFound"]) })),
+  deferred: z.array(RecordIdSchema).optional(),
 });
 
 /** Body of PostSync: acknowledge every change up to `version`. Monotone and idempotent. */

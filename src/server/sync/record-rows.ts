@@ -16,9 +16,13 @@ export interface RecordRow {
   parent_account_name: string | null;
 }
 
-/** Select list for {@link RecordRow}, over `records r`. */
-export const RECORD_COLUMNS = `r.id, r.type, r.owner, r.fields, r.version, r.modified_at, r.deleted, r.created_by,
+/** Select list for {@link RecordRow}, over `records r`; `fields` is the SQL giving the fields column. */
+export const recordColumns = (fields = "r.fields"): string =>
+  `r.id, r.type, r.owner, ${fields} AS fields, r.version, r.modified_at, r.deleted, r.created_by,
   r.parties, (SELECT a.fields->>'name' FROM accounts a WHERE a.id = r.parent_account_id) AS parent_account_name`;
+
+/** Select list for {@link RecordRow}, over `records r`. */
+export const RECORD_COLUMNS = recordColumns();
 
 /** The wire record of a row; contacts carry their parent account's name. */
 export function toCrmRecord(row: RecordRow): CrmRecord {

@@ -19,7 +19,7 @@ import {
   type RecordAction,
 } from "./record-access";
 import { CRM_KEYS, deriveColumns, displayName, withoutNulls } from "./record-columns";
-import { RECORD_COLUMNS, toCrmRecord, type RecordRow } from "./record-rows";
+import { RECORD_COLUMNS, recordColumns, toCrmRecord, type RecordRow } from "./record-rows";
 import type { ServiceContext } from "./service-context";
 import { InputError, isUuid, RecordConflictError, recordNotFound } from "./service-errors";
 import { SyncError } from "../../core/errors";
@@ -38,6 +38,22 @@ export interface CreateRecordRequest {
 }
 
 type Operation = "create" | "update" | "delete" | "assign";
+
+/** A row of GetSpecificSyncData: `fits` is false when the record would take the answer past its limit. */
+type SizedRow = RecordRow & { visible: boolean; fits: boolean };
+
+/** The fields as stored, refused past `LIMITS.recordBytes`. */
+function boundedFieldsJson(fields: Fields): { text: string; bytes: number } {
+  const text = JSON.stringify(fields);
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > LIMITS.recordBytes) {
+    throw new InputError(
+      "fields",
+      `the record's fields would take ${bytes} bytes as JSON; a record holds at most ${LIMITS.recordBytes}`,
+    );
+  }
+  return { text, bytes };
+}
 
 const filterState = (row: Pick<RecordRow, "id" | "type" | "owner" | "parties" | "deleted">): FilterState => ({
   id: row.id,
@@ -78,15 +94,16 @@ export class RecordService {
       const now = this.ctx.clock.now();
       const id = randomUUID();
       const derived = deriveColumns(type, fields);
+      const json = boundedFieldsJson(fields);
       await tx.query(
         `INSERT INTO records (id, type, owner, fields, version, modified_at, created_at, created_by,
-                              search_name, parent_account_id, parties, regarding_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11)`,
+                              search_name, parent_account_id, parties, regarding_id, fields_bytes)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12)`,
         [
           id,
           type,
           owner,
-          JSON.stringify(fields),
+          json.text,
           version,
           now,
           request.by,
@@ -94,6 +111,7 @@ export class RecordService {
           derived.parentAccountId,
           derived.parties,
           derived.regardingId,
+          json.bytes,
         ],
       );
       if (request.trackedByHand && TRACKABLE_TYPES.includes(type)) {
@@ -137,20 +155,22 @@ export class RecordService {
       await this.checkReferences(tx, request.by, row.type, patch);
       const before = await audienceOf(tx, filterState(row));
       const derived = deriveColumns(row.type, fields);
+      const json = boundedFieldsJson(fields);
       const now = this.ctx.clock.now();
       await tx.query(
         `UPDATE records SET fields = $2, version = $3, modified_at = $4, search_name = $5, parent_account_id = $6,
-                parties = $7, regarding_id = $8
+                parties = $7, regarding_id = $8, fields_bytes = $9
           WHERE id = $1`,
         [
           row.id,
-          JSON.stringify(fields),
+          json.text,
           version,
           now,
           derived.searchName,
           derived.parentAccountId,
           derived.parties,
           derived.regardingId,
+          json.bytes,
         ],
       );
       const after = { ...filterState(row), parties: derived.parties };
@@ -251,7 +271,9 @@ export class RecordService {
   /**
    * GetSpecificSyncData: the records `by` may read, each distinct id once. Other ids are `missing`: `deleted`
    * when `by` could read the record or was sent its delete, `notFound` otherwise (unknown and unreadable ids
-   * are not told apart).
+   * answer alike). Records are answered in the order asked until their fields reach `LIMITS.answerBytes`
+   * (the first is always answered); the ids after that are `deferred`. Sizes come from `fields_bytes`, so
+   * fields past the limit are never loaded.
    */
   async read(by: string, ids: readonly string[]): Promise<SpecificSyncData> {
     const distinct = [...new Map(ids.map((id) => [id.toLowerCase(), id])).values()];
@@ -260,22 +282,36 @@ export class RecordService {
       wanted.length === 0
         ? []
         : (
-            await this.ctx.db.query<RecordRow & { visible: boolean }>(
-              `SELECT ${RECORD_COLUMNS}, (${readableBy("$1")} OR EXISTS (SELECT 1 FROM change_feed f
-                  WHERE f.user_id = $1 AND f.record_id = r.id AND f.kind = 'delete')) AS visible
-                 FROM records r WHERE r.id = ANY($2::uuid[])`,
-              [by, wanted],
+            await this.ctx.db.query<SizedRow>(
+              `WITH asked AS (SELECT a.id, a.position FROM unnest($2::uuid[]) WITH ORDINALITY AS a(id, position)),
+               seen AS (
+                 SELECT r.*, asked.position,
+                        (${readableBy("$1")} OR EXISTS (SELECT 1 FROM change_feed f
+                          WHERE f.user_id = $1 AND f.record_id = r.id AND f.kind = 'delete')) AS visible
+                   FROM records r JOIN asked ON asked.id = r.id),
+               sized AS (
+                 SELECT seen.*, sum(CASE WHEN visible AND NOT deleted THEN fields_bytes ELSE 0 END)
+                          OVER (ORDER BY position) AS running,
+                        count(*) FILTER (WHERE visible AND NOT deleted) OVER (ORDER BY position) AS answered
+                   FROM seen)
+               SELECT ${recordColumns("CASE WHEN r.running <= $3 OR r.answered = 1 THEN r.fields END")},
+                      r.visible, (r.running <= $3 OR r.answered = 1) AS fits
+                 FROM sized r`,
+              [by, wanted, LIMITS.answerBytes],
             )
           ).rows;
     const byId = new Map(rows.filter((row) => row.visible).map((row) => [row.id, row]));
     const records: CrmRecord[] = [];
     const missing: { id: string; reason: "deleted" | "notFound" }[] = [];
+    const deferred: string[] = [];
     for (const id of distinct) {
       const row = byId.get(id.toLowerCase());
-      if (row && !row.deleted) records.push(toCrmRecord(row));
-      else missing.push({ id, reason: row ? "deleted" : "notFound" });
+      if (row && !row.deleted) {
+        if (row.fits) records.push(toCrmRecord(row));
+        else deferred.push(id);
+      } else missing.push({ id, reason: row ? "deleted" : "notFound" });
     }
-    return { records, missing };
+    return { records, missing, ...(deferred.length > 0 ? { deferred } : {}) };
   }
 
   /** Set Regarding look-up: live accounts and contacts `by` may read whose name or a word of it starts with `text`. */

@@ -2,6 +2,7 @@
 import { initialSchema } from "./0001-initial-schema";
 import { administrators } from "./0002-administrators";
 import { packageAccess } from "./0003-package-access";
+import { recordSize } from "./0004-record-size";
 
 /** One schema change: applied once, in `version` order, inside the start-up transaction. */
 export interface Migration {
@@ -10,4 +11,4 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, administrators, packageAccess];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, administrators, packageAccess, recordSize];
