@@ -97,6 +97,27 @@ async function mappingOfItem(context: CycleContext, item: MailboxItem): Promise<
   return mapping;
 }
 
+/**
+ * Track or Untrack on the draft open in the compose form (SPEC §7 "Draft e-mail"): the "trackOnSend" stamp is
+ * written (or removed) through the host's custom properties, never by a Graph write to an open draft; the
+ * message it becomes in Sent Items is tracked after the send.
+ */
+export async function stampOpenDraft(
+  context: CycleContext,
+  action: "track" | "untrack",
+  surface: Surface,
+): Promise<ActionOutcome> {
+  if (action === "track" && !context.packageTypes.has("email")) {
+    throw new SyncError("notInPackage", {
+      details: `The CRM package in force does not sync ${ENTITY_PLURALS.email}.`,
+    });
+  }
+  await context.deps.host.setCurrentItemLink(
+    action === "track" ? { crmId: null, state: "trackOnSend" } : null,
+  );
+  return { timing: timingFor(context, action, "draftEmail", surface), mapId: null };
+}
+
 /** Track in CRM (SPEC §7). Drafts are stamped to be tracked when sent; a secondary client stores a request. */
 export async function trackItem(
   context: CycleContext,
@@ -109,15 +130,8 @@ export async function trackItem(
       details: `The CRM package in force does not sync ${ENTITY_PLURALS[item.type]}.`,
     });
   }
+  if (kind === "draftEmail") return stampOpenDraft(context, "track", surface);
   const timing = timingFor(context, "track", kind, surface);
-  if (kind === "draftEmail") {
-    await context.deps.mailbox.updateItem(
-      item.itemId,
-      { link: { crmId: null, state: "trackOnSend" } },
-      item.type,
-    );
-    return { timing, mapId: null };
-  }
   if (item.link?.state === "suspended" && item.link.crmId !== null)
     return relinkSuspended(context, item, timing);
   const existing = await mappingOfItem(context, item);

@@ -45,6 +45,7 @@ import { processChangeLog } from "./entry-processor";
 import {
   kindOf,
   setRegardingOfItem,
+  stampOpenDraft,
   trackItem,
   untrackItem,
   type ActionOutcome,
@@ -206,6 +207,7 @@ export class SyncEngine {
   track(ref: ItemRef): Promise<ActionOutcome> {
     return this.queue.run(async () => {
       const context = await this.context();
+      if (await this.isOpenDraft(ref)) return stampOpenDraft(context, "track", ref.surface);
       const target = await this.target(ref);
       const outcome = await trackItem(context, target, ref.surface);
       await this.follow(context, outcome, target.item.itemId);
@@ -217,6 +219,7 @@ export class SyncEngine {
   untrack(ref: ItemRef & { readonly deleteInCrm?: boolean }): Promise<ActionOutcome> {
     return this.queue.run(async () => {
       const context = await this.context();
+      if (await this.isOpenDraft(ref)) return stampOpenDraft(context, "untrack", ref.surface);
       const target = await this.target(ref);
       const outcome = await untrackItem(context, target, ref.surface, ref.deleteInCrm ?? false);
       await this.follow(context, outcome, target.item.itemId);
@@ -413,6 +416,12 @@ export class SyncEngine {
       downloadTypes,
       linkIndex: null,
     };
+  }
+
+  /** True when `ref` names the host's current item and that is a draft in its compose form (saved or not). */
+  private async isOpenDraft(ref: ItemRef): Promise<boolean> {
+    if (ref.itemId !== undefined) return false;
+    return (await this.deps.host.getCurrentItem())?.kind === "draftEmail";
   }
 
   private async target(ref: ItemRef): Promise<ActionTarget> {

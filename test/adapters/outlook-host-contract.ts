@@ -57,7 +57,7 @@ export function runOutlookHostContract(name: string, newHarness: () => OutlookHo
       });
       h.mailbox.select(received.itemId);
       assert.deepEqual(await h.host.getCurrentItem(), {
-        itemId: received.itemId,
+        itemId: received.immutableId,
         kind: "receivedEmail",
         mode: "read",
         fields: {
@@ -116,11 +116,11 @@ export function runOutlookHostContract(name: string, newHarness: () => OutlookHo
       });
     });
 
-    it("describes a compose form as a draft with its saved id", async () => {
-      const draft = h.mailbox.openCompose({ subject: "Hello", to: ["bob@fabrikam.com"] });
+    it("describes a new compose form as a draft without an id (it is not saved yet)", async () => {
+      h.mailbox.openCompose({ subject: "Hello", to: ["bob@fabrikam.com"] });
       const item = await h.host.getCurrentItem();
       assert.deepEqual(item, {
-        itemId: draft.itemId,
+        itemId: null,
         kind: "draftEmail",
         mode: "compose",
         fields: {

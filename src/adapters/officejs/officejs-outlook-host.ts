@@ -29,28 +29,27 @@ function addresses(list: readonly Office.EmailAddressDetails[]): string[] {
   return list.map((entry) => entry.emailAddress);
 }
 
+/** Compose items have subject.getAsync; read items a plain subject string. */
+function isCompose(item: AnyItem): item is Office.MessageCompose | Office.AppointmentCompose {
+  return typeof item.subject !== "string";
+}
+
 export class OfficeJsOutlookHost implements OutlookHost {
   private readonly office: typeof Office;
   private readonly itemListeners = new Set<() => void>();
   private sendHandler: ((draft: CurrentItem) => Promise<SendDecision>) | null = null;
   private handlerRegistered: Promise<void> | null = null;
-  private readonly itemIds: ItemIdTranslator | null;
+  private readonly itemIds: ItemIdTranslator;
   /** The last id translated, so reading the same item again costs no request. */
   private lastTranslated: { readonly from: string; readonly to: string } | null = null;
 
   /**
-   * Wraps an `Office` namespace on which `Office.onReady` has resolved. With `itemIds`, the current item's
-   * id is reported as the mailbox store's id (ports/item-ids), not as the id Office.js gives.
+   * Wraps an `Office` namespace on which `Office.onReady` has resolved. The current item's id is reported as
+   * the mailbox store's id through `itemIds` (ports/item-ids): Office.js gives EWS ids, which never leave here.
    */
-  constructor(office: typeof Office, options: { readonly itemIds?: ItemIdTranslator } = {}) {
+  constructor(office: typeof Office, options: { readonly itemIds: ItemIdTranslator }) {
     this.office = office;
-    this.itemIds = options.itemIds ?? null;
-  }
-
-  /** Waits for `Office.onReady`, then wraps the namespace. */
-  static async create(office: typeof Office): Promise<OfficeJsOutlookHost> {
-    await office.onReady();
-    return new OfficeJsOutlookHost(office);
+    this.itemIds = options.itemIds;
   }
 
   mailboxUser(): { readonly emailAddress: string; readonly displayName: string } {
@@ -62,7 +61,7 @@ export class OfficeJsOutlookHost implements OutlookHost {
     const item = this.item();
     if (item === null) return null;
     const isMessage = String(item.itemType) === String(this.office.MailboxEnums.ItemType.Message);
-    const compose = typeof item.subject !== "string";
+    const compose = isCompose(item);
     const [fields, categories, link, itemId] = await Promise.all([
       this.readFields(item, isMessage, compose),
       this.call<Office.CategoryDetails[]>("categories.getAsync", (cb) => item.categories.getAsync(cb)),
@@ -94,12 +93,20 @@ export class OfficeJsOutlookHost implements OutlookHost {
     };
   }
 
-  /** The store id of an id Office.js gave (the same id without a translator, or when the store knows none). */
-  private async storeId(itemId: string): Promise<string> {
-    if (this.itemIds === null) return itemId;
-    if (this.lastTranslated?.from === itemId) return this.lastTranslated.to;
-    const storeId = (await this.itemIds.storeIdsFor([itemId])).get(itemId) ?? itemId;
-    this.lastTranslated = { from: itemId, to: storeId };
+  /**
+   * The store id of an EWS id Office.js gave: converted to a REST id (`convertToRestId`, Mailbox 1.3), then
+   * translated by the store. An item the store does not know fails, so no EWS or movable id goes further.
+   */
+  private async storeId(ewsId: string): Promise<string> {
+    const restId = this.office.context.mailbox.convertToRestId(
+      ewsId,
+      this.office.MailboxEnums.RestVersion.v2_0,
+    );
+    if (this.lastTranslated?.from === restId) return this.lastTranslated.to;
+    const storeId = (await this.itemIds.storeIdsFor([restId])).get(restId) ?? null;
+    if (storeId === null)
+      throw new SyncError("notFound", { details: `the mailbox store does not know the item ${restId}` });
+    this.lastTranslated = { from: restId, to: storeId };
     return storeId;
   }
 
@@ -143,6 +150,9 @@ export class OfficeJsOutlookHost implements OutlookHost {
       properties.set("state", link.state);
     }
     await this.call<void>("customProperties.saveAsync", (cb) => properties.saveAsync(cb));
+    // CustomProperties.saveAsync remarks: in compose, the properties persist only once the item is saved.
+    if (isCompose(item))
+      await this.call<string>("item.saveAsync", (cb) => (item as Office.MessageCompose).saveAsync(cb));
   }
 
   async updateCurrentItemCategories(change: {

@@ -18,7 +18,8 @@ import type { SimulatedItem, SimulatedMailbox } from "../../sim/mailbox/simulate
 /**
  * The simulated twin of OfficeJsOutlookHost: the OutlookHost contract served straight from a
  * SimulatedMailbox's selection, custom properties, categories, roaming settings and notification bars.
- * It reports exactly what Office.js would: no contacts or tasks as items, strings ("" when empty) for text.
+ * It reports exactly what Office.js would: no contacts or tasks as items, strings ("" when empty) for text,
+ * items by the store's (immutable) id, and no id for a compose form until it is saved (stamping it saves it).
  */
 
 const ROAMING_KEY = "crmSync";
@@ -40,6 +41,8 @@ function list(value: FieldValue | undefined): string[] {
 export class SimulatedOutlookHost implements OutlookHost {
   private readonly mailbox: SimulatedMailbox;
   private readonly addinId: string;
+  /** Drafts saved from their compose form (by immutable id): until then a compose item has no id. */
+  private readonly savedDrafts = new Set<string>();
 
   constructor(options: { readonly mailbox: SimulatedMailbox; readonly addinId: string }) {
     this.mailbox = options.mailbox;
@@ -69,6 +72,9 @@ export class SimulatedOutlookHost implements OutlookHost {
         ? base
         : { ...base, ...(link.crmId !== null && { crmId: link.crmId }), state: link.state };
     this.mailbox.saveCustomProperties(itemId, this.addinId, next);
+    const selection = this.mailbox.selection();
+    const item = this.mailbox.get(itemId);
+    if (selection?.mode === "compose" && item !== undefined) this.savedDrafts.add(item.immutableId);
   }
 
   async updateCurrentItemCategories(change: {
@@ -170,7 +176,15 @@ export class SimulatedOutlookHost implements OutlookHost {
     if (item === undefined || item.type === "contact" || item.type === "task") return null;
     const link = linkFromCustomProperties(this.mailbox.customProperties(itemId, this.addinId));
     const { kind, fields } = this.project(item, mode);
-    return { itemId, kind, mode, fields, categories: [...item.categories], link };
+    const saved = mode === "read" || this.savedDrafts.has(item.immutableId);
+    return {
+      itemId: saved ? item.immutableId : null,
+      kind,
+      mode,
+      fields,
+      categories: [...item.categories],
+      link,
+    };
   }
 
   private project(

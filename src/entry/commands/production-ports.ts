@@ -47,7 +47,13 @@ export function lazyMsalTokens(scopes: readonly string[] | null): TokenProvider 
  * URL takes effect when the pane is reopened.
  */
 export async function productionPorts(): Promise<AddinPorts> {
-  const host = new OfficeJsOutlookHost(Office);
+  const mailbox = new GraphMailboxStore({
+    fetch: (input, init) => fetch(input, init),
+    tokens: lazyMsalTokens(null),
+    clock: BROWSER_CLOCK,
+    addinId: ADDIN_ID,
+  });
+  const host = new OfficeJsOutlookHost(Office, { itemIds: mailbox });
   const user = host.mailboxUser();
   const opened = await openLocalCache({
     name: `outlook-crm-sync:${user.emailAddress}`,
@@ -63,12 +69,7 @@ export async function productionPorts(): Promise<AddinPorts> {
   const crmTokens = lazyMsalTokens([meta("crm-sync-crm-scope")]);
   return {
     host,
-    mailbox: new GraphMailboxStore({
-      fetch: (input, init) => fetch(input, init),
-      tokens: lazyMsalTokens(null),
-      clock: BROWSER_CLOCK,
-      addinId: ADDIN_ID,
-    }),
+    mailbox,
     crm: new HttpCrmClient({
       baseUrl: settings.serverUrl,
       getToken: () => crmTokens.getToken(),

@@ -101,6 +101,8 @@ export function newImmutableId(itemNumber: number): string {
 
 /** The bytes of a REST-alphabet id with the given prefix and a payload of digits and dots, or null. */
 function restBytes(restId: string, prefix: readonly number[]): number[] | null {
+  // use-rest-api: the REST form is URL-safe; an id with the EWS alphabet's "+" or "/" is not a REST id.
+  if (/[+/]/.test(restId)) return null;
   const bytes = decodeBase64(ewsIdFromRestId(restId));
   if (bytes === null || !startsWith(bytes, [...prefix, ...MARKER])) return null;
   const payload = bytes.slice(prefix.length + MARKER.length);

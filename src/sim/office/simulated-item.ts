@@ -1,12 +1,36 @@
 import type { FieldValue } from "../../core/types";
-import type { SimulatedMailbox } from "../mailbox/simulated-mailbox";
+import { ewsIdFromRestId } from "../mailbox/exchange-ids";
+import { CUSTOM_PROPERTIES_BUDGET, type SimulatedMailbox } from "../mailbox/simulated-mailbox";
 import { answerLater, OfficeCallError } from "./async-result";
 
 /**
  * `Office.context.mailbox.item` for one selected mailbox item: a read-mode message or appointment (static
  * properties taken when selected, as Outlook does) or a compose-mode message (getAsync / setAsync write
  * through to the draft). Contacts and tasks are not items in Outlook on the web: selecting one gives null.
+ * Ids are EWS-format ids (the mailbox's REST id in the EWS alphabet), never the REST ids Graph uses.
  */
+
+/**
+ * One compose form's state, shared by every item object built for that draft (the pane's and a launch event's).
+ * `saved`: item.saveAsync succeeded in this form. `pendingProperties`: custom properties saved in the form but
+ * not yet in the store (they reach it at item.saveAsync or when the message is sent).
+ */
+export interface ComposeSession {
+  saved: boolean;
+  pendingProperties: Record<string, unknown> | null;
+}
+
+/** Writes a compose form's pending custom properties to the store. */
+export function flushComposeProperties(
+  mailbox: SimulatedMailbox,
+  addinId: string,
+  itemId: string,
+  session: ComposeSession,
+): void {
+  if (session.pendingProperties === null) return;
+  mailbox.saveCustomProperties(itemId, addinId, session.pendingProperties);
+  session.pendingProperties = null;
+}
 
 interface EmailAddressDetails {
   readonly emailAddress: string;
@@ -56,10 +80,13 @@ export function createSimulatedItem(
   mailbox: SimulatedMailbox,
   addinId: string,
   selection: { readonly itemId: string; readonly mode: "read" | "compose" },
+  session: ComposeSession,
 ): object | null {
   const snapshot = mailbox.get(selection.itemId);
   if (snapshot === undefined || snapshot.type === "contact" || snapshot.type === "task") return null;
   const itemId = selection.itemId;
+  /** The item's EWS id now (its REST id changes when it moves, e.g. a draft that is sent). */
+  const ewsId = () => ewsIdFromRestId(mailbox.get(itemId)?.itemId ?? snapshot.itemId);
   const owner = mailbox.owner.emailAddress;
   const fields = () => mailbox.get(itemId)?.fields ?? snapshot.fields;
   const write = (patch: Record<string, FieldValue>) =>
@@ -105,7 +132,7 @@ export function createSimulatedItem(
     },
     loadCustomPropertiesAsync: (callback: unknown, userContext?: unknown) =>
       answerLater([{ asyncContext: userContext }, callback], () =>
-        createCustomProperties(mailbox, addinId, itemId),
+        createCustomProperties(mailbox, addinId, itemId, selection.mode === "compose" ? session : null),
       ),
     notificationMessages: {
       addAsync: (key: unknown, message: unknown, ...args: unknown[]) =>
@@ -169,8 +196,22 @@ export function createSimulatedItem(
         getAsync: (...args: unknown[]) =>
           answerLater(args, () => details(text(fields().from) || owner, owner)),
       },
-      saveAsync: (...args: unknown[]) => answerLater(args, () => itemId),
-      getItemIdAsync: (...args: unknown[]) => answerLater(args, () => itemId),
+      // MessageCompose.saveAsync [Api set: Mailbox 1.3]: saves the draft and answers its EWS id; the custom
+      // properties saved in the form persist now (CustomProperties.saveAsync remarks).
+      saveAsync: (...args: unknown[]) =>
+        answerLater(args, () => {
+          session.saved = true;
+          flushComposeProperties(mailbox, addinId, itemId, session);
+          return ewsId();
+        }),
+      // MessageCompose.getItemIdAsync [Api set: Mailbox 1.8]: "ItemNotSaved: The ID can't be retrieved until the
+      // item is saved."
+      getItemIdAsync: (...args: unknown[]) =>
+        answerLater(args, () => {
+          if (!session.saved)
+            throw new OfficeCallError("ItemNotSaved", "The ID can't be retrieved until the item is saved.");
+          return ewsId();
+        }),
     };
   }
 
@@ -180,7 +221,8 @@ export function createSimulatedItem(
     return {
       ...common,
       body,
-      itemId,
+      // MessageRead.itemId: "the same as the Exchange Web Services item identifier" (not the REST id).
+      itemId: ewsId(),
       subject: text(f.subject),
       normalizedSubject: text(f.subject),
       internetMessageId: text(f.internetMessageId),
@@ -195,7 +237,8 @@ export function createSimulatedItem(
   return {
     ...common,
     body,
-    itemId,
+    // AppointmentRead.itemId: the EWS item identifier.
+    itemId: ewsId(),
     subject: text(f.subject),
     normalizedSubject: text(f.subject),
     start: new Date(text(f.start) || created.toISOString()),
@@ -253,9 +296,21 @@ function putNotification(mailbox: SimulatedMailbox, itemId: string, key: string,
   });
 }
 
-/** Office.CustomProperties: a local copy of the add-in's properties, written back by saveAsync. */
-function createCustomProperties(mailbox: SimulatedMailbox, addinId: string, itemId: string): object {
-  const values: Record<string, unknown> = { ...mailbox.customProperties(itemId, addinId) };
+/**
+ * Office.CustomProperties: a local copy of the add-in's properties, written back by saveAsync. In a compose
+ * form (`session`), saveAsync keeps them with the form until the item is saved or sent ("custom properties
+ * saved while in compose mode only persist after the item being composed is closed or after
+ * `Office.context.mailbox.item.saveAsync` is called", CustomProperties.saveAsync remarks).
+ */
+function createCustomProperties(
+  mailbox: SimulatedMailbox,
+  addinId: string,
+  itemId: string,
+  session: ComposeSession | null,
+): object {
+  const values: Record<string, unknown> = {
+    ...(session?.pendingProperties ?? mailbox.customProperties(itemId, addinId)),
+  };
   return {
     get: (name: string): unknown => values[name],
     set: (name: string, value: unknown): void => {
@@ -267,7 +322,17 @@ function createCustomProperties(mailbox: SimulatedMailbox, addinId: string, item
     getAll: (): Record<string, unknown> => ({ ...values }),
     saveAsync: (...args: unknown[]) =>
       answerLater(args, () => {
-        mailbox.saveCustomProperties(itemId, addinId, values);
+        if (session === null) {
+          mailbox.saveCustomProperties(itemId, addinId, values);
+          return;
+        }
+        // CustomProperties remarks: "The maximum length of a CustomProperties JSON object is 2500 characters."
+        if (JSON.stringify(values).length > CUSTOM_PROPERTIES_BUDGET)
+          throw new OfficeCallError(
+            "InvalidArgument",
+            `custom properties exceed ${CUSTOM_PROPERTIES_BUDGET} characters`,
+          );
+        session.pendingProperties = { ...values };
       }),
   };
 }

@@ -1,7 +1,8 @@
 import type { Disposable } from "../../ports/clock";
 import type { SimulatedMailbox } from "../mailbox/simulated-mailbox";
+import { ewsIdFromRestId, restIdFromEwsId } from "../mailbox/exchange-ids";
 import { answerLater, ASYNC_RESULT_STATUS, OfficeCallError } from "./async-result";
-import { createSimulatedItem } from "./simulated-item";
+import { createSimulatedItem, flushComposeProperties, type ComposeSession } from "./simulated-item";
 
 /**
  * A fake `Office` global bound to a SimulatedMailbox: the subset the add-in uses (onReady, the mailbox item
@@ -51,12 +52,25 @@ export function createSimulatedOffice(
   const itemChangedHandlers: ((event: { type: string }) => void)[] = [];
   let shown: { readonly itemId: string; readonly mode: string } | null = null;
   let selected: object | null = null;
+  /** Each compose form's state, by the draft's immutable id (one form per draft). */
+  const sessions = new Map<string, ComposeSession>();
+  const sessionOf = (itemId: string): ComposeSession => {
+    const key = mailbox.get(itemId)?.immutableId ?? itemId;
+    let session = sessions.get(key);
+    if (session === undefined) {
+      session = { saved: false, pendingProperties: null };
+      sessions.set(key, session);
+    }
+    return session;
+  };
+  const itemFor = (selection: { readonly itemId: string; readonly mode: "read" | "compose" }) =>
+    createSimulatedItem(mailbox, addinId, selection, sessionOf(selection.itemId));
   /** The item for the mailbox's selection: rebuilt when the selection moves, the same object until then. */
   const selectedItem = (): object | null => {
     const selection = mailbox.selection();
     if (selection?.itemId !== shown?.itemId || selection?.mode !== shown?.mode) {
       shown = selection;
-      selected = selection === null ? null : createSimulatedItem(mailbox, addinId, selection);
+      selected = selection === null ? null : itemFor(selection);
     }
     return selected;
   };
@@ -86,16 +100,16 @@ export function createSimulatedOffice(
   };
 
   const sendHook = mailbox.addSendHook(async (draftId) => {
-    const completion = await runEvent(
-      ON_MESSAGE_SEND,
-      createSimulatedItem(mailbox, addinId, { itemId: draftId, mode: "compose" }),
-    );
-    return completion?.allowEvent === false
-      ? {
-          allow: false,
-          ...(completion.errorMessage !== undefined && { errorMessage: completion.errorMessage }),
-        }
-      : { allow: true };
+    const completion = await runEvent(ON_MESSAGE_SEND, itemFor({ itemId: draftId, mode: "compose" }));
+    if (completion?.allowEvent === false)
+      return {
+        allow: false,
+        ...(completion.errorMessage !== undefined && { errorMessage: completion.errorMessage }),
+      };
+    // metadata-for-an-outlook-add-in: "When a message ... with custom properties is sent, its properties can be
+    // accessed from the item in the Sent Items folder."
+    flushComposeProperties(mailbox, addinId, draftId, sessionOf(draftId));
+    return { allow: true };
   });
 
   const office = {
@@ -112,6 +126,8 @@ export function createSimulatedOffice(
         ErrorMessage: "errorMessage",
       },
       CategoryColor: CATEGORY_COLORS,
+      // Office.MailboxEnums.RestVersion (@types/office-js).
+      RestVersion: { v1_0: "v1.0", v2_0: "v2.0", Beta: "beta" },
       RecipientType: { User: "user", ExternalUser: "externalUser" },
     },
     onReady: (callback?: (info: { host: string; platform: string }) => void) => {
@@ -154,6 +170,10 @@ export function createSimulatedOffice(
           accountType: "enterprise",
         },
         diagnostics: { hostName: "OutlookWebApp", hostVersion: "16.0" },
+        // Mailbox.convertToRestId / convertToEwsId [Api set: Mailbox 1.3]; "Use the Outlook REST APIs from an
+        // Outlook add-in": EWS ids can contain non-URL-safe characters, the REST form cannot.
+        convertToRestId: (id: unknown, restVersion: unknown) => restIdFromEwsId(convertible(id, restVersion)),
+        convertToEwsId: (id: unknown, restVersion: unknown) => ewsIdFromRestId(convertible(id, restVersion)),
         masterCategories: {
           getAsync: (...args: unknown[]) => answerLater(args, () => mailbox.masterCategories()),
           addAsync: (categories: unknown, ...args: unknown[]) =>
@@ -216,6 +236,14 @@ export function createSimulatedOffice(
       itemChangedHandlers.splice(0, itemChangedHandlers.length);
     },
   };
+}
+
+/** The id argument of convertToRestId / convertToEwsId, checked with its RestVersion. */
+function convertible(id: unknown, restVersion: unknown): string {
+  if (typeof id !== "string" || id === "") throw new Error("convert: the id must be a non-empty string");
+  if (restVersion !== "v1.0" && restVersion !== "v2.0" && restVersion !== "beta")
+    throw new Error(`convert: "${String(restVersion)}" is not a MailboxEnums.RestVersion`);
+  return id;
 }
 
 function categoryDetails(value: unknown): { displayName: string; color: string }[] {
