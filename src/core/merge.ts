@@ -6,6 +6,10 @@
  * Rules that flow CRM→Outlook only (reminder time, company name) are recomputed from the merged CRM values
  * and written to Outlook when their CRM source changed since the CRM snapshot; they never produce CRM writes.
  * Rules that flow only when tracking (`onTrack`, e-mail) are not merged.
+ *
+ * A type that does not receive CRM changes (unchecked in the settings, SPEC §9) still sends Outlook's changes:
+ * nothing is written to Outlook, and the CRM snapshot keeps its old values for every CRM change held back, so
+ * that change is taken once the type receives CRM changes again.
  */
 import { invariant, SyncError } from "./errors";
 import { DEFAULT_FIELD_MAPS, type FieldMaps, type FieldRule } from "./field-maps";
@@ -32,6 +36,8 @@ export interface MergeInput {
   readonly crm: MergeSideInput;
   readonly options: MappingOptions;
   readonly maps?: FieldMaps;
+  /** False for a type that does not sync CRM→Outlook (SPEC §9): only Outlook's changes flow. Default true. */
+  readonly outlookReceives?: boolean;
 }
 
 /** A value that the merge overwrote. Values are in CRM terms (the Outlook side's value converted to CRM keys). */
@@ -52,6 +58,8 @@ export interface MergeResult {
   /** The new snapshots: each side's mapped fields after the writes, listing only fields with a value. */
   readonly snapshot: { readonly outlook: Fields; readonly crm: Fields };
   readonly conflicts: ConflictEntry[];
+  /** CRM keys whose change was held back because the type receives nothing from the CRM (SPEC §9). */
+  readonly heldCrmKeys: readonly string[];
 }
 
 /** Which side was modified later; equal times are a tie. */
@@ -59,20 +67,47 @@ export type LaterSide = Side | "tie";
 
 /** One row of the per-field decision table. `"any"` matches every value of that column. */
 export interface MergeDecisionRow {
+  /** Whether the type receives CRM changes in Outlook (SPEC §9). */
+  readonly outlookReceives: boolean | "any";
   readonly outlookChanged: boolean;
   readonly crmChanged: boolean;
   /** Both values mean the same thing through the mapping (only asked when both sides changed). */
   readonly equivalent: boolean | "any";
   readonly later: LaterSide | "any";
-  /** Whose value both sides get; "none" leaves both as they are. */
-  readonly take: Side | "none";
+  /**
+   * Whose value both sides get; "none" leaves both as they are; "holdCrm" leaves both as they are and keeps
+   * the CRM snapshot, so the CRM's change is still pending when the type receives CRM changes again.
+   */
+  readonly take: Side | "none" | "holdCrm";
   /** The loser's value is recorded in the conflict history. */
   readonly conflict: boolean;
 }
 
-/** SPEC §6 as a table: first matching row wins. Later modification wins; the CRM wins a tie. */
+/**
+ * SPEC §6 as a table: first matching row wins. Later modification wins; the CRM wins a tie. For a type that
+ * receives nothing from the CRM (SPEC §9) an Outlook change always goes to the CRM, and a CRM change is held.
+ */
 export const MERGE_DECISIONS: readonly MergeDecisionRow[] = [
   {
+    outlookReceives: false,
+    outlookChanged: false,
+    crmChanged: true,
+    equivalent: "any",
+    later: "any",
+    take: "holdCrm",
+    conflict: false,
+  },
+  {
+    outlookReceives: false,
+    outlookChanged: true,
+    crmChanged: true,
+    equivalent: false,
+    later: "any",
+    take: "outlook",
+    conflict: true,
+  },
+  {
+    outlookReceives: "any",
     outlookChanged: false,
     crmChanged: false,
     equivalent: "any",
@@ -81,6 +116,7 @@ export const MERGE_DECISIONS: readonly MergeDecisionRow[] = [
     conflict: false,
   },
   {
+    outlookReceives: "any",
     outlookChanged: true,
     crmChanged: false,
     equivalent: "any",
@@ -88,9 +124,26 @@ export const MERGE_DECISIONS: readonly MergeDecisionRow[] = [
     take: "outlook",
     conflict: false,
   },
-  { outlookChanged: false, crmChanged: true, equivalent: "any", later: "any", take: "crm", conflict: false },
-  { outlookChanged: true, crmChanged: true, equivalent: true, later: "any", take: "none", conflict: false },
   {
+    outlookReceives: "any",
+    outlookChanged: false,
+    crmChanged: true,
+    equivalent: "any",
+    later: "any",
+    take: "crm",
+    conflict: false,
+  },
+  {
+    outlookReceives: "any",
+    outlookChanged: true,
+    crmChanged: true,
+    equivalent: true,
+    later: "any",
+    take: "none",
+    conflict: false,
+  },
+  {
+    outlookReceives: "any",
     outlookChanged: true,
     crmChanged: true,
     equivalent: false,
@@ -98,12 +151,29 @@ export const MERGE_DECISIONS: readonly MergeDecisionRow[] = [
     take: "outlook",
     conflict: true,
   },
-  { outlookChanged: true, crmChanged: true, equivalent: false, later: "crm", take: "crm", conflict: true },
-  { outlookChanged: true, crmChanged: true, equivalent: false, later: "tie", take: "crm", conflict: true },
+  {
+    outlookReceives: "any",
+    outlookChanged: true,
+    crmChanged: true,
+    equivalent: false,
+    later: "crm",
+    take: "crm",
+    conflict: true,
+  },
+  {
+    outlookReceives: "any",
+    outlookChanged: true,
+    crmChanged: true,
+    equivalent: false,
+    later: "tie",
+    take: "crm",
+    conflict: true,
+  },
 ];
 
 /** The facts that select a {@link MERGE_DECISIONS} row. */
 export interface MergeFacts {
+  readonly outlookReceives: boolean;
   readonly outlookChanged: boolean;
   readonly crmChanged: boolean;
   readonly equivalent: boolean;
@@ -114,6 +184,7 @@ export interface MergeFacts {
 export function decideField(facts: MergeFacts): MergeDecisionRow {
   const row = MERGE_DECISIONS.find(
     (candidate) =>
+      (candidate.outlookReceives === "any" || candidate.outlookReceives === facts.outlookReceives) &&
       candidate.outlookChanged === facts.outlookChanged &&
       candidate.crmChanged === facts.crmChanged &&
       (candidate.equivalent === "any" || candidate.equivalent === facts.equivalent) &&
@@ -164,6 +235,8 @@ interface MergeState {
   readonly outlookWrites: Record<string, FieldValue>;
   readonly crmWrites: Record<string, FieldValue>;
   readonly conflicts: ConflictEntry[];
+  /** CRM keys whose change was held back (`holdCrm`): their snapshot values stay. */
+  readonly heldCrmKeys: Set<string>;
 }
 
 function equivalentValues(rule: FieldRule, input: MergeInput): boolean {
@@ -191,8 +264,19 @@ function mergeRule(rule: FieldRule, state: MergeState): void {
   const outlookChanged = changedSince(outlook.current, outlook.snapshot, rule.outlook);
   const crmChanged = changedSince(crm.current, crm.snapshot, rule.crm);
   const equivalent = outlookChanged && crmChanged && equivalentValues(rule, state.input);
-  const decision = decideField({ outlookChanged, crmChanged, equivalent, later: state.later });
+  const outlookReceives = state.input.outlookReceives ?? true;
+  const decision = decideField({
+    outlookReceives,
+    outlookChanged,
+    crmChanged,
+    equivalent,
+    later: state.later,
+  });
   if (decision.take === "none") return;
+  if (decision.take === "holdCrm") {
+    for (const key of rule.crm) state.heldCrmKeys.add(key);
+    return;
+  }
   if (decision.conflict) recordConflicts(rule, decision.take, state);
   if (decision.take === "outlook") {
     writeDiffering(rule.crm, ruleToCrm(rule, outlook.current), crm.current, state.crmWrites);
@@ -205,8 +289,21 @@ function mergeRule(rule: FieldRule, state: MergeState): void {
 function deriveRule(rule: FieldRule, mergedCrm: Fields, state: MergeState): void {
   const { outlook, crm, options } = state.input;
   if (!changedSince(crm.current, crm.snapshot, rule.crm)) return;
+  if (state.input.outlookReceives === false) {
+    for (const key of rule.crm) state.heldCrmKeys.add(key);
+    return;
+  }
   const target = ruleToOutlook(rule, mergedCrm, options);
   if (target !== null) writeDiffering(rule.outlook, target, outlook.current, state.outlookWrites);
+}
+
+/** The snapshot values of the held-back CRM keys that no write of this merge replaced (null: no value). */
+function heldSnapshotValues(state: MergeState, snapshot: Fields | null): Fields {
+  const held: Record<string, FieldValue> = {};
+  for (const key of state.heldCrmKeys) {
+    if (!(key in state.crmWrites)) held[key] = snapshot?.[key] ?? null;
+  }
+  return held;
 }
 
 /**
@@ -225,6 +322,7 @@ export function merge(input: MergeInput): MergeResult {
     outlookWrites: {},
     crmWrites: {},
     conflicts: [],
+    heldCrmKeys: new Set(),
   };
   for (const rule of rules) if (rule.direction === "both") mergeRule(rule, state);
   const mergedCrm: Fields = { ...input.crm.current, ...state.crmWrites };
@@ -240,10 +338,11 @@ export function merge(input: MergeInput): MergeResult {
         synced.flatMap((rule) => rule.outlook),
       ),
       crm: pickWithValues(
-        mergedCrm,
+        { ...mergedCrm, ...heldSnapshotValues(state, input.crm.snapshot) },
         synced.flatMap((rule) => rule.crm),
       ),
     },
     conflicts: state.conflicts,
+    heldCrmKeys: [...state.heldCrmKeys],
   };
 }

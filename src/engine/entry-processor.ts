@@ -220,6 +220,14 @@ function outsidePackageFilter(context: CycleContext, mapping: Mapping, record: C
   );
 }
 
+/**
+ * False for a type unchecked in the settings (SPEC §9): its hand-tracked items still send their changes, but
+ * nothing of the CRM's is written to them, by a merge or by a delete. E-mail is not a setting of §9.
+ */
+function receivesCrmChanges(context: CycleContext, mapping: Mapping): boolean {
+  return mapping.type === "email" || context.downloadTypes.has(mapping.type);
+}
+
 function userIsOwnerOrOrganizer(context: CycleContext, owner: string | null, fields: Fields): boolean {
   if (owner === context.user.id) return true;
   const organizer = readValue(fields, "organizer");
@@ -309,12 +317,14 @@ async function crmDeleted(
 ): Promise<Partial<AppliedBatch>> {
   if (item === null) return { deleteMappings: [mapping.mapId] };
   const owner = readable?.owner ?? (lostAccess ? null : snapshotOwner(mapping.snapshot.crm));
-  const decision = decideOutlookSideOfCrmDelete({
-    type: mapping.type,
-    outlook: item.fields,
-    now: context.deps.clock.now(),
-    userIsCrmOwner: owner === context.user.id,
-  });
+  const decision = receivesCrmChanges(context, mapping)
+    ? decideOutlookSideOfCrmDelete({
+        type: mapping.type,
+        outlook: item.fields,
+        now: context.deps.clock.now(),
+        userIsCrmOwner: owner === context.user.id,
+      })
+    : "unlinkKeep";
   if (decision === "delete") {
     await context.deps.mailbox.deleteItem(item.itemId);
   } else {
@@ -473,6 +483,7 @@ async function mergePair(
       crm: { current: record.fields, snapshot: crmSnapshot, modifiedAt: record.modifiedAt },
       options: mappingOptions(context, record.related?.parentAccountName),
       maps: context.maps,
+      outlookReceives: receivesCrmChanges(context, mapping),
     });
     const now = clock.now();
     conflicts.push(
@@ -509,10 +520,11 @@ async function mergePair(
       }
       record = outcome.record;
     }
+    // A held CRM change keeps the version it was seen at, so listing the type again brings it (SPEC §9).
     const linked: Mapping = {
       ...mapping,
       linked: true,
-      crmVersion: record.version,
+      crmVersion: result.heldCrmKeys.length > 0 ? mapping.crmVersion : record.version,
       verifiedTime: clock.now(),
       snapshot: { outlook: result.snapshot.outlook, crm: withOwner(result.snapshot.crm, record.owner) },
     };

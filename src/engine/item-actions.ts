@@ -180,9 +180,10 @@ export async function untrackItem(
 ): Promise<ActionOutcome> {
   const { item, kind } = target;
   const timing = timingFor(context, "untrack", kind, surface);
+  const choose = deleteInCrm && offersDeleteChoiceOnUntrack(item.type);
   if (timing === "deferToPrimary" || timing === "never") {
-    if (item.link !== null)
-      await stamp(context, item, { crmId: item.link.crmId, state: "untrackRequested" }, false);
+    const state = choose ? "untrackAndDeleteRequested" : "untrackRequested";
+    if (item.link !== null) await stamp(context, item, { crmId: item.link.crmId, state }, false);
     return { timing, mapId: null };
   }
   const mapping = await mappingOfItem(context, item);
@@ -190,7 +191,6 @@ export async function untrackItem(
     if (item.link !== null) await stamp(context, item, null, false);
     return { timing, mapId: null };
   }
-  const choose = deleteInCrm && offersDeleteChoiceOnUntrack(item.type);
   const entry = await context.deps.cache.recordOutlookChange({
     itemId: item.itemId,
     kind: choose ? "untrackAndDelete" : "untrack",

@@ -18,7 +18,19 @@ import { outlookChangedSince } from "./snapshots";
 const SCANNED: readonly EntityType[] = ["contact", "appointment", "task"];
 
 /** Stamps that link an unknown item to its record again (a "suspended" one: its type syncs again). */
-const RELINKED_STATES: ReadonlySet<string> = new Set(["tracked", "untrackRequested", "suspended"]);
+const RELINKED_STATES: ReadonlySet<string> = new Set([
+  "tracked",
+  "untrackRequested",
+  "untrackAndDeleteRequested",
+  "suspended",
+]);
+
+/** The change-log kind of a secondary client's untrack request, carrying the user's delete choice (SPEC §8). */
+function untrackKindOf(item: MailboxItem): "untrack" | "untrackAndDelete" | null {
+  if (item.link?.state === "untrackRequested") return "untrack";
+  if (item.link?.state === "untrackAndDeleteRequested") return "untrackAndDelete";
+  return null;
+}
 
 /** The key under which the initial synchronization looks an item or record up by its match key. */
 export function linkIndexKey(type: EntityType, key: string): string {
@@ -67,8 +79,9 @@ async function noteScannedItem(
   const mapping = await cache.findByItemId(item.itemId);
   if (mapping !== undefined) {
     if (mapping.deletedLocally || !mapping.linked) return;
-    if (item.link?.state === "untrackRequested") {
-      await cache.recordOutlookChange({ itemId: item.itemId, kind: "untrack", at: item.modifiedAt });
+    const untrack = untrackKindOf(item);
+    if (untrack !== null) {
+      await cache.recordOutlookChange({ itemId: item.itemId, kind: untrack, at: item.modifiedAt });
     } else if (outlookChangedSince(context.maps, item.type, mapping.snapshot.outlook, item.fields)) {
       await cache.recordOutlookChange({ itemId: item.itemId, kind: "upsert", at: item.modifiedAt });
     }
@@ -93,7 +106,7 @@ async function noteScannedItem(
   }
   if (link.crmId === null || !RELINKED_STATES.has(link.state)) return;
   index?.byCrmId.set(link.crmId, item);
-  await relinkStampedItem(context, item, link.crmId, link.state === "untrackRequested");
+  await relinkStampedItem(context, item, link.crmId, untrackKindOf(item) ?? "upsert");
 }
 
 /**
@@ -104,7 +117,7 @@ async function relinkStampedItem(
   context: CycleContext,
   item: MailboxItem,
   crmId: string,
-  untrack: boolean,
+  kind: "upsert" | "untrack" | "untrackAndDelete",
 ): Promise<void> {
   const { cache, clock, logger } = context.deps;
   const existing = await cache.findByCrmId(crmId);
@@ -126,7 +139,7 @@ async function relinkStampedItem(
   await cache.putMappings([mapping]);
   await cache.recordOutlookChange({
     itemId: item.itemId,
-    kind: untrack ? "untrack" : "upsert",
+    kind,
     at: item.modifiedAt,
   });
 }

@@ -26,6 +26,7 @@ const LINK_STATES: ReadonlySet<string> = new Set([
   "tracked",
   "trackRequested",
   "untrackRequested",
+  "untrackAndDeleteRequested",
   "trackOnSend",
   "suspended",
 ]);
@@ -63,11 +64,18 @@ export interface CrmLinkStamp {
   readonly crmId: string | null;
   /**
    * tracked: linked and syncing. trackRequested / untrackRequested: a secondary client asked the
-   * primary to act at its next sync. trackOnSend: a draft to be tracked when it is sent. suspended: linked to
+   * primary to act at its next sync; untrackAndDeleteRequested is an untrack request whose user also chose to
+   * delete the record (SPEC §8), which the primary carries out. trackOnSend: a draft to be tracked when it is sent. suspended: linked to
    * `crmId` under a customization package that no longer syncs the item's type; it is linked again, without a
    * duplicate, when a package syncs the type again (SPEC §11).
    */
-  readonly state: "tracked" | "trackRequested" | "untrackRequested" | "trackOnSend" | "suspended";
+  readonly state:
+    | "tracked"
+    | "trackRequested"
+    | "untrackRequested"
+    | "untrackAndDeleteRequested"
+    | "trackOnSend"
+    | "suspended";
 }
 
 /** One mailbox item as plain data. Field keys are the Outlook keys of SPEC §2. */

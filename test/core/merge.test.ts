@@ -126,18 +126,104 @@ describe("merge: SPEC §6 decision table", () => {
 
   it("every combination of facts has exactly one first matching row", () => {
     let combinations = 0;
-    for (const outlookChanged of [false, true]) {
-      for (const crmChanged of [false, true]) {
-        for (const equivalent of [false, true]) {
-          for (const later of ["outlook", "crm", "tie"] as const) {
-            const row = decideField({ outlookChanged, crmChanged, equivalent, later });
-            assert.ok(MERGE_DECISIONS.includes(row));
-            combinations += 1;
+    for (const outlookReceives of [false, true]) {
+      for (const outlookChanged of [false, true]) {
+        for (const crmChanged of [false, true]) {
+          for (const equivalent of [false, true]) {
+            for (const later of ["outlook", "crm", "tie"] as const) {
+              const row = decideField({ outlookReceives, outlookChanged, crmChanged, equivalent, later });
+              assert.ok(MERGE_DECISIONS.includes(row));
+              combinations += 1;
+            }
           }
         }
       }
     }
-    assert.equal(combinations, 24);
+    assert.equal(combinations, 48);
+  });
+});
+
+describe("merge: a type that receives nothing from the CRM (SPEC §9)", () => {
+  const task = (outlook: Fields, crm: Fields, outlookAt = 1_000, crmAt = 2_000): MergeResult =>
+    merge({
+      ...pair(
+        "task",
+        [outlook, { subject: "Call", priority: "normal", dueDate: "2026-03-05T10:00:00Z" }, outlookAt],
+        [crm, { subject: "Call", prioritycode: 1, scheduledend: "2026-03-05T10:00:00Z" }, crmAt],
+      ),
+      outlookReceives: false,
+    });
+
+  it("sends Outlook's change and writes none of the CRM's into Outlook", () => {
+    const result = task(
+      { subject: "Call", priority: "high", dueDate: "2026-03-05T10:00:00Z" },
+      {
+        subject: "Call Pat",
+        description: "CRM notes",
+        prioritycode: 1,
+        scheduledend: "2026-03-06T09:00:00Z",
+      },
+    );
+    assert.deepEqual(result.outlookWrites, {});
+    assert.deepEqual(result.crmWrites, { prioritycode: 2 });
+    assert.deepEqual(result.conflicts, []);
+  });
+
+  it("keeps the CRM snapshot of each held change, so it is still a change when the type syncs again", () => {
+    const result = task(
+      { subject: "Call", priority: "high", dueDate: "2026-03-05T10:00:00Z" },
+      {
+        subject: "Call Pat",
+        description: "CRM notes",
+        prioritycode: 1,
+        scheduledend: "2026-03-06T09:00:00Z",
+      },
+    );
+    assert.deepEqual(result.snapshot.crm, {
+      subject: "Call",
+      prioritycode: 2,
+      scheduledend: "2026-03-05T10:00:00Z",
+    });
+    assert.deepEqual([...result.heldCrmKeys].sort(), ["description", "scheduledend", "subject"]);
+    const later = merge({
+      ...pair(
+        "task",
+        [
+          { subject: "Call", priority: "high", dueDate: "2026-03-05T10:00:00Z" },
+          result.snapshot.outlook,
+          3_000,
+        ],
+        [
+          {
+            subject: "Call Pat",
+            description: "CRM notes",
+            prioritycode: 2,
+            scheduledend: "2026-03-06T09:00:00Z",
+          },
+          result.snapshot.crm,
+          2_500,
+        ],
+      ),
+    });
+    assert.deepEqual(later.outlookWrites, {
+      subject: "Call Pat",
+      body: "CRM notes",
+      dueDate: "2026-03-06T09:00:00Z",
+      reminderTime: "2026-03-06T09:00:00Z",
+    });
+  });
+
+  it("a field both sides changed goes to the CRM even when the CRM changed later, recorded as a conflict", () => {
+    const result = task(
+      { subject: "Call Bo", priority: "normal", dueDate: "2026-03-05T10:00:00Z" },
+      { subject: "Call Pat", prioritycode: 1, scheduledend: "2026-03-05T10:00:00Z" },
+    );
+    assert.deepEqual(result.outlookWrites, {});
+    assert.deepEqual(result.crmWrites, { subject: "Call Bo" });
+    assert.deepEqual(result.heldCrmKeys, []);
+    assert.deepEqual(result.conflicts, [
+      { field: "subject", kept: "Call Bo", overwritten: "Call Pat", winner: "outlook" },
+    ]);
   });
 });
 

@@ -26,6 +26,12 @@ import type {
 import type { TaskpaneView } from "./taskpane-view";
 import { packageModel } from "./package-section";
 
+/** Link states in which an untrack is already requested from the synchronizing client. */
+const UNTRACK_REQUESTS: ReadonlySet<ItemModel["state"]> = new Set([
+  "untrackRequested",
+  "untrackAndDeleteRequested",
+]);
+
 const KIND_LABELS: Readonly<Record<CurrentItemKind, string>> = {
   receivedEmail: "E-mail",
   sentEmail: "Sent e-mail",
@@ -291,8 +297,8 @@ export class TaskpaneController implements Disposable {
       state,
       record: record === null || crmId === null ? null : { crmId, label: recordLabel(record) },
       regarding: regardingId === null ? null : { crmId: regardingId, label: await this.label(regardingId) },
-      canTrack: state === "untracked" || state === "untrackRequested" || state === "suspended",
-      canUntrack: state !== "untracked" && state !== "untrackRequested",
+      canTrack: state === "untracked" || UNTRACK_REQUESTS.has(state) || state === "suspended",
+      canUntrack: state !== "untracked" && !UNTRACK_REQUESTS.has(state),
       untrackOffersDelete: untrackOffersDelete(item.kind),
       canSetRegarding: item.kind !== "draftEmail" && item.kind !== "contact",
     };

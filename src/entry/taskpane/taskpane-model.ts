@@ -18,7 +18,13 @@ export interface ItemModel {
   /** "E-mail", "Draft e-mail", "Appointment", …, as the user knows the item. */
   readonly kindLabel: string;
   readonly state:
-    "untracked" | "tracked" | "trackRequested" | "untrackRequested" | "trackOnSend" | "suspended";
+    | "untracked"
+    | "tracked"
+    | "trackRequested"
+    | "untrackRequested"
+    | "untrackAndDeleteRequested"
+    | "trackOnSend"
+    | "suspended";
   /** The record the item is linked to, once it is. */
   readonly record: RecordRef | null;
   /** The record an e-mail or activity is regarding. */

@@ -27,6 +27,8 @@ const STATE_LABELS: Readonly<Record<ItemModel["state"], string>> = {
   tracked: "Tracked in CRM",
   trackRequested: "Tracking requested: the synchronizing client links it at its next sync",
   untrackRequested: "Untrack requested: the synchronizing client unlinks it at its next sync",
+  untrackAndDeleteRequested:
+    "Untrack requested: the synchronizing client unlinks it and deletes the CRM record at its next sync",
   trackOnSend: "Will be tracked when sent",
   suspended: "Not synced: the CRM package for your role does not sync this kind of item",
 };
