@@ -22,7 +22,8 @@ import type { CrmUser } from "../sync/user-service";
 import { parseInput } from "../sync/validate-input";
 import type { Authenticator } from "./authenticator";
 import type { ChangeHub } from "./change-hub";
-import { errorReply } from "./error-reply";
+import { codeOf, errorReply, MAX_PARAM_LENGTH, rawErrorAnswer } from "./error-reply";
+import { parseJsonBody } from "./json-body";
 import { HANDLERS, type HandlerDeps } from "./handlers";
 import { requirePrivilege } from "./privileges";
 
@@ -59,7 +60,29 @@ type AnyHandler = (
 /** Builds the app (not listening yet). Event streams still open are ended when the app closes. */
 export async function createHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const { logger } = options;
-  const app = Fastify({ logger: false, bodyLimit: LIMITS.bodyBytes, return503OnClosing: true });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: LIMITS.bodyBytes,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      const answer = errorReply(error);
+      void reply.code(answer.status).send(answer.body);
+    },
+    clientErrorHandler: (error, socket) => {
+      if (socket.destroyed || codeOf(error) === "ECONNRESET") return;
+      if (socket.writable) socket.write(rawErrorAnswer(error));
+      socket.destroy(error);
+    },
+  });
+  app.removeContentTypeParser(["application/json", "text/plain"]);
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
   const streams = new Set<() => void>();
   const deps: HandlerDeps = {
     service: options.service,
@@ -84,11 +107,14 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     if (answer.status === 401) void reply.header("www-authenticate", "Bearer");
     return reply.code(answer.status).send(answer.body);
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0]?.slice(0, 200) ?? "";
+    return reply
       .code(404)
-      .send(errorReply(new SyncError("notFound", { details: `${request.method} ${request.url}` })).body),
-  );
+      .send(
+        errorReply(new SyncError("notFound", { details: `no operation ${request.method} ${path}` })).body,
+      );
+  });
   app.addHook("onResponse", (request, reply, done) => {
     logger.debug("request", {
       method: request.method,
