@@ -153,6 +153,24 @@ export function runOutlookHostContract(name: string, newHarness: () => OutlookHo
       assert.equal(calls, 2);
     });
 
+    it("reports no item change when a compose form opens, is sent or closes", async () => {
+      const read = world("email", { subject: "a" });
+      h.mailbox.select(read.itemId);
+      await settle();
+      let calls = 0;
+      const subscription = h.host.onItemChanged(() => (calls += 1));
+      await settle();
+      const draft = h.mailbox.openCompose({ subject: "Hi", to: ["bob@fabrikam.com"] });
+      await settle();
+      await h.mailbox.sendDraft(draft.itemId);
+      await settle();
+      assert.equal(calls, 0);
+      h.mailbox.select(read.itemId);
+      await settle();
+      assert.equal(calls, 1);
+      subscription.dispose();
+    });
+
     it("writes and removes the link stamp in the item's custom properties, keeping other keys", async () => {
       const message = world("email", { subject: "x", from: "bob@fabrikam.com" });
       h.mailbox.saveCustomProperties(message.itemId, h.addinId, { other: 1 });

@@ -259,3 +259,22 @@ export function nonHttpsUrls(root: XmlElement): string[] {
     .filter(({ url }) => !url.startsWith("https://"))
     .map(({ where, url }) => `${where} uses ${url}, not https`);
 }
+
+/** The surfaces where Outlook offers a pinnable task pane (pinnable-taskpane: message read and compose only). */
+const PINNABLE_SURFACES = new Set(["MessageReadCommandSurface", "MessageComposeCommandSurface"]);
+
+/**
+ * SupportsPinning outside a message surface: "Pinnable task panes aren't available for Appointments/Meetings"
+ * ("Implement a pinnable task pane in Outlook").
+ */
+export function misplacedPinning(root: XmlElement): string[] {
+  const problems: string[] = [];
+  for (const { element, ancestors } of walk(root)) {
+    if (element.name !== "SupportsPinning") continue;
+    const surface = [...ancestors].reverse().find((a) => a.name === "ExtensionPoint");
+    const type = surface?.attrs["xsi:type"] ?? "(no ExtensionPoint)";
+    if (!PINNABLE_SURFACES.has(type))
+      problems.push(`SupportsPinning on ${type}: Outlook cannot pin it there`);
+  }
+  return problems;
+}

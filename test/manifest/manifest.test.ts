@@ -8,6 +8,7 @@ import {
   elementOrderProblems,
   manifestFunctionNames,
   manifestUrls,
+  misplacedPinning,
   nonHttpsUrls,
   parseManifest,
   unregisteredFunctions,
@@ -132,7 +133,7 @@ describe("manifest.xml", () => {
           "Track in CRM: trackInCrm",
           "Untrack: untrackFromCrm",
           "Sync now: syncNow",
-          `CRM pane: ShowTaskpane pinning=${pinnable}`,
+          `CRM pane: ShowTaskpane pinning=${pinnable && surface.attrs["xsi:type"]?.startsWith("Message") === true}`,
         ]);
         for (const control of controls) {
           assert.deepEqual(
@@ -142,6 +143,18 @@ describe("manifest.xml", () => {
         }
       }
     }
+  });
+
+  it("offers pinning on message surfaces only, and a pinnable appointment pane is reported", () => {
+    assert.deepEqual(misplacedPinning(manifest), []);
+    const broken = sourceXml.replace(
+      /(<ExtensionPoint xsi:type="AppointmentAttendeeCommandSurface">[\s\S]*?<SourceLocation resid="Taskpane.Url"\/>)/,
+      "$1<SupportsPinning>true</SupportsPinning>",
+    );
+    assert.notEqual(broken, sourceXml);
+    assert.deepEqual(misplacedPinning(parseManifest(broken)), [
+      "SupportsPinning on AppointmentAttendeeCommandSurface: Outlook cannot pin it there",
+    ]);
   });
 
   it("activates on send with PromptUser through the event runtime, never blocking without a prompt", () => {

@@ -59,8 +59,15 @@ export class SimulatedOutlookHost implements OutlookHost {
     return selection === null ? null : this.describe(selection.itemId, selection.mode);
   }
 
+  /** As in a pinned task pane: read selections only; a compose form opening or closing is no item change. */
   onItemChanged(listener: () => void): Disposable {
-    return this.mailbox.onSelectionChanged(listener);
+    let last = this.mailbox.selection();
+    return this.mailbox.onSelectionChanged(() => {
+      const [previous, current] = [last, this.mailbox.selection()];
+      last = current;
+      if (previous?.mode !== "compose" && current?.mode !== "compose" && previous?.itemId !== current?.itemId)
+        listener();
+    });
   }
 
   async setCurrentItemLink(link: CrmLinkStamp | null): Promise<void> {

@@ -45,7 +45,11 @@ const CATEGORY_COLORS: Record<string, string> = Object.fromEntries(
 /** Builds the fake `Office` global for one add-in over `mailbox`. Dispose it to drop its subscriptions. */
 export function createSimulatedOffice(
   mailbox: SimulatedMailbox,
-  options: { readonly addinId: string },
+  options: {
+    readonly addinId: string;
+    /** Whether the task pane is pinned (default true): only a pinned pane outlives a change of selection. */
+    readonly pinned?: boolean;
+  },
 ): SimulatedOffice {
   const { addinId } = options;
   const actions = new Map<string, (event: object) => void>();
@@ -77,7 +81,17 @@ export function createSimulatedOffice(
   let eventItem: object | null = null;
   let roaming: Record<string, unknown> = { ...mailbox.roamingSettings(addinId) };
 
+  const pinned = options.pinned ?? true;
+  let lastSelection = mailbox.selection();
+  // pinnable-taskpane ("Implement a pinnable task pane in Outlook"): ItemChanged reaches a pinned task pane
+  // when the user selects another item in the Reading Pane; a compose form is its own form, so opening or
+  // closing one ("pinning isn't supported across different modes") is no item change for the pane.
   const selectionSubscription = mailbox.onSelectionChanged(() => {
+    const current = mailbox.selection();
+    const previous = lastSelection;
+    lastSelection = current;
+    if (!pinned || previous?.mode === "compose" || current?.mode === "compose") return;
+    if (previous?.itemId === current?.itemId) return;
     for (const handler of [...itemChangedHandlers]) handler({ type: ITEM_CHANGED });
   });
 

@@ -77,6 +77,33 @@ describe("simulated Office global", () => {
     assert.deepEqual(seen, [["olkItemSelectedChanged", ewsIdFromRestId(message.itemId)]]);
   });
 
+  it("fires ItemChanged only in a pinned pane, and not when a compose form opens or closes", async () => {
+    for (const pinned of [true, false]) {
+      const mailbox = new SimulatedMailbox({
+        clock: new ManualClock(),
+        owner: { emailAddress: "alice@contoso.com", displayName: "Alice" },
+      });
+      const office = createSimulatedOffice(mailbox, { addinId: "addin", pinned }).office as Fake;
+      let fired = 0;
+      office.context.mailbox.addHandlerAsync(
+        "olkItemSelectedChanged",
+        () => (fired += 1),
+        () => undefined,
+      );
+      const message = mailbox.createItem(
+        { type: "email", fields: { subject: "x" } },
+        { notify: false, by: "world" },
+      );
+      mailbox.select(message.itemId);
+      await settle();
+      const draft = mailbox.openCompose({ subject: "Hi" });
+      await settle();
+      await mailbox.sendDraft(draft.itemId);
+      await settle();
+      assert.equal(fired, pinned ? 1 : 0);
+    }
+  });
+
   it("installs on a target and restores it, and reports onReady for Outlook", async () => {
     const { simulated } = setup();
     const target: { Office?: unknown } = {};
