@@ -9,6 +9,7 @@
  * Command: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test node --import tsx bench/engine/engine-bench.ts
  */
 import { performance } from "node:perf_hooks";
+import { refreshStatistics } from "../../src/server";
 import { HistoryWorld, SharedServer } from "../../test/engine/support/reliability-harness";
 
 const SETTINGS = { entities: ["contact", "appointment", "task"] as const, intervalMinutes: 15 };
@@ -62,6 +63,7 @@ async function seed(
   }
   for (let start = 0; start < jobs.length; start += 16)
     await Promise.all(jobs.slice(start, start + 16).map((job) => job()));
+  await refreshStatistics(world.shared.db);
 }
 
 async function timed(work: () => Promise<void>): Promise<number> {

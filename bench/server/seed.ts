@@ -3,7 +3,7 @@
  * records spread evenly over them (half contacts, 30 % tasks, 20 % appointments they organize), each record with
  * its own version and a feed row for its owner, as the service would have written them one by one.
  */
-import type { Database } from "../../src/server";
+import { refreshStatistics, type Database } from "../../src/server";
 
 export async function seedBenchData(db: Database, counts: { users: number; records: number }): Promise<void> {
   const now = Date.UTC(2026, 2, 2);
@@ -15,14 +15,17 @@ export async function seedBenchData(db: Database, counts: { users: number; recor
       [counts.users, now],
     );
     await tx.query(
-      `INSERT INTO records (id, type, owner, fields, version, modified_at, created_at, created_by, search_name, parties)
-       SELECT gen_random_uuid(), t.type, 'user' || (i % $2::int + 1),
-              jsonb_build_object('subject', 'Record ' || i, 'lastname', 'Name' || i, 'description', repeat('x', 200)),
+      `INSERT INTO records (id, type, owner, fields, version, modified_at, created_at, created_by, search_name, parties,
+                            fields_bytes)
+       SELECT gen_random_uuid(), t.type, 'user' || (i % $2::int + 1), f.fields,
               i, $3::bigint + i, $3::bigint + i, 'user' || (i % $2::int + 1),
               CASE WHEN t.type = 'contact' THEN 'name' || i END,
-              CASE WHEN t.type = 'appointment' THEN ARRAY['user' || (i % $2::int + 1)] END
+              CASE WHEN t.type = 'appointment' THEN ARRAY['user' || (i % $2::int + 1)] END,
+              octet_length(f.fields::text)
          FROM generate_series(1, $1::int) AS i,
-              LATERAL (SELECT CASE WHEN i % 10 < 5 THEN 'contact' WHEN i % 10 < 8 THEN 'task' ELSE 'appointment' END AS type) t`,
+              LATERAL (SELECT CASE WHEN i % 10 < 5 THEN 'contact' WHEN i % 10 < 8 THEN 'task' ELSE 'appointment' END AS type) t,
+              LATERAL (SELECT jsonb_build_object('subject', 'Record ' || i, 'lastname', 'Name' || i,
+                                                 'description', repeat('x', 200)) AS fields) f`,
       [counts.records, counts.users, now],
     );
     await tx.query(
@@ -36,5 +39,5 @@ export async function seedBenchData(db: Database, counts: { users: number; recor
     );
     await tx.query("UPDATE sync_clock SET version = $1", [counts.records]);
   });
-  await db.exec("ANALYZE");
+  await refreshStatistics(db);
 }

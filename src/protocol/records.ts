@@ -71,7 +71,11 @@ export const CrmRecordSchema = z.object({
   related: RelatedSchema.optional(),
 });
 
-/** Body of a record create. A replay with the same `idempotencyKey` returns the first result. */
+/**
+ * Body of a record create. A replay with the same `idempotencyKey` returns the first result. The body does
+ * not say whether it is a retry: a first attempt costs the server no look-up (docs/SPEC.md "Only a retry
+ * looks its create up").
+ */
 export const CreateRecordBodySchema = z.strictObject({
   idempotencyKey: z
     .string()

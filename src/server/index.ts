@@ -10,6 +10,7 @@ export {
 } from "./create-crm-server";
 export { openDatabase, type DatabaseSettings } from "./db/open-database";
 export type { Database, SqlExecutor, SqlResult } from "./db/database";
+export { refreshStatistics } from "./db/statistics";
 export { createCrmService, type CrmService } from "./sync/crm-service";
 export type { CreateRecordRequest } from "./sync/record-service";
 export { RECORD_ACCESS, type RecordAction, type RecordRelation } from "./sync/record-access";

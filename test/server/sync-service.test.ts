@@ -205,6 +205,43 @@ describe("CRM service: change feed", () => {
     assert.equal(bobs.replayed, false, "keys are scoped per user");
   });
 
+  it("answers concurrent creates with one key with one record, and a replay that would now fail with it too", async () => {
+    const before = (await service.records.listAll()).length;
+    const attempts = await Promise.all(
+      [1, 2, 3].map((n) =>
+        service.records.create({
+          by: "alice",
+          type: "task",
+          fields: { subject: `Attempt ${n}` },
+          idempotencyKey: "key-race-1",
+        }),
+      ),
+    );
+    assert.equal(attempts.filter((a) => !a.replayed).length, 1, "one attempt creates");
+    for (const attempt of attempts) assert.deepEqual(attempt.record, attempts[0]?.record);
+    assert.equal((await service.records.listAll()).length, before + 1);
+    const refused = await service.records.create({
+      by: "alice",
+      owner: "bob",
+      type: "task",
+      fields: { subject: "Not alice's to give" },
+      idempotencyKey: "key-race-1",
+    });
+    assert.equal(refused.replayed, true);
+    assert.deepEqual(refused.record, attempts[0]?.record);
+    await assert.rejects(
+      service.records.create({
+        by: "alice",
+        owner: "bob",
+        type: "task",
+        fields: { subject: "Not alice's to give" },
+        idempotencyKey: "key-race-2",
+      }),
+      (error: unknown) => error instanceof SyncError && error.code === "forbidden",
+    );
+    assert.equal((await service.records.listAll()).length, before + 1);
+  });
+
   it("rejects a stale update with the current record and keeps the stored fields", async () => {
     const contact = (
       await service.records.create({

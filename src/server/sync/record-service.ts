@@ -55,6 +55,13 @@ function boundedFieldsJson(fields: Fields): { text: string; bytes: number } {
   return { text, bytes };
 }
 
+/** Rolls a create back when its idempotency key already holds a first result (which `create` then returns). */
+class KeyAlreadyUsed extends Error {
+  constructor(key: string) {
+    super(`the idempotency key "${key}" already holds the result of an earlier create`);
+  }
+}
+
 const filterState = (row: Pick<RecordRow, "id" | "type" | "owner" | "parties" | "deleted">): FilterState => ({
   id: row.id,
   type: row.type,
@@ -71,16 +78,34 @@ export class RecordService {
     const type = parseInput(CrmRecordTypeSchema, request.type, "type");
     const fields = withoutNulls(parseInput(FieldsSchema, request.fields, "fields"));
     const owner = parseInput(UserIdSchema, request.owner ?? request.by, "owner");
+    const key = request.idempotencyKey;
+    try {
+      return await this.createOnce(request, type, fields, owner);
+    } catch (error) {
+      if (key === undefined) throw error;
+      const first = await this.ctx.db.query<{ response: CrmRecord }>(
+        "SELECT response FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+        [request.by, key],
+      );
+      const row = first.rows[0];
+      if (row === undefined) throw error;
+      return { record: row.response, replayed: true };
+    }
+  }
+
+  /**
+   * The create's transaction. The idempotency key is claimed last, with the first result, by an insert that
+   * skips a key already held: a first attempt pays no look-up, and a replay (or a concurrent twin) rolls back
+   * everything it wrote and leaves `create` to answer with the stored first result.
+   */
+  private createOnce(
+    request: CreateRecordRequest,
+    type: CrmRecordType,
+    fields: Fields,
+    owner: string,
+  ): Promise<{ record: CrmRecord; replayed: boolean }> {
     return this.ctx.db.transaction(async (tx) => {
       const version = await allocateVersions(tx);
-      if (request.idempotencyKey !== undefined) {
-        const replay = await tx.query<{ response: CrmRecord }>(
-          "SELECT response FROM idempotency_keys WHERE user_id = $1 AND key = $2",
-          [request.by, request.idempotencyKey],
-        );
-        const first = replay.rows[0];
-        if (first) return { record: first.response, replayed: true };
-      }
       const actor = await this.requireUser(tx, request.by, "by");
       if (owner !== request.by) {
         await this.requireUser(tx, owner, "owner");
@@ -125,10 +150,12 @@ export class RecordService {
       await this.commitChange(tx, "create", request.by, new Set(), after, version, now);
       const record = await this.readOne(tx, id);
       if (request.idempotencyKey !== undefined) {
-        await tx.query(
-          "INSERT INTO idempotency_keys (user_id, key, record_id, response, created_at) VALUES ($1, $2, $3, $4, $5)",
+        const claimed = await tx.query(
+          `INSERT INTO idempotency_keys (user_id, key, record_id, response, created_at) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (user_id, key) DO NOTHING`,
           [request.by, request.idempotencyKey, id, JSON.stringify(record), now],
         );
+        if (claimed.rowCount === 0) throw new KeyAlreadyUsed(request.idempotencyKey);
       }
       return { record, replayed: false };
     });
@@ -273,7 +300,11 @@ export class RecordService {
    * when `by` could read the record or was sent its delete, `notFound` otherwise (unknown and unreadable ids
    * answer alike). Records are answered in the order asked until their fields reach `LIMITS.answerBytes`
    * (the first is always answered); the ids after that are `deferred`. Sizes come from `fields_bytes`, so
-   * fields past the limit are never loaded.
+   * fields past the limit are never loaded. The plan must not need statistics: the ids are looked up with
+   * `= ANY` (each partition's unique `id` index says one row per id; a join on `unnest` would be estimated at
+   * a thousand times that, and so planned with JIT compilation costing seconds), and the sent delete is one
+   * primary-key probe per record (a scalar subquery, which the planner cannot turn into a scan of the user's
+   * whole feed).
    */
   async read(by: string, ids: readonly string[]): Promise<SpecificSyncData> {
     const distinct = [...new Map(ids.map((id) => [id.toLowerCase(), id])).values()];
@@ -283,12 +314,11 @@ export class RecordService {
         ? []
         : (
             await this.ctx.db.query<SizedRow>(
-              `WITH asked AS (SELECT a.id, a.position FROM unnest($2::uuid[]) WITH ORDINALITY AS a(id, position)),
-               seen AS (
-                 SELECT r.*, asked.position,
-                        (${readableBy("$1")} OR EXISTS (SELECT 1 FROM change_feed f
-                          WHERE f.user_id = $1 AND f.record_id = r.id AND f.kind = 'delete')) AS visible
-                   FROM records r JOIN asked ON asked.id = r.id),
+              `WITH seen AS (
+                 SELECT r.*, array_position($2::uuid[], r.id) AS position,
+                        (${readableBy("$1")} OR (SELECT f.kind FROM change_feed f
+                          WHERE f.user_id = $1 AND f.record_id = r.id) = 'delete') AS visible
+                   FROM records r WHERE r.id = ANY($2::uuid[])),
                sized AS (
                  SELECT seen.*, sum(CASE WHEN visible AND NOT deleted THEN fields_bytes ELSE 0 END)
                           OVER (ORDER BY position) AS running,

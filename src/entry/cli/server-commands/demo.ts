@@ -1,5 +1,8 @@
-/** `demo`: loads the demo users, records and the default customization package, and prints their tokens. */
-import { createCrmService, loadDemoData } from "../../../server";
+/**
+ * `demo`: loads the demo users, records and the default customization package, refreshes the planner's
+ * statistics, and prints their tokens.
+ */
+import { createCrmService, loadDemoData, refreshStatistics } from "../../../server";
 import { UsageError, type ServerCommand } from "./command";
 
 export const demoCommand: ServerCommand = {
@@ -10,6 +13,7 @@ export const demoCommand: ServerCommand = {
     const db = await context.openDatabase();
     try {
       const demo = await loadDemoData(createCrmService({ db, clock: context.clock, logger: context.logger }));
+      await refreshStatistics(db);
       for (const [user, token] of Object.entries(demo.tokens)) context.print(`${user}\t${token}`);
     } finally {
       await db.close();

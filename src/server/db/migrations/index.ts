@@ -3,6 +3,7 @@ import { initialSchema } from "./0001-initial-schema";
 import { administrators } from "./0002-administrators";
 import { packageAccess } from "./0003-package-access";
 import { recordSize } from "./0004-record-size";
+import { recordIdIndexes } from "./0005-record-id-indexes";
 
 /** One schema change: applied once, in `version` order, inside the start-up transaction. */
 export interface Migration {
@@ -11,4 +12,10 @@ export interface Migration {
   readonly sql: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initialSchema, administrators, packageAccess, recordSize];
+export const MIGRATIONS: readonly Migration[] = [
+  initialSchema,
+  administrators,
+  packageAccess,
+  recordSize,
+  recordIdIndexes,
+];
