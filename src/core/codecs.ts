@@ -6,6 +6,7 @@
 import { BugError, SyncError } from "./errors";
 import type { CodecName, FieldRule, LookupRow, LookupTable } from "./field-maps";
 import { describeValue, sameValue, sameValues } from "./field-values";
+import { canonicalOccurrenceList, canonicalRecurrence } from "./recurrence";
 import type { FieldValue } from "./types";
 
 /** What the CRM→Outlook direction needs besides the record's own fields. */
@@ -118,6 +119,45 @@ const companyFromParentCodec: Codec = {
   },
 };
 
+function expectList(rule: FieldRule, value: FieldValue): readonly string[] | null {
+  if (value === null || typeof value === "object") return value;
+  throw invalid(rule, `expected a list of date-times, found ${describeValue(value)}.`);
+}
+
+/** Both sides hold one canonical text, so equal series compare equal whichever side wrote them. */
+const recurrenceCodec: Codec = {
+  toCrm: (rule, [text = null]) => [canonicalText(rule, text)],
+  toOutlook: (rule, [text = null]) => [canonicalText(rule, text)],
+};
+
+function canonicalText(rule: FieldRule, value: FieldValue): string | null {
+  const text = expectText(rule, value);
+  if (text === null) return null;
+  try {
+    return canonicalRecurrence(text);
+  } catch (error) {
+    if (error instanceof SyncError) throw invalid(rule, error.details ?? error.message);
+    throw error;
+  }
+}
+
+/** A list of original starts, sorted and canonical on both sides; an empty list is no value. */
+const occurrenceListCodec: Codec = {
+  toCrm: (rule, [list = null]) => [canonicalList(rule, list)],
+  toOutlook: (rule, [list = null]) => [canonicalList(rule, list)],
+};
+
+function canonicalList(rule: FieldRule, value: FieldValue): readonly string[] | null {
+  const list = expectList(rule, value);
+  if (list === null || list.length === 0) return null;
+  try {
+    return canonicalOccurrenceList(list);
+  } catch (error) {
+    if (error instanceof SyncError) throw invalid(rule, error.details ?? error.message);
+    throw error;
+  }
+}
+
 /** Every codec by the name that rules use. */
 export const CODECS: Readonly<Record<CodecName, Codec>> = {
   plain: plainCodec,
@@ -125,4 +165,6 @@ export const CODECS: Readonly<Record<CodecName, Codec>> = {
   lookup: lookupCodec,
   reminderFromDue: reminderFromDueCodec,
   companyFromParent: companyFromParentCodec,
+  recurrence: recurrenceCodec,
+  occurrenceList: occurrenceListCodec,
 };

@@ -60,6 +60,8 @@ const CODEC_ARITY: Readonly<Record<CodecName, { outlook: number; crm: number | n
   lookup: { outlook: 1, crm: null },
   reminderFromDue: { outlook: 1, crm: 1 },
   companyFromParent: { outlook: 1, crm: 1 },
+  recurrence: { outlook: 1, crm: 1 },
+  occurrenceList: { outlook: 1, crm: 1 },
 };
 
 const keysText = (count: number | null, side: string): string =>

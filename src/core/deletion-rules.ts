@@ -7,6 +7,7 @@
  */
 import { SyncError } from "./errors";
 import { readValue } from "./field-values";
+import { occurrenceStart, parseRecurrence, rangeEndDate } from "./recurrence";
 import { firstMatch, type FactRow } from "./rule-table";
 import type { EntityType, Fields } from "./types";
 
@@ -103,6 +104,19 @@ function isFuture(fields: Fields, key: string, now: number): boolean {
   return at > now;
 }
 
+/**
+ * "Starts in the future" for an appointment: its start is later than now; for a recurring series (SPEC §15),
+ * its last occurrence is (a series without an end always is).
+ */
+function appointmentInFuture(fields: Fields, startKey: string, patternKey: string, now: number): boolean {
+  const pattern = readValue(fields, patternKey);
+  const start = readValue(fields, startKey);
+  if (typeof pattern !== "string" || typeof start !== "string" || Number.isNaN(Date.parse(start)))
+    return isFuture(fields, startKey, now);
+  const end = rangeEndDate(parseRecurrence(pattern));
+  return end === null || isFuture({ last: occurrenceStart(start, end) }, "last", now);
+}
+
 /** Input of {@link decideCrmSideOfOutlookDelete}. */
 export interface OutlookDeleteInput {
   readonly type: EntityType;
@@ -131,7 +145,9 @@ export function decideCrmSideOfOutlookDelete(input: OutlookDeleteInput): Deletio
       userChoseDelete: input.userChoseDelete,
       crmOpenOrScheduled: typeof state === "number" && OPEN_OR_SCHEDULED_STATES.includes(state),
       crmCompleted: state === COMPLETED_STATE,
-      startInFuture: input.type === "appointment" && isFuture(input.crm, "scheduledstart", input.now),
+      startInFuture:
+        input.type === "appointment" &&
+        appointmentInFuture(input.crm, "scheduledstart", "recurrencepattern", input.now),
       userIsOwnerOrOrganizer: input.userIsOwnerOrOrganizer,
     },
   );
@@ -158,7 +174,8 @@ export function decideOutlookSideOfCrmDelete(input: CrmDeleteInput): DeletionOut
     OUTLOOK_SIDE_OF_CRM_DELETE[input.type],
     {
       userIsCrmOwner: input.userIsCrmOwner,
-      startInFuture: input.type === "appointment" && isFuture(input.outlook, "start", input.now),
+      startInFuture:
+        input.type === "appointment" && appointmentInFuture(input.outlook, "start", "recurrence", input.now),
       outlookCompleted: readValue(input.outlook, "status") === "completed",
     },
   );

@@ -7,6 +7,7 @@
  */
 import { DEFAULT_FIELD_MAPS, type FieldMaps, type LookupScalar, type LookupTable } from "./field-maps";
 import { describeValue, sameValues } from "./field-values";
+import { recurrenceProblem } from "./recurrence";
 import type { CrmRecordType, FieldValue, Fields, Side } from "./types";
 
 /**
@@ -16,9 +17,12 @@ import type { CrmRecordType, FieldValue, Fields, Side } from "./types";
  * - `dateTime`: an ISO 8601 date and time with a time zone (`2026-03-10T09:30:00Z`, `…T09:30+01:00`);
  * - `list`: an array of strings;
  * - `boolean`, `number`: a JSON boolean, a finite number;
- * - `code`: a value of the rule's value table (numbers on the CRM side, names on the Outlook side).
+ * - `code`: a value of the rule's value table (numbers on the CRM side, names on the Outlook side);
+ * - `recurrence`: a recurrence pattern in the text form of recurrence.ts;
+ * - `dateTimeList`: an array of ISO 8601 dates and times with a time zone (cancelled occurrences).
  */
-export type ValueKind = "text" | "date" | "dateTime" | "list" | "boolean" | "number" | "code";
+export type ValueKind =
+  "text" | "date" | "dateTime" | "list" | "boolean" | "number" | "code" | "recurrence" | "dateTimeList";
 
 /** The kinds a key can be given directly; codes come from the value tables and everything else is text. */
 type GivenKind = Exclude<ValueKind, "text" | "code">;
@@ -43,6 +47,9 @@ export const NON_TEXT_FIELDS: Readonly<
       isAllDayEvent: "boolean",
       requiredAttendees: "list",
       optionalAttendees: "list",
+      recurrence: "recurrence",
+      cancelledOccurrences: "dateTimeList",
+      originalStart: "dateTime",
     },
     crm: {
       scheduledstart: "dateTime",
@@ -51,6 +58,9 @@ export const NON_TEXT_FIELDS: Readonly<
       isalldayevent: "boolean",
       requiredattendees: "list",
       optionalattendees: "list",
+      recurrencepattern: "recurrence",
+      cancelledoccurrences: "dateTimeList",
+      originalstart: "dateTime",
     },
   },
   email: {
@@ -60,8 +70,14 @@ export const NON_TEXT_FIELDS: Readonly<
   account: { outlook: {}, crm: {} },
 };
 
-/** Fields of the CRM-only record types, which no mapping rule names: an account's name (SPEC §2 company). */
-export const CRM_ONLY_FIELDS: Readonly<Record<"account", readonly string[]>> = { account: ["name"] };
+/**
+ * CRM fields that no mapping rule names: an account's name (SPEC §2 company), and the series an exception
+ * record belongs to (`seriesid`, SPEC §15), which the engine sets when it creates the exception.
+ */
+export const CRM_ONLY_FIELDS: Readonly<Partial<Record<CrmRecordType, readonly string[]>>> = {
+  account: ["name"],
+  appointment: ["seriesid"],
+};
 
 /** One field as its side knows it: the kind, and for a code its table and the values of its column. */
 export type FieldSpec =
@@ -75,10 +91,8 @@ export function fieldSpecs(
   maps: FieldMaps = DEFAULT_FIELD_MAPS,
 ): ReadonlyMap<string, FieldSpec> {
   const specs = new Map<string, FieldSpec>();
-  if (type === "account") {
-    if (side === "crm") for (const key of CRM_ONLY_FIELDS.account) specs.set(key, { kind: "text" });
-    return specs;
-  }
+  if (side === "crm") for (const key of CRM_ONLY_FIELDS[type] ?? []) specs.set(key, { kind: "text" });
+  if (type === "account") return specs;
   for (const rule of maps[type]) {
     const keys = side === "outlook" ? rule.outlook : rule.crm;
     keys.forEach((key, index) => {
@@ -169,6 +183,14 @@ function valueProblem(spec: FieldSpec, value: FieldValue): string | null {
       return typeof value === "string" && isDateTime(value)
         ? null
         : `expected an ISO 8601 date and time with a time zone such as 2026-03-10T09:30:00Z, found ${found}`;
+    case "recurrence": {
+      if (typeof value !== "string") return `expected a recurrence pattern text, found ${found}`;
+      return recurrenceProblem(value);
+    }
+    case "dateTimeList":
+      return Array.isArray(value) && value.every((entry) => typeof entry === "string" && isDateTime(entry))
+        ? null
+        : `expected an array of ISO 8601 dates and times such as ["2026-03-10T09:30:00Z"], found ${found}`;
     case "code":
       return spec.codes.some((code) => code === value)
         ? null

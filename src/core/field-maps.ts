@@ -7,7 +7,8 @@
  * or task status live inside the rule, so they can be replaced with the rest of the map.
  *
  * Beyond the SPEC tables, an appointment tracked from Outlook sends its `iCalUId` to the CRM as
- * `globalobjectid`, so initial sync can match the pair later (SPEC §12).
+ * `globalobjectid`, so initial sync can match the pair later (SPEC §12). A recurring series carries its
+ * pattern and its cancelled occurrences, and an exception record its original start (SPEC §15).
  */
 import type { EntityType } from "./types";
 
@@ -27,8 +28,11 @@ export type RuleDirection = "both" | "crmToOutlook" | "onTrack";
  * - `lookup`: one Outlook value ↔ a tuple of CRM values, through the rule's {@link LookupTable}.
  * - `reminderFromDue`: Outlook reminder time from the CRM due date-time; no reminder when it has no time part.
  * - `companyFromParent`: Outlook company name from the parent account's name (given in the mapping options).
+ * - `recurrence`: a series' recurrence pattern, the same canonical text on both sides (see recurrence.ts).
+ * - `occurrenceList`: the original starts of a series' cancelled occurrences, canonical and sorted on both sides.
  */
-export type CodecName = "plain" | "street3" | "lookup" | "reminderFromDue" | "companyFromParent";
+export type CodecName =
+  "plain" | "street3" | "lookup" | "reminderFromDue" | "companyFromParent" | "recurrence" | "occurrenceList";
 
 /** A scalar that a lookup table can hold on either side. */
 export type LookupScalar = string | number | boolean;
@@ -202,6 +206,14 @@ const APPOINTMENT_RULES: FieldMapTable = [
   plain("subject", "subject"),
   lookup("showTimeAs", ["statecode", "statuscode"], SHOW_TIME_AS_TABLE),
   plain("iCalUId", "globalobjectid", "onTrack"),
+  { outlook: ["recurrence"], crm: ["recurrencepattern"], direction: "both", codec: "recurrence" },
+  {
+    outlook: ["cancelledOccurrences"],
+    crm: ["cancelledoccurrences"],
+    direction: "both",
+    codec: "occurrenceList",
+  },
+  plain("originalStart", "originalstart", "onTrack"),
 ];
 
 const EMAIL_RULES: FieldMapTable = [

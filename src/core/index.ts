@@ -20,3 +20,4 @@ export * from "./retry-policy";
 export * from "./version-range";
 export * from "./customization-package";
 export * from "./package-rules";
+export * from "./recurrence";

@@ -52,7 +52,15 @@ const FieldRuleSchema = z.strictObject({
   outlook: keys,
   crm: keys,
   direction: z.enum(["both", "crmToOutlook", "onTrack"]),
-  codec: z.enum(["plain", "street3", "lookup", "reminderFromDue", "companyFromParent"]),
+  codec: z.enum([
+    "plain",
+    "street3",
+    "lookup",
+    "reminderFromDue",
+    "companyFromParent",
+    "recurrence",
+    "occurrenceList",
+  ]),
   lookup: z
     .strictObject({
       name: z.string().min(1).max(100),

@@ -163,6 +163,9 @@ describe("field maps: SPEC §2 appointment table", () => {
       "priority",
       "showTimeAs",
       "iCalUId",
+      "recurrence",
+      "cancelledOccurrences",
+      "originalStart",
     ]);
     assert.deepEqual(new Set(DEFAULT_FIELD_MAPS.appointment.flatMap((rule) => rule.outlook)), expected);
   });

@@ -13,6 +13,7 @@ import * as matchKeys from "../../src/core/match-keys";
 import * as merge from "../../src/core/merge";
 import * as packageRules from "../../src/core/package-rules";
 import * as reconciliation from "../../src/core/reconciliation";
+import * as recurrence from "../../src/core/recurrence";
 import * as retryPolicy from "../../src/core/retry-policy";
 import * as ruleTable from "../../src/core/rule-table";
 import * as trackingRules from "../../src/core/tracking-rules";
@@ -33,6 +34,7 @@ const MODULES = {
   merge,
   packageRules,
   reconciliation,
+  recurrence,
   retryPolicy,
   ruleTable,
   trackingRules,

@@ -20,6 +20,7 @@ import {
 } from "./record-access";
 import { CRM_KEYS, deriveColumns, displayName, withoutNulls } from "./record-columns";
 import { RECORD_COLUMNS, recordColumns, toCrmRecord, type RecordRow } from "./record-rows";
+import { checkNewSeriesFields, checkSeriesPatch, liveExceptionIds } from "./series-rules";
 import type { ServiceContext } from "./service-context";
 import { InputError, isUuid, RecordConflictError, recordNotFound } from "./service-errors";
 import { SyncError } from "../../core/errors";
@@ -116,6 +117,7 @@ export class RecordService {
         }
       }
       await this.checkReferences(tx, request.by, type, fields);
+      await checkNewSeriesFields(tx, request.by, type, fields);
       const now = this.ctx.clock.now();
       const id = randomUUID();
       const derived = deriveColumns(type, fields);
@@ -180,6 +182,7 @@ export class RecordService {
         throw new InputError("fields", `at most ${LIMITS.fieldsPerRecord} fields`);
       }
       await this.checkReferences(tx, request.by, row.type, patch);
+      checkSeriesPatch(row.type, row.fields, patch);
       const before = await audienceOf(tx, filterState(row));
       const derived = deriveColumns(row.type, fields);
       const json = boundedFieldsJson(fields);
@@ -206,7 +209,10 @@ export class RecordService {
     });
   }
 
-  /** Deletes a record: it stays as a deleted row, and a tombstone reaches every user who had it. */
+  /**
+   * Deletes a record: it stays as a deleted row, and a tombstone reaches every user who had it. Deleting an
+   * appointment series deletes its exception records with it, in the same transaction (SPEC §15).
+   */
   async delete(request: {
     by: string;
     id: string;
@@ -215,21 +221,46 @@ export class RecordService {
     return this.ctx.db.transaction(async (tx) => {
       const version = await allocateVersions(tx);
       const row = await this.loadForWrite(tx, request.by, request.id, "delete", request.expectedVersion);
-      const before = await audienceOf(tx, filterState(row));
       const now = this.ctx.clock.now();
-      await tx.query("UPDATE records SET deleted = true, version = $2, modified_at = $3 WHERE id = $1", [
-        row.id,
-        version,
-        now,
-      ]);
-      await tx.query(
-        "INSERT INTO tombstones (record_id, type, version, deleted_at, deleted_by) VALUES ($1, $2, $3, $4, $5)",
-        [row.id, row.type, version, now, request.by],
-      );
-      const after = { ...filterState(row), deleted: true };
-      await this.commitChange(tx, "delete", request.by, before, after, version, now);
+      await this.markDeleted(tx, request.by, row, version, now);
+      const exceptions = row.type === "appointment" ? await liveExceptionIds(tx, row.id) : [];
+      if (exceptions.length > 0) {
+        const first = await allocateVersions(tx, exceptions.length);
+        for (const [index, id] of exceptions.entries()) {
+          const exception = await this.readRow(tx, id);
+          await this.markDeleted(tx, request.by, exception, first + index, now);
+        }
+      }
       return { id: row.id, version };
     });
+  }
+
+  private async markDeleted(
+    tx: SqlExecutor,
+    by: string,
+    row: RecordRow,
+    version: number,
+    now: number,
+  ): Promise<void> {
+    const before = await audienceOf(tx, filterState(row));
+    await tx.query("UPDATE records SET deleted = true, version = $2, modified_at = $3 WHERE id = $1", [
+      row.id,
+      version,
+      now,
+    ]);
+    await tx.query(
+      "INSERT INTO tombstones (record_id, type, version, deleted_at, deleted_by) VALUES ($1, $2, $3, $4, $5)",
+      [row.id, row.type, version, now, by],
+    );
+    const after = { ...filterState(row), deleted: true };
+    await this.commitChange(tx, "delete", by, before, after, version, now);
+  }
+
+  private async readRow(tx: SqlExecutor, id: string): Promise<RecordRow> {
+    const result = await tx.query<RecordRow>(`SELECT ${RECORD_COLUMNS} FROM records r WHERE r.id = $1`, [id]);
+    const row = result.rows[0];
+    if (!row) throw recordNotFound(id);
+    return row;
   }
 
   /** Reassigns a record to `owner`. Users who lose it from their filter get `leftFilter`. */
@@ -397,10 +428,7 @@ export class RecordService {
   }
 
   private async readOne(tx: SqlExecutor, id: string): Promise<CrmRecord> {
-    const result = await tx.query<RecordRow>(`SELECT ${RECORD_COLUMNS} FROM records r WHERE r.id = $1`, [id]);
-    const row = result.rows[0];
-    if (!row) throw recordNotFound(id);
-    return toCrmRecord(row);
+    return toCrmRecord(await this.readRow(tx, id));
   }
 
   /**
