@@ -1,4 +1,5 @@
-// Builds the add-in: the task pane, the commands + launch-event runtime (FunctionFile), and the simulator page.
+// Builds the add-in: the task pane, the ribbon commands (FunctionFile), the launch events (launch-events.js, built
+// by esbuild as one small DOM-free ES2016 file, see scripts/launch-events-bundle.mjs), and the simulator page.
 // `webpack --mode production` (npm run build) writes dist/ with the manifest rewritten from the dev base URL to
 // ADDIN_BASE_URL, the way the official Office templates swap urlDev for urlProd, and pages that load office.js
 // from Microsoft's CDN (required for Marketplace add-ins). `webpack --mode development` keeps https://localhost:3000/
@@ -10,6 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import HtmlWebpackPlugin from "html-webpack-plugin";
 import CopyWebpackPlugin from "copy-webpack-plugin";
+import { LaunchEventsPlugin } from "./scripts/launch-events-bundle.mjs";
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 
@@ -100,6 +102,8 @@ export default function config(env = {}, argv = {}) {
     plugins: [
       page("taskpane.html", "./taskpane/taskpane.html", ["taskpane"], true),
       page("commands.html", "./src/entry/commands/commands.html", ["commands"], true),
+      page("launch-events.html", "./src/entry/launch-events/launch-events.html", [], true),
+      new LaunchEventsPlugin({ production, baseUrl }),
       page("sim.html", "./src/entry/sim-app/sim.html", ["sim-app"], false),
       // The same pages for the simulator's frames: same view and registrations, the simulator's `Office`.
       page("sim-taskpane.html", "./taskpane/taskpane.html", ["sim-taskpane"], false),

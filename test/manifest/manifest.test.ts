@@ -100,7 +100,8 @@ describe("manifest.xml", () => {
     assert.deepEqual(unresolvedResids(parseManifest(withoutRuntimeUrl)), [
       'resid "JSRuntime.Url" in VersionOverridesV1_1 names no resource',
     ]);
-    assert.ok(resource(v11, "JSRuntime.Url").endsWith("/commands.js"));
+    assert.ok(resource(v11, "JSRuntime.Url").endsWith("/launch-events.js"));
+    assert.ok(resource(v11, "WebViewRuntime.Url").endsWith("/launch-events.html"));
   });
 
   it("puts the CRM group with its four commands on all four command surfaces", () => {
@@ -212,8 +213,13 @@ describe("production build", function () {
     built = parseManifest(readFileSync(path.join(dist, "manifest.xml"), "utf8"));
   });
 
-  it("registers every FunctionName with Office.actions.associate in the commands bundle", () => {
-    const bundle = readFileSync(path.join(dist, "commands.js"), "utf8");
+  it("registers every FunctionName with Office.actions.associate in the commands and launch-event files", () => {
+    const launchEvents = readFileSync(path.join(dist, "launch-events.js"), "utf8");
+    assert.deepEqual(associatedFunctionNames(launchEvents), [
+      "onAppointmentSendHandler",
+      "onMessageSendHandler",
+    ]);
+    const bundle = readFileSync(path.join(dist, "commands.js"), "utf8") + launchEvents;
     assert.deepEqual(manifestFunctionNames(built), [
       "onAppointmentSendHandler",
       "onMessageSendHandler",
@@ -270,6 +276,13 @@ describe("production build", function () {
     assert.deepEqual(pngSize(path.join(dist, "assets/icon-128.png")), { width: 128, height: 128 });
   });
 
+  it("ships the well-known file that allows launch-events.js SSO and CORS", () => {
+    const allowed = JSON.parse(
+      readFileSync(path.join(dist, ".well-known/microsoft-officeaddins-allowed.json"), "utf8"),
+    ) as unknown;
+    assert.deepEqual(allowed, { allowed: [`${TEST_BASE_URL}launch-events.js`] });
+  });
+
   it("keeps the built manifest under 256 KB", () => {
     const bytes = statSync(path.join(dist, "manifest.xml")).size;
     assert.ok(bytes > 0 && bytes < 256 * 1024, `manifest is ${bytes} bytes`);
@@ -282,6 +295,7 @@ describe("production build", function () {
       );
     assert.deepEqual(scripts("taskpane.html"), [OFFICE_JS_CDN, "taskpane.js"]);
     assert.deepEqual(scripts("commands.html"), [OFFICE_JS_CDN, "commands.js"]);
+    assert.deepEqual(scripts("launch-events.html"), [OFFICE_JS_CDN, "launch-events.js"]);
     assert.ok(
       !scripts("sim.html").some((src) => src.includes("office")),
       "the simulator supplies Office itself",

@@ -42,23 +42,15 @@ function services(overrides: Partial<CommandServices> = {}): CommandServices & {
     track: () => Promise.resolve("Tracked in CRM."),
     untrack: () => Promise.resolve("Untracked."),
     syncNow: () => Promise.resolve("Synchronized."),
-    messageSend: () => Promise.resolve({ allow: true }),
-    appointmentSend: () => Promise.resolve(),
     ...overrides,
   };
 }
 
 describe("ribbon commands and send events (registerCommands)", () => {
-  it("registers every manifest FunctionName", () => {
+  it("registers the three ribbon commands (the send events are in launch-events.js)", () => {
     const { office, handlers } = registry();
     registerCommands(office, () => Promise.resolve(services()));
-    assert.deepEqual([...handlers.keys()].sort(), [
-      "onAppointmentSendHandler",
-      "onMessageSendHandler",
-      "syncNow",
-      "trackInCrm",
-      "untrackFromCrm",
-    ]);
+    assert.deepEqual([...handlers.keys()].sort(), ["syncNow", "trackInCrm", "untrackFromCrm"]);
   });
 
   it("shows progress then the result in the notification bar and completes the event once", async () => {
@@ -96,43 +88,6 @@ describe("ribbon commands and send events (registerCommands)", () => {
     const offline = registry();
     registerCommands(offline.office, () => Promise.reject(new SyncError("storageUnavailable")));
     assert.equal((await fire(offline.handlers, "trackInCrm")).calls, 1);
-  });
-
-  it("never blocks a send: failures allow it, and an explicit decision is passed through", async () => {
-    const failing = registry();
-    registerCommands(failing.office, () =>
-      Promise.resolve(services({ messageSend: () => Promise.reject(new Error("boom")) })),
-    );
-    assert.deepEqual(await fire(failing.handlers, "onMessageSendHandler"), {
-      calls: 1,
-      options: { allowEvent: true },
-    });
-
-    const blocked = registry();
-    registerCommands(blocked.office, () =>
-      Promise.resolve(
-        services({ messageSend: () => Promise.resolve({ allow: false, errorMessage: "Add a subject." }) }),
-      ),
-    );
-    assert.deepEqual(await fire(blocked.handlers, "onMessageSendHandler"), {
-      calls: 1,
-      options: { allowEvent: false, errorMessage: "Add a subject." },
-    });
-  });
-
-  it("lets an appointment go before its sync, even when the add-in never answers", async () => {
-    const { office, handlers } = registry();
-    const appointmentSend = sinon.fake.resolves(undefined);
-    registerCommands(office, () => new Promise<CommandServices>(() => undefined));
-    assert.deepEqual(await fire(handlers, "onAppointmentSendHandler"), {
-      calls: 1,
-      options: { allowEvent: true },
-    });
-
-    const synced = registry();
-    registerCommands(synced.office, () => Promise.resolve(services({ appointmentSend })));
-    await fire(synced.handlers, "onAppointmentSendHandler");
-    assert.equal(appointmentSend.callCount, 1);
   });
 });
 

@@ -5,7 +5,7 @@ import type { AddinRuntime } from "./addin-runtime";
 import type { CommandServices } from "./command-services";
 import { currentItem, itemRef } from "./current-item";
 
-/** The ribbon commands and send events over a started runtime: each maps to one engine call. */
+/** The ribbon commands over a started runtime: each maps to one engine call. */
 export function engineCommandServices(runtime: AddinRuntime): CommandServices {
   const { engine, host, logger } = runtime;
   const current = async (): Promise<CurrentItem> => {
@@ -32,14 +32,6 @@ export function engineCommandServices(runtime: AddinRuntime): CommandServices {
     },
     async syncNow() {
       return syncText(await engine.syncNow());
-    },
-    async messageSend() {
-      const draft = await host.getCurrentItem();
-      return draft === null ? { allow: true } : engine.handleSend(draft);
-    },
-    async appointmentSend() {
-      const item = await currentItem(runtime);
-      if (item?.link?.state === "tracked") await engine.syncNow();
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
- * The FunctionFile and event-based runtime (commands.html / commands.js). The registrations run at the top
- * level, as event-based activation requires; test/manifest checks them against the production bundle.
+ * The FunctionFile (commands.html / commands.js): the ribbon commands. The registrations run at the top level;
+ * test/manifest checks them against the production bundle.
  */
 import { startAddinRuntime } from "./addin-runtime";
 import { engineCommandServices } from "./engine-command-services";

@@ -7,9 +7,9 @@ export interface ActionRegistry {
 }
 
 /**
- * Registers every FunctionName of manifest.xml with `office.actions.associate`: the three ribbon commands and
- * the two send events. `connect` builds the services once, on the first event. A send is never blocked: on any
- * failure the event completes with `allowEvent: true`, and OnAppointmentSend completes before it syncs.
+ * Registers the three ribbon commands of manifest.xml with `office.actions.associate`. `connect` builds the
+ * services once, on the first click. The send events live in their own file (src/entry/launch-events), because
+ * Outlook runs them in a runtime that this bundle cannot run in.
  */
 export function registerCommands(office: ActionRegistry, connect: () => Promise<CommandServices>): void {
   let services: Promise<CommandServices> | undefined;
@@ -38,32 +38,4 @@ export function registerCommands(office: ActionRegistry, connect: () => Promise<
     "syncNow",
     ribbon("Synchronizing with CRM…", (s) => s.syncNow()),
   );
-  office.actions.associate("onMessageSendHandler", (event) => {
-    connected()
-      .then((s) => s.messageSend())
-      .then(
-        (decision) =>
-          event.completed(
-            decision.allow
-              ? { allowEvent: true }
-              : {
-                  allowEvent: false,
-                  ...(decision.errorMessage ? { errorMessage: decision.errorMessage } : {}),
-                },
-          ),
-        () => event.completed({ allowEvent: true }),
-      );
-  });
-  office.actions.associate("onAppointmentSendHandler", (event) => {
-    event.completed({ allowEvent: true });
-    connected().then(
-      (s) =>
-        s
-          .appointmentSend()
-          .catch((error: unknown) =>
-            s.logger.error("OnAppointmentSend sync failed", { error: String(error) }),
-          ),
-      () => undefined,
-    );
-  });
 }
