@@ -27,6 +27,8 @@ export interface CrmServerOptions {
   readonly collectEveryMs?: number;
   /** SSE keep-alive interval, ms; default 25 s. */
   readonly keepAliveMs?: number;
+  /** Most event streams one token may hold open on one instance; default 4. */
+  readonly streamsPerToken?: number;
   /** Version shown in `/openapi.json`. */
   readonly productVersion?: string;
 }
@@ -39,6 +41,8 @@ export interface CrmServer {
   /** Stops the collector, ends event streams, stops listening and waits for requests in flight. */
   close(): Promise<void>;
 }
+
+export const DEFAULT_STREAMS_PER_TOKEN = 4;
 
 export const DEFAULT_RATE_LIMIT: RateLimitSettings = { max: 1200, windowMs: 60_000 };
 
@@ -64,6 +68,7 @@ export async function createCrmServer(options: CrmServerOptions): Promise<CrmSer
     rateLimit: options.rateLimit ?? DEFAULT_RATE_LIMIT,
     productVersion: options.productVersion ?? "1.0.0.0",
     keepAliveMs: options.keepAliveMs ?? 25_000,
+    streamsPerToken: options.streamsPerToken ?? DEFAULT_STREAMS_PER_TOKEN,
   });
 
   const collectEveryMs = options.collectEveryMs ?? 600_000;

@@ -5,6 +5,7 @@
 export {
   createCrmServer,
   DEFAULT_RATE_LIMIT,
+  DEFAULT_STREAMS_PER_TOKEN,
   type CrmServer,
   type CrmServerOptions,
 } from "./create-crm-server";

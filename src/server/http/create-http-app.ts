@@ -45,9 +45,17 @@ export interface HttpAppOptions {
   readonly productVersion: string;
   /** SSE keep-alive interval, ms. */
   readonly keepAliveMs: number;
+  /** Most event streams one token may hold open on this instance. */
+  readonly streamsPerToken: number;
 }
 
 const BEARER = /^Bearer ([\x21-\x7e]{1,4096})$/;
+
+/** Who a request speaks for: its token's hash, or its address without one. */
+const credentialKey = (request: FastifyRequest): string => {
+  const header = request.headers.authorization;
+  return header ? `token:${createHash("sha256").update(header).digest("hex")}` : `address:${request.ip}`;
+};
 
 const fastifyPath = (path: string): string => path.replace(/\{(\w+)\}/g, ":$1");
 
@@ -84,14 +92,31 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     }
   });
   const streams = new Set<() => void>();
+  const streamsPerToken = new Map<string, number>();
   const deps: HandlerDeps = {
     service: options.service,
     hub: options.hub,
     clock: options.clock,
     keepAliveMs: options.keepAliveMs,
-    trackStream: (end) => {
+    trackStream: (request, end) => {
+      const key = credentialKey(request);
+      const open = streamsPerToken.get(key) ?? 0;
+      if (open >= options.streamsPerToken) {
+        throw new SyncError("rateLimited", {
+          details: `this token already holds ${open} event streams, the most it may hold; close one first`,
+        });
+      }
+      streamsPerToken.set(key, open + 1);
       streams.add(end);
-      return () => streams.delete(end);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        streams.delete(end);
+        const left = (streamsPerToken.get(key) ?? 1) - 1;
+        if (left > 0) streamsPerToken.set(key, left);
+        else streamsPerToken.delete(key);
+      };
     },
   };
 
@@ -134,12 +159,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
       global: true,
       max: options.rateLimit.max,
       timeWindow: options.rateLimit.windowMs,
-      keyGenerator: (request) => {
-        const header = request.headers.authorization;
-        return header
-          ? `token:${createHash("sha256").update(header).digest("hex")}`
-          : `address:${request.ip}`;
-      },
+      keyGenerator: credentialKey,
       errorResponseBuilder: (_request, context) => ({
         statusCode: 429,
         message: `rate limit of ${context.max} requests per ${context.after} exceeded`,

@@ -32,8 +32,11 @@ export interface HandlerDeps {
   readonly clock: Clock;
   /** Interval of SSE keep-alive comments, ms. */
   readonly keepAliveMs: number;
-  /** Registers an open event stream so shutdown can end it; returns its deregistration. */
-  readonly trackStream: (end: () => void) => () => void;
+  /**
+   * Registers an open event stream of `request`'s token so shutdown can end it; returns its deregistration.
+   * Throws `rateLimited` when the token already holds its most streams.
+   */
+  readonly trackStream: (request: FastifyRequest, end: () => void) => () => void;
 }
 
 type Handler<K extends OperationId> = (
@@ -108,14 +111,14 @@ export const HANDLERS: { readonly [K in OperationId]: Handler<K> } = {
     return Buffer.from(check.zip);
   },
   watchChanges: async ({ userId }, { service, hub, clock, keepAliveMs, trackStream }, { request, reply }) => {
+    const headers = { "content-type": "text/event-stream", "cache-control": "no-cache" };
+    if (request.method === "HEAD") return reply.headers(headers).send();
     const latest = await service.sync.latestVersion();
+    let end = (): void => undefined;
+    const untrack = trackStream(request, () => end());
     reply.hijack();
     const out = reply.raw;
-    out.writeHead(200, {
-      "content-type": "text/event-stream",
-      "cache-control": "no-cache",
-      connection: "keep-alive",
-    });
+    out.writeHead(200, { ...headers, connection: "keep-alive" });
     const send = (latestVersion: number): void => {
       out.write(`event: changes\ndata: ${JSON.stringify({ latestVersion })}\n\n`);
     };
@@ -125,14 +128,12 @@ export const HANDLERS: { readonly [K in OperationId]: Handler<K> } = {
       out.write(": keep-alive\n\n");
       keepAlive = clock.setTimeout(ping, keepAliveMs);
     }, keepAliveMs);
-    let untrack = (): void => undefined;
-    const end = (): void => {
+    end = (): void => {
       subscription.dispose();
       keepAlive.dispose();
       untrack();
       if (!out.writableEnded) out.end();
     };
-    untrack = trackStream(end);
     request.raw.on("close", end);
     return undefined;
   },

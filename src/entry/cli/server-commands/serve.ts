@@ -17,6 +17,7 @@ export const serveCommand: ServerCommand = {
       logger,
       auth: settings.auth,
       rateLimit: settings.rateLimit,
+      streamsPerToken: settings.streamsPerToken,
     });
     const url = await server.listen({ port: settings.port, host: settings.host });
     logger.info("CRM sync server listening", { url, database: db.kind });

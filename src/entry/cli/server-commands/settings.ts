@@ -3,7 +3,12 @@
  * {@link ConfigError} naming the variable, never a silent default.
  */
 import { createRemoteJWKSet } from "jose";
-import { DEFAULT_RATE_LIMIT, type AuthSettings, type RateLimitSettings } from "../../../server";
+import {
+  DEFAULT_RATE_LIMIT,
+  DEFAULT_STREAMS_PER_TOKEN,
+  type AuthSettings,
+  type RateLimitSettings,
+} from "../../../server";
 
 /** A setting is missing, malformed or contradicts another one: exit code 2. */
 export class ConfigError extends Error {
@@ -15,6 +20,7 @@ export interface ServeSettings {
   readonly host: string;
   readonly auth: AuthSettings;
   readonly rateLimit: RateLimitSettings | false;
+  readonly streamsPerToken: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -76,5 +82,6 @@ export function serveSettings(env: Env): ServeSettings {
     host: env["HOST"] || "127.0.0.1",
     auth: authSettings(env),
     rateLimit: perMinute > 0 ? { max: perMinute, windowMs: 60_000 } : false,
+    streamsPerToken: integer(env, "EVENT_STREAMS_PER_TOKEN", DEFAULT_STREAMS_PER_TOKEN, 1, 1000),
   };
 }
