@@ -53,7 +53,7 @@ describe("GraphMailboxStore specifics", () => {
     }
   });
 
-  it("reads items of unknown type by probing, in $batch requests of at most 20", async () => {
+  it("reads items of unknown type by probing, in $batch requests of at most 4 (the mailbox budget)", async () => {
     const h = await harness();
     try {
       const ids = Array.from(
@@ -65,7 +65,7 @@ describe("GraphMailboxStore specifics", () => {
       const before = h.server.stats().requests;
       const items = await h.store.getItems(ids, new Map(ids.map((id) => [id, "task" as const])));
       assert.equal([...items.values()].filter((item) => item !== null).length, 30);
-      assert.equal(h.server.stats().requests - before, 2 + 5, "5 folder look-ups + two batches");
+      assert.equal(h.server.stats().requests - before, 8 + 5, "5 folder look-ups + eight batches");
       const fresh = new GraphMailboxStore({
         fetch: globalThis.fetch,
         baseUrl: h.server.baseUrl,

@@ -231,8 +231,8 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
 
     it("writes the link stamp into the add-in's custom properties and keeps the other keys", async () => {
       const created = await h.store.createItem({
-        type: "task",
-        fields: SAMPLE_FIELDS.task,
+        type: "appointment",
+        fields: SAMPLE_FIELDS.appointment,
         idempotencyKey: "l1",
       });
       h.mailbox.saveCustomProperties(created.itemId, h.addinId, { note: "kept" });
@@ -246,6 +246,24 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
       const unlinked = await h.store.updateItem(created.itemId, { link: null, categories: [] });
       assert.equal(unlinked.link, null);
       assert.deepEqual(h.mailbox.customProperties(created.itemId, h.addinId), { note: "kept" });
+    });
+
+    it("links and unlinks a task, which Office.js never sees, through the store alone", async () => {
+      const created = await h.store.createItem({
+        type: "task",
+        fields: SAMPLE_FIELDS.task,
+        idempotencyKey: "l2",
+      });
+      const linked = await h.store.updateItem(created.itemId, { link: { crmId: "crm-7", state: "tracked" } });
+      assert.deepEqual(linked.link, { crmId: "crm-7", state: "tracked" });
+      const relinked = await h.store.updateItem(created.itemId, {
+        link: { crmId: "crm-8", state: "tracked" },
+      });
+      assert.deepEqual((await h.store.getItems([created.itemId])).get(created.itemId)?.link, relinked.link);
+      const unlinked = await h.store.updateItem(created.itemId, { link: null });
+      assert.equal(unlinked.link, null);
+      assert.equal(unlinked.idempotencyKey, "l2");
+      assert.deepEqual(withoutDerived(unlinked.fields), SAMPLE_FIELDS.task);
     });
 
     it("sees a stamp written through the custom properties, as Office.js writes it", async () => {

@@ -253,6 +253,37 @@ export function graphToFields(type: EntityType, json: Json): Record<string, Fiel
   }
 }
 
+/** message-update: these are writable only while the message is a draft (isDraft). */
+export const DRAFT_ONLY_MESSAGE_FIELDS: ReadonlySet<string> = new Set([
+  "subject",
+  "body",
+  "from",
+  "to",
+  "cc",
+]);
+
+/**
+ * The PATCH body that turns an item with `before` fields into one with `after`: only the properties whose
+ * Graph JSON differs, and of the extended properties only the changed ones.
+ */
+export function changedProperties(type: EntityType, before: Fields, after: Fields): Json {
+  const was = fieldsToGraph(type, before);
+  const now = fieldsToGraph(type, after);
+  const out: Json = {};
+  for (const [key, value] of Object.entries(now)) {
+    if (key === "singleValueExtendedProperties") {
+      const old = new Map(
+        ((was[key] ?? []) as { id: string; value: string }[]).map((entry) => [entry.id, entry.value]),
+      );
+      const changed = (value as { id: string; value: string }[]).filter(
+        (entry) => old.get(entry.id) !== entry.value,
+      );
+      if (changed.length > 0) out[key] = changed;
+    } else if (JSON.stringify(was[key]) !== JSON.stringify(value)) out[key] = value;
+  }
+  return out;
+}
+
 const DATE_KEYS = new Set([
   "birthday",
   "anniversary",

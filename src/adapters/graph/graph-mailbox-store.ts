@@ -1,4 +1,4 @@
-import { SyncError, type ErrorCode } from "../../core/errors";
+import { SyncError } from "../../core/errors";
 import type { EntityType, FieldValue, Fields } from "../../core/types";
 import type { Clock, Disposable } from "../../ports/clock";
 import type { ItemIdTranslator } from "../../ports/item-ids";
@@ -10,6 +10,7 @@ import {
   linkFromCustomProperties,
   parseCustomProperties,
   type CalendarWindow,
+  type CrmLinkStamp,
   type FolderCheckpoint,
   type FolderScan,
   type MailboxChangeFeed,
@@ -20,43 +21,55 @@ import {
   type NewMailboxItem,
   type MailboxStore,
 } from "../../ports/mailbox-store";
-import { checkFields, CONTACT_EXTENDED_FIELDS, fieldsToGraph, graphToFields } from "./graph-fields";
+import { codeFor, describe, GraphClient, NetworkLost, parseAnswer } from "./graph-client";
 import {
-  batchResponseSchema,
+  changedProperties,
+  checkFields,
+  CONTACT_EXTENDED_FIELDS,
+  DRAFT_ONLY_MESSAGE_FIELDS,
+  fieldsToGraph,
+  graphToFields,
+} from "./graph-fields";
+import {
   collectionSchema,
-  errorSchema,
   folderListSchema,
   folderSchema,
   removedSchema,
   resourceSchema,
+  taskPartsSchema,
   translateResultSchema,
   type GraphResource,
 } from "./graph-schemas";
 import type { TokenProvider } from "./token-provider";
 
 /**
- * MailboxStore over Microsoft Graph with an injected `fetch` and token provider. Guarantees:
- * - at most 4 requests in flight; getItems goes through $batch (20 per batch);
- * - 429 / 503 / 504 wait Retry-After (or an exponential backoff) plus up to 1 s of jitter, through the
- *   injected clock, up to `maxAttempts` tries; then SyncError("rateLimited" / "serverError");
- * - a create stamps its idempotency key in the same POST (events: transactionId; others: an extended
- *   property) and looks the key up before every attempt, so a create whose answer was lost is found, not repeated;
+ * MailboxStore over Microsoft Graph with an injected `fetch` and token provider (transport: graph-client.ts).
+ * One piece over 500 lines: every method shares the folder ids, the id → type memory and the item codec
+ * (`toItem`), and each is one short Graph conversation. Guarantees:
+ * - a create stamps its idempotency key in the same POST (events: transactionId, which Graph de-duplicates;
+ *   To Do tasks: a linkedResource; others: an extended property); contacts, tasks and messages look the key up
+ *   before every attempt, so a create whose answer was lost is found, not repeated;
+ * - an update sends only the properties that change; a sent or received message gets only categories and
+ *   extended properties (message-update: the other properties are writable only while isDraft);
+ * - bodies are read and written as text (`Prefer: outlook.body-content-type="text"`, itemBody contentType
+ *   text), the Outlook field's kind, so no HTML ↔ text conversion happens on a round trip;
  * - delta scans report `@removed` entries as removals, except events that still exist (they left the
  *   calendarView window); 410 / syncStateNotFound restarts the folder from scratch with `fullRescan: true`;
- * - the link stamp is read from and written into the Office.js custom properties (`cecp-<add-in id>`);
- * - every call asks for immutable ids (`Prefer: IdType="ImmutableId"`), so an item keeps its id when it moves
- *   to another folder; `storeIdsFor` turns REST ids (what Office.js gives after convertToRestId) into them.
+ * - the link stamp is the Office.js custom properties (`cecp-<add-in id>`) on contacts, events and messages;
+ *   To Do tasks, which Office.js never sees, keep it in an open extension (todoTask has no extended properties);
+ * - every call asks for immutable ids, so an item keeps its id when it moves to another folder; `storeIdsFor`
+ *   turns REST ids (what Office.js gives after convertToRestId) into them.
  */
 
 const GRAPH_URL = "https://graph.microsoft.com/v1.0";
-const MAX_IN_FLIGHT = 4;
-const BATCH_SIZE = 20;
 const DAY_MS = 86_400_000;
 const TYPES: readonly EntityType[] = ["contact", "appointment", "task", "email"];
-/** graph/outlook-immutable-id: the header applies only to the request it is sent with, so every call sends it. */
-const IMMUTABLE_IDS = 'IdType="ImmutableId"';
 /** user-translateexchangeids: "Maximum size of this collection is 1000 strings." */
 const TRANSLATE_LIMIT = 1000;
+/** linkedResource.applicationName of the create key a To Do task carries (todotask-post-linkedresources). */
+export const TASK_KEY_APPLICATION = "outlook-crm-sync";
+/** The open extension holding a To Do task's link stamp (opentypeextension: reverse-DNS extensionName). */
+export const TASK_LINK_EXTENSION = "com.outlookcrmsync.crmLink";
 
 interface Folders {
   readonly contacts: string;
@@ -66,50 +79,21 @@ interface Folders {
   readonly sent: string;
 }
 
-interface Answer {
-  readonly status: number;
-  readonly retryAfter: string | null;
-  readonly body: unknown;
-}
-
-/** Thrown inside the store for a failed attempt that a caller may want to see (network loss). */
-class NetworkLost extends Error {}
-
-function codeFor(status: number): ErrorCode {
-  if (status === 400 || status === 422) return "invalidInput";
-  if (status === 401) return "unauthorized";
-  if (status === 403) return "forbidden";
-  if (status === 404) return "notFound";
-  if (status === 409 || status === 412) return "conflict";
-  if (status === 410) return "resyncRequired";
-  if (status === 429) return "rateLimited";
-  return "serverError";
-}
-
-function describe(body: unknown): string {
-  const parsed = errorSchema.safeParse(body);
-  return parsed.success ? `${parsed.data.error.code}: ${parsed.data.error.message}` : "no error body";
-}
+type ExtendedProperty = { id: string; value: string };
 
 function quote(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
 export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
-  private readonly fetch: typeof fetch;
-  private readonly baseUrl: string;
-  private readonly tokens: TokenProvider;
+  private readonly client: GraphClient;
   private readonly clock: Clock;
-  private readonly random: () => number;
   private readonly window: CalendarWindow;
   private readonly feed: MailboxChangeFeed | null;
-  private readonly maxAttempts: number;
   private readonly pageSize: number;
   private readonly cecpId: string;
   private readonly typeOf = new Map<string, EntityType>();
   private folderIds: Promise<Folders> | null = null;
-  private inFlight = 0;
-  private readonly waiting: (() => void)[] = [];
 
   constructor(options: {
     readonly fetch: typeof fetch;
@@ -129,14 +113,17 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     /** Delta page size asked with Prefer: odata.maxpagesize, default 100. */
     readonly pageSize?: number;
   }) {
-    this.fetch = options.fetch;
-    this.baseUrl = (options.baseUrl ?? GRAPH_URL).replace(/\/$/, "");
-    this.tokens = options.tokens;
+    this.client = new GraphClient({
+      fetch: options.fetch,
+      baseUrl: options.baseUrl ?? GRAPH_URL,
+      tokens: options.tokens,
+      clock: options.clock,
+      random: options.random ?? Math.random,
+      maxAttempts: options.maxAttempts ?? 5,
+    });
     this.clock = options.clock;
-    this.random = options.random ?? Math.random;
     this.window = options.calendarWindow ?? DEFAULT_CALENDAR_WINDOW;
     this.feed = options.changeFeed ?? null;
-    this.maxAttempts = options.maxAttempts ?? 5;
     this.pageSize = options.pageSize ?? 100;
     this.cecpId = customPropertiesPropertyId(options.addinId);
   }
@@ -162,7 +149,9 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     while (deltaLink === null) {
       let page: unknown;
       try {
-        page = await this.request("GET", url, undefined, { Prefer: `odata.maxpagesize=${this.pageSize}` });
+        page = await this.client.request("GET", url, undefined, {
+          Prefer: `odata.maxpagesize=${this.pageSize}`,
+        });
       } catch (error) {
         if (!(error instanceof SyncError && error.code === "resyncRequired") || fullRescan) throw error;
         fullRescan = true;
@@ -170,10 +159,10 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
         url = this.firstDeltaUrl(type, folderId);
         continue;
       }
-      const parsed = this.parse(collectionSchema, page, "delta page");
+      const parsed = parseAnswer(collectionSchema, page, "delta page");
       for (const entry of parsed.value) {
         const removed = removedSchema.safeParse(entry);
-        const id = removed.success ? removed.data.id : this.parse(resourceSchema, entry, "delta entry").id;
+        const id = removed.success ? removed.data.id : parseAnswer(resourceSchema, entry, "delta entry").id;
         seen.set(id, removed.success ? "removed" : "changed");
         this.typeOf.set(id, type);
       }
@@ -219,24 +208,18 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
         });
       }
     }
-    const chunks: (typeof requests)[] = [];
-    for (let i = 0; i < requests.length; i += BATCH_SIZE) chunks.push(requests.slice(i, i + BATCH_SIZE));
-    await Promise.all(
-      chunks.map(async (chunk) => {
-        const answers = await this.batch(
-          chunk.map(({ id, url }) => ({ id, method: "GET", url, headers: { Prefer: IMMUTABLE_IDS } })),
-        );
-        for (const request of chunk) {
-          const answer = answers.get(request.id);
-          if (answer === undefined || answer.status === 404) continue;
-          if (answer.status !== 200)
-            throw new SyncError(codeFor(answer.status), {
-              details: `GET ${request.url}: ${describe(answer.body)}`,
-            });
-          result.set(request.itemId, this.toItem(folders, request.type, answer.body));
-        }
-      }),
+    const answers = await this.client.batch(
+      requests.map(({ id, url }) => ({ id, method: "GET", url, headers: {} })),
     );
+    for (const request of requests) {
+      const answer = answers.get(request.id);
+      if (answer === undefined || answer.status === 404) continue;
+      if (answer.status !== 200)
+        throw new SyncError(codeFor(answer.status), {
+          details: `GET ${request.url}: ${describe(answer.body)}`,
+        });
+      result.set(request.itemId, this.toItem(folders, request.type, answer.body));
+    }
     return result;
   }
 
@@ -245,40 +228,61 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     const folders = await this.folders();
     const fields = withDuration(input.type, input.fields, {});
     const body = fieldsToGraph(input.type, fields);
-    const extended =
-      (body.singleValueExtendedProperties as { id: string; value: string }[] | undefined) ?? [];
-    if (input.type !== "appointment")
-      extended.push({ id: IDEMPOTENCY_PROPERTY_ID, value: input.idempotencyKey });
-    if (input.link != null)
-      extended.push({ id: this.cecpId, value: JSON.stringify(customPropertiesWithLink({}, input.link)) });
-    const payload = {
-      ...body,
-      categories: [...(input.categories ?? [])],
-      ...(extended.length > 0 && { singleValueExtendedProperties: extended }),
-      ...(input.type === "appointment" && { transactionId: input.idempotencyKey }),
-    };
+    const payload: Record<string, unknown> = { ...body, categories: [...(input.categories ?? [])] };
+    const extended = (body.singleValueExtendedProperties as ExtendedProperty[] | undefined) ?? [];
+    if (input.type === "task") {
+      // todoTask has no extended properties (metadata: EntityType todoTask): the key is a linked resource,
+      // the stamp an open extension, both created with the task (todotask-post-tasks).
+      payload.linkedResources = [
+        {
+          applicationName: TASK_KEY_APPLICATION,
+          externalId: input.idempotencyKey,
+          displayName: "CRM sync create key",
+        },
+      ];
+      if (input.link != null) payload.extensions = [taskLinkExtension(input.link)];
+    } else {
+      if (input.type !== "appointment")
+        extended.push({ id: IDEMPOTENCY_PROPERTY_ID, value: input.idempotencyKey });
+      if (input.link != null)
+        extended.push({ id: this.cecpId, value: JSON.stringify(customPropertiesWithLink({}, input.link)) });
+      if (extended.length > 0) payload.singleValueExtendedProperties = extended;
+      // event-post-events: "transactionId … Graph uses it to avoid creating the same event twice".
+      if (input.type === "appointment") payload.transactionId = input.idempotencyKey;
+    }
     for (let attempt = 1; ; attempt += 1) {
-      const existing = await this.findByIdempotencyKey(input.type, input.idempotencyKey);
-      if (existing !== null) return existing;
+      if (input.type !== "appointment") {
+        const existing = await this.findByIdempotencyKey(input.type, input.idempotencyKey);
+        if (existing !== null) return existing;
+      }
       try {
-        const created = await this.request(
-          "POST",
-          this.collectionPath(folders, input.type),
-          payload,
-          {},
-          false,
+        const created = parseAnswer(
+          resourceSchema,
+          await this.client.request(
+            "POST",
+            `${this.collectionPath(folders, input.type)}`,
+            payload,
+            {},
+            false,
+          ),
+          input.type,
         );
-        return this.toItem(folders, input.type, {
-          ...(created as object),
-          singleValueExtendedProperties: extended,
-        });
+        if (input.type === "task")
+          return "linkedResources" in created
+            ? this.toItem(folders, input.type, created)
+            : this.toItem(
+                folders,
+                input.type,
+                await this.client.request("GET", this.itemPath(folders, input.type, created.id, true)),
+              );
+        return this.toItem(folders, input.type, { ...created, singleValueExtendedProperties: extended });
       } catch (error) {
-        if (!(error instanceof NetworkLost) || attempt >= this.maxAttempts) {
+        if (!(error instanceof NetworkLost) || attempt >= this.client.maxAttempts) {
           throw error instanceof NetworkLost
             ? new SyncError("network", { details: error.message, cause: error })
             : error;
         }
-        await this.wait(this.backoff(attempt));
+        await this.client.wait(this.client.backoff(attempt));
       }
     }
   }
@@ -288,9 +292,11 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     const filter =
       type === "appointment"
         ? `transactionId eq ${quote(idempotencyKey)}`
-        : `singleValueExtendedProperties/Any(ep: ep/id eq ${quote(IDEMPOTENCY_PROPERTY_ID)} and ep/value eq ${quote(idempotencyKey)})`;
+        : type === "task"
+          ? `linkedResources/any(r: r/applicationName eq ${quote(TASK_KEY_APPLICATION)} and r/externalId eq ${quote(idempotencyKey)})`
+          : `singleValueExtendedProperties/any(ep: ep/id eq ${quote(IDEMPOTENCY_PROPERTY_ID)} and ep/value eq ${quote(idempotencyKey)})`;
     const url = `${this.collectionPath(folders, type)}?$filter=${encodeURIComponent(filter)}&${this.expandQuery(type)}`;
-    const page = this.parse(collectionSchema, await this.request("GET", url), "filtered list");
+    const page = parseAnswer(collectionSchema, await this.client.request("GET", url), "filtered list");
     const first = page.value[0];
     return first === undefined ? null : this.toItem(folders, type, first);
   }
@@ -299,38 +305,54 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     const folders = await this.folders();
     const itemType = type ?? (await this.resolveType(itemId));
     checkFields(itemType, patch.fields ?? {});
-    const current = this.parse(
+    const path = this.itemPath(folders, itemType, itemId, false);
+    const current = parseAnswer(
       resourceSchema,
-      await this.request("GET", this.itemPath(folders, itemType, itemId, true)),
+      await this.client.request("GET", `${path}?${this.expandQuery(itemType)}`),
       itemType,
     );
-    const currentFields = this.toItem(folders, itemType, current).fields;
-    const merged = withDuration(itemType, { ...currentFields, ...patch.fields }, patch.fields ?? {});
-    const body = fieldsToGraph(itemType, merged);
+    const currentItem = this.toItem(folders, itemType, current);
+    if (itemType === "email" && current.isDraft === false) {
+      const refused = Object.keys(patch.fields ?? {}).find((key) => DRAFT_ONLY_MESSAGE_FIELDS.has(key));
+      if (refused !== undefined)
+        throw new SyncError("invalidInput", {
+          details: `email field "${refused}": a sent or received message keeps it (only drafts change it)`,
+        });
+    }
+    const merged = withDuration(itemType, { ...currentItem.fields, ...patch.fields }, patch.fields ?? {});
+    const payload = changedProperties(itemType, currentItem.fields, merged);
+    if (patch.categories !== undefined) payload.categories = [...patch.categories];
+    if (itemType === "task") {
+      if (patch.link !== undefined) await this.writeTaskLink(path, current, patch.link);
+    } else if (patch.link !== undefined) {
+      const stored = current.singleValueExtendedProperties?.find((entry) => entry.id === this.cecpId)?.value;
+      const value = JSON.stringify(customPropertiesWithLink(parseCustomProperties(stored), patch.link));
+      const written = (payload.singleValueExtendedProperties as ExtendedProperty[] | undefined) ?? [];
+      payload.singleValueExtendedProperties = [...written, { id: this.cecpId, value }];
+    }
+    if (itemType === "task" && patch.link !== undefined) {
+      if (Object.keys(payload).length > 0) await this.client.request("PATCH", path, payload);
+      return this.toItem(
+        folders,
+        itemType,
+        await this.client.request("GET", `${path}?${this.expandQuery(itemType)}`),
+      );
+    }
+    if (Object.keys(payload).length === 0) return currentItem;
+    const updated = parseAnswer(resourceSchema, await this.client.request("PATCH", path, payload), itemType);
     const extended = new Map(
       (current.singleValueExtendedProperties ?? []).map((entry) => [entry.id, entry.value]),
     );
-    for (const entry of (body.singleValueExtendedProperties as { id: string; value: string }[] | undefined) ??
-      [])
+    for (const entry of (payload.singleValueExtendedProperties as ExtendedProperty[] | undefined) ?? [])
       extended.set(entry.id, entry.value);
-    const written: { id: string; value: string }[] = [
-      ...((body.singleValueExtendedProperties as { id: string; value: string }[] | undefined) ?? []),
-    ];
-    if (patch.link !== undefined) {
-      const value = JSON.stringify(
-        customPropertiesWithLink(parseCustomProperties(extended.get(this.cecpId)), patch.link),
-      );
-      extended.set(this.cecpId, value);
-      written.push({ id: this.cecpId, value });
-    }
-    const payload = {
-      ...body,
-      ...(patch.categories !== undefined && { categories: [...patch.categories] }),
-      ...(written.length > 0 && { singleValueExtendedProperties: written }),
-    };
-    const updated = await this.request("PATCH", this.itemPath(folders, itemType, itemId, false), payload);
-    const all = [...extended].map(([id, value]) => ({ id, value }));
-    return this.toItem(folders, itemType, { ...(updated as object), singleValueExtendedProperties: all });
+    return this.toItem(folders, itemType, {
+      ...updated,
+      singleValueExtendedProperties: [...extended].map(([id, value]) => ({ id, value })),
+      ...(itemType === "task" && {
+        linkedResources: current.linkedResources,
+        extensions: current.extensions,
+      }),
+    });
   }
 
   async deleteItem(itemId: string, type?: EntityType): Promise<void> {
@@ -342,7 +364,7 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
       itemType = found.type;
     }
     try {
-      await this.request("DELETE", this.itemPath(folders, itemType, itemId, false));
+      await this.client.request("DELETE", this.itemPath(folders, itemType, itemId, false));
     } catch (error) {
       if (!(error instanceof SyncError && error.code === "notFound")) throw error;
     }
@@ -360,17 +382,36 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
       chunks.push(unique.slice(i, i + TRANSLATE_LIMIT));
     await Promise.all(
       chunks.map(async (inputIds) => {
-        const answer = await this.request("POST", "/me/translateExchangeIds", {
+        const answer = await this.client.request("POST", "/me/translateExchangeIds", {
           inputIds,
           sourceIdType: "restId",
           targetIdType: "restImmutableEntryId",
         });
-        for (const entry of this.parse(translateResultSchema, answer, "translateExchangeIds answer").value) {
+        for (const entry of parseAnswer(translateResultSchema, answer, "translateExchangeIds answer").value) {
           if (result.has(entry.sourceId)) result.set(entry.sourceId, entry.targetId ?? null);
         }
       }),
     );
     return result;
+  }
+
+  /** Writes a To Do task's stamp into its open extension (opentypeextension-post / -update / -delete). */
+  private async writeTaskLink(
+    taskPath: string,
+    current: GraphResource,
+    link: CrmLinkStamp | null,
+  ): Promise<void> {
+    const existing = parseAnswer(taskPartsSchema, current, "task").extensions?.find(
+      (entry) => entry.extensionName === TASK_LINK_EXTENSION,
+    );
+    const extensionPath = existing && `${taskPath}/extensions/${encodeURIComponent(existing.id)}`;
+    if (link === null) {
+      if (extensionPath !== undefined) await this.client.request("DELETE", extensionPath);
+      return;
+    }
+    const { "@odata.type": _type, extensionName: _name, ...data } = taskLinkExtension(link);
+    if (extensionPath !== undefined) await this.client.request("PATCH", extensionPath, data);
+    else await this.client.request("POST", `${taskPath}/extensions`, taskLinkExtension(link));
   }
 
   private async resolveType(itemId: string): Promise<EntityType> {
@@ -384,26 +425,25 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
   private folders(): Promise<Folders> {
     this.folderIds ??= (async () => {
       const [contacts, calendar, lists, inbox, sent] = await Promise.all([
-        this.request("GET", "/me/contactFolders"),
-        this.request("GET", "/me/calendar"),
-        this.request("GET", "/me/todo/lists"),
-        this.request("GET", "/me/mailFolders/inbox"),
-        this.request("GET", "/me/mailFolders/sentitems"),
+        // user-list-contactfolders lists the default folder's children; the default folder itself has the
+        // well-known name "contacts".
+        this.client.request("GET", "/me/contactFolders/contacts"),
+        this.client.request("GET", "/me/calendar"),
+        this.client.request("GET", "/me/todo/lists"),
+        this.client.request("GET", "/me/mailFolders/inbox"),
+        this.client.request("GET", "/me/mailFolders/sentitems"),
       ]);
-      const contactFolder = this.parse(folderListSchema, contacts, "contact folders").value[0];
-      const list = this.parse(folderListSchema, lists, "To Do lists").value.find(
+      const list = parseAnswer(folderListSchema, lists, "To Do lists").value.find(
         (entry) => entry.wellknownListName === "defaultList",
       );
-      if (contactFolder === undefined || list === undefined)
-        throw new SyncError("serverError", {
-          details: "the mailbox has no contacts folder or default task list",
-        });
+      if (list === undefined)
+        throw new SyncError("serverError", { details: "the mailbox has no default To Do list" });
       return {
-        contacts: contactFolder.id,
-        calendar: this.parse(folderSchema, calendar, "calendar").id,
+        contacts: parseAnswer(folderSchema, contacts, "contacts folder").id,
+        calendar: parseAnswer(folderSchema, calendar, "calendar").id,
         tasks: list.id,
-        inbox: this.parse(folderSchema, inbox, "inbox").id,
-        sent: this.parse(folderSchema, sent, "sent items").id,
+        inbox: parseAnswer(folderSchema, inbox, "inbox").id,
+        sent: parseAnswer(folderSchema, sent, "sent items").id,
       };
     })();
     this.folderIds.catch(() => (this.folderIds = null));
@@ -462,6 +502,7 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
   }
 
   private expandQuery(type: EntityType): string {
+    if (type === "task") return `$expand=${encodeURIComponent("linkedResources,extensions")}`;
     const ids = [
       this.cecpId,
       ...(type === "appointment" ? [] : [IDEMPOTENCY_PROPERTY_ID]),
@@ -472,7 +513,7 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
   }
 
   private toItem(folders: Folders, type: EntityType, json: unknown): MailboxItem {
-    const resource: GraphResource = this.parse(resourceSchema, json, type);
+    const resource: GraphResource = parseAnswer(resourceSchema, json, type);
     const raw = graphToFields(type, resource);
     const fields: Record<string, FieldValue> = {};
     for (const [key, value] of Object.entries(raw)) {
@@ -483,9 +524,6 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     }
     if (type === "email")
       fields.direction = resource.parentFolderId === folders.inbox ? "incoming" : "outgoing";
-    const extended = new Map(
-      (resource.singleValueExtendedProperties ?? []).map((entry) => [entry.id, entry.value]),
-    );
     const folderId =
       type === "appointment"
         ? folders.calendar
@@ -493,6 +531,27 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
           ? folders.tasks
           : (resource.parentFolderId ?? (type === "contact" ? folders.contacts : folders.sent));
     this.typeOf.set(resource.id, type);
+    let link: CrmLinkStamp | null;
+    let idempotencyKey: string | null;
+    if (type === "task") {
+      const parts = parseAnswer(taskPartsSchema, json, "task");
+      const extension = parts.extensions?.find((entry) => entry.extensionName === TASK_LINK_EXTENSION);
+      link = extension === undefined ? null : linkFromCustomProperties(extension);
+      idempotencyKey =
+        parts.linkedResources?.find((entry) => entry.applicationName === TASK_KEY_APPLICATION)?.externalId ??
+        null;
+    } else {
+      const extended = new Map(
+        (resource.singleValueExtendedProperties ?? []).map((entry) => [entry.id, entry.value]),
+      );
+      link = extended.has(this.cecpId)
+        ? linkFromCustomProperties(parseCustomProperties(extended.get(this.cecpId)))
+        : null;
+      idempotencyKey =
+        type === "appointment"
+          ? (resource.transactionId ?? null)
+          : (extended.get(IDEMPOTENCY_PROPERTY_ID) ?? null);
+    }
     return {
       itemId: resource.id,
       type,
@@ -501,176 +560,20 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
       modifiedAt: Date.parse(resource.lastModifiedDateTime),
       changeKey: resource.changeKey ?? resource["@odata.etag"] ?? resource.lastModifiedDateTime,
       categories: resource.categories ?? [],
-      link: extended.has(this.cecpId)
-        ? linkFromCustomProperties(parseCustomProperties(extended.get(this.cecpId)))
-        : null,
-      idempotencyKey:
-        type === "appointment"
-          ? (resource.transactionId ?? null)
-          : (extended.get(IDEMPOTENCY_PROPERTY_ID) ?? null),
+      link,
+      idempotencyKey,
     };
   }
+}
 
-  private parse<T>(
-    schema: {
-      safeParse(
-        value: unknown,
-      ):
-        | { success: true; data: T }
-        | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
-    },
-    value: unknown,
-    what: string,
-  ): T {
-    const parsed = schema.safeParse(value);
-    if (parsed.success) return parsed.data;
-    const issue = parsed.error.issues[0];
-    throw new SyncError("serverError", {
-      details: `Graph answered a ${what} not as expected at "${issue?.path.map(String).join(".") ?? ""}": ${issue?.message ?? ""}`,
-    });
-  }
-
-  /** Sends sub-requests in one $batch, retrying the ones Graph throttled; answers by sub-request id. */
-  private async batch(
-    requests: readonly { id: string; method: string; url: string; headers: Record<string, string> }[],
-  ): Promise<Map<string, Answer>> {
-    const answers = new Map<string, Answer>();
-    let pending = [...requests];
-    for (let attempt = 1; pending.length > 0; attempt += 1) {
-      const parsed = this.parse(
-        batchResponseSchema,
-        await this.request("POST", "/$batch", { requests: pending }),
-        "$batch answer",
-      );
-      const throttled: typeof pending = [];
-      let retryAfter: string | null = null;
-      for (const response of parsed.responses) {
-        const request = pending.find((candidate) => candidate.id === response.id);
-        if (request === undefined) continue;
-        const header =
-          Object.entries(response.headers ?? {}).find(
-            ([name]) => name.toLowerCase() === "retry-after",
-          )?.[1] ?? null;
-        if ((response.status === 429 || response.status === 503) && attempt < this.maxAttempts) {
-          throttled.push(request);
-          retryAfter = header ?? retryAfter;
-        } else answers.set(response.id, { status: response.status, retryAfter: header, body: response.body });
-      }
-      pending = throttled;
-      if (pending.length > 0) await this.wait(this.retryDelay(retryAfter, attempt));
-    }
-    return answers;
-  }
-
-  /**
-   * One Graph call with retries: 429/503/504 wait and retry; a lost connection is retried when
-   * `retryNetwork` (every call but a create's POST, which the caller replays by key). Returns the JSON body.
-   */
-  private async request(
-    method: string,
-    url: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-    retryNetwork = true,
-  ): Promise<unknown> {
-    const target = url.startsWith("http") ? url : `${this.baseUrl}${url}`;
-    for (let attempt = 1; ; attempt += 1) {
-      let answer: Answer;
-      try {
-        answer = await this.send(method, target, body, headers);
-      } catch (error) {
-        if (!(error instanceof NetworkLost)) throw error;
-        if (!retryNetwork) throw error;
-        if (attempt >= this.maxAttempts)
-          throw new SyncError("network", { details: `${method} ${url}: ${error.message}`, cause: error });
-        await this.wait(this.backoff(attempt));
-        continue;
-      }
-      if (answer.status >= 200 && answer.status < 300) return answer.body;
-      const transient = answer.status === 429 || answer.status === 503 || answer.status === 504;
-      if (transient && attempt < this.maxAttempts) {
-        await this.wait(this.retryDelay(answer.retryAfter, attempt));
-        continue;
-      }
-      throw new SyncError(codeFor(answer.status), {
-        details: `${method} ${url}: ${answer.status} ${describe(answer.body)}`,
-      });
-    }
-  }
-
-  private async send(
-    method: string,
-    url: string,
-    body: unknown,
-    headers: Record<string, string>,
-  ): Promise<Answer> {
-    await this.acquire();
-    try {
-      const token = await this.tokens.getToken();
-      let response: Response;
-      const { Prefer: prefer, ...others } = headers;
-      try {
-        response = await this.fetch(url, {
-          method,
-          headers: {
-            Authorization: `Bearer ${token}`,
-            Accept: "application/json",
-            ...(body !== undefined && { "Content-Type": "application/json" }),
-            ...others,
-            Prefer: prefer === undefined ? IMMUTABLE_IDS : `${IMMUTABLE_IDS}, ${prefer}`,
-          },
-          ...(body !== undefined && { body: JSON.stringify(body) }),
-        });
-      } catch (error) {
-        throw new NetworkLost(error instanceof Error ? error.message : String(error));
-      }
-      let text: string;
-      try {
-        text = await response.text();
-      } catch (error) {
-        throw new NetworkLost(error instanceof Error ? error.message : String(error));
-      }
-      let json: unknown = undefined;
-      if (text !== "") {
-        try {
-          json = JSON.parse(text);
-        } catch {
-          throw new SyncError("serverError", { details: `${method} ${url}: the answer is not JSON` });
-        }
-      }
-      return { status: response.status, retryAfter: response.headers.get("Retry-After"), body: json };
-    } finally {
-      this.release();
-    }
-  }
-
-  private retryDelay(retryAfter: string | null, attempt: number): number {
-    const seconds = retryAfter === null ? Number.NaN : Number(retryAfter);
-    const base = Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : this.backoff(attempt);
-    return base + Math.floor(this.random() * 1000);
-  }
-
-  private backoff(attempt: number): number {
-    return Math.min(30_000, 500 * 2 ** (attempt - 1));
-  }
-
-  private wait(ms: number): Promise<void> {
-    return new Promise((resolve) => this.clock.setTimeout(resolve, ms));
-  }
-
-  private acquire(): Promise<void> {
-    if (this.inFlight < MAX_IN_FLIGHT) {
-      this.inFlight += 1;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  private release(): void {
-    const next = this.waiting.shift();
-    if (next === undefined) this.inFlight -= 1;
-    else next();
-  }
+/** A To Do task's link stamp as an open extension (opentypeextension: extensionName plus custom data). */
+function taskLinkExtension(link: CrmLinkStamp): Record<string, unknown> {
+  return {
+    "@odata.type": "microsoft.graph.openTypeExtension",
+    extensionName: TASK_LINK_EXTENSION,
+    crmId: link.crmId,
+    state: link.state,
+  };
 }
 
 /** Keeps an appointment's end in step when only `duration` is written (end = start + duration). */

@@ -12,9 +12,23 @@ export const resourceSchema = z.looseObject({
   categories: z.array(z.string()).optional(),
   parentFolderId: z.string().optional(),
   transactionId: z.string().nullable().optional(),
+  isDraft: z.boolean().optional(),
   singleValueExtendedProperties: z.array(extendedPropertySchema).optional(),
 });
 export type GraphResource = z.infer<typeof resourceSchema>;
+
+/** A To Do task's linked resources and open extensions, when expanded. */
+export const taskPartsSchema = z.looseObject({
+  linkedResources: z
+    .array(
+      z.looseObject({
+        applicationName: z.string().nullable().optional(),
+        externalId: z.string().nullable().optional(),
+      }),
+    )
+    .optional(),
+  extensions: z.array(z.looseObject({ id: z.string(), extensionName: z.string().optional() })).optional(),
+});
 
 export const removedSchema = z.object({
   id: z.string().min(1),

@@ -10,6 +10,8 @@ import {
   linkFromCustomProperties,
   type CrmLinkStamp,
 } from "../../ports/mailbox-store";
+import { TASK_LINK_EXTENSION } from "../../adapters/graph/graph-mailbox-store";
+import { taskExtensionData } from "../graph/graph-todo";
 import type { SimulatedItem } from "../mailbox/simulated-mailbox";
 import type { OutputPackages } from "./scenario-packages";
 
@@ -99,8 +101,13 @@ export function outputItem(
   };
 }
 
-/** The link stamp on a simulated item, read from the custom properties the add-in wrote. */
+/**
+ * The link stamp on a simulated item, read from the custom properties the add-in wrote; on a To Do task, from
+ * the open extension GraphMailboxStore keeps it in when there is one.
+ */
 export function itemLink(item: SimulatedItem, addinId: string): CrmLinkStamp | null {
+  const extension = item.type === "task" ? taskExtensionData(item, TASK_LINK_EXTENSION) : null;
+  if (extension !== null) return linkFromCustomProperties(extension);
   const raw = item.extendedProperties[customPropertiesPropertyId(addinId)];
   if (raw === undefined) return null;
   try {

@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 import "fake-indexeddb/auto";
 import { IDBFactory } from "fake-indexeddb";
-import { GraphMailboxStore } from "../../adapters/graph/graph-mailbox-store";
+import { GraphMailboxStore, TASK_LINK_EXTENSION } from "../../adapters/graph/graph-mailbox-store";
 import { StaticTokenProvider } from "../../adapters/graph/token-provider";
 import { HttpCrmClient } from "../../adapters/http/http-crm-client";
 import { IdbLocalCache } from "../../adapters/idb/idb-local-cache";
@@ -27,6 +27,7 @@ import { openDatabase } from "../../server/db/open-database";
 import type { CrmService } from "../../server/sync/crm-service";
 import type { RecordAction } from "../../server/sync/record-access";
 import { startGraphSubsetServer, type GraphSubsetServer } from "../graph/graph-subset-server";
+import { taskExtensionProperties } from "../graph/graph-todo";
 import { SimulatedMailbox } from "../mailbox/simulated-mailbox";
 import { createSimulatedOffice, type SimulatedOffice } from "../office/simulated-office";
 import { itemLink } from "./scenario-output";
@@ -145,11 +146,14 @@ export class ScenarioWorld {
             ? {}
             : {
                 categories: [TRACKED_CATEGORY],
-                extendedProperties: {
-                  [customPropertiesPropertyId(this.addinId)]: JSON.stringify(
-                    customPropertiesWithLink({}, { crmId, state: "tracked" }),
-                  ),
-                },
+                extendedProperties:
+                  item.type === "task"
+                    ? taskExtensionProperties(TASK_LINK_EXTENSION, { crmId, state: "tracked" })
+                    : {
+                        [customPropertiesPropertyId(this.addinId)]: JSON.stringify(
+                          customPropertiesWithLink({}, { crmId, state: "tracked" }),
+                        ),
+                      },
               }),
         },
         { notify: false, by: "world" },

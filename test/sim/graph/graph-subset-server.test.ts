@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { fieldsToGraph } from "../../../src/adapters/graph/graph-fields";
 import { SimulatedMailbox } from "../../../src/sim/mailbox/simulated-mailbox";
 import { startGraphSubsetServer, type GraphSubsetServer } from "../../../src/sim/graph/graph-subset-server";
 import { ManualClock } from "../../support/manual-clock";
@@ -35,41 +34,179 @@ describe("Graph subset server", () => {
     };
   }
 
-  it("uses Graph's property names", () => {
-    const contact = fieldsToGraph("contact", {
-      firstName: "Ann",
-      lastName: "Lee",
-      email1Address: "a@x.com",
-      businessTelephoneNumber: "1",
-      body: "n",
+  it("answers resources in Graph's own shapes (metadata: contact, event, todoTask)", async () => {
+    const contact = mailbox.createItem(
+      {
+        type: "contact",
+        fields: {
+          firstName: "Ann",
+          lastName: "Lee",
+          email1Address: "a@x.com",
+          businessTelephoneNumber: "1",
+          body: "n",
+        },
+      },
+      { notify: false, by: "world" },
+    );
+    const json = (await call("GET", `/me/contacts/${contact.itemId}`)).json;
+    assert.deepEqual(
+      [json.givenName, json.surname, json.emailAddresses, json.businessPhones, json.personalNotes],
+      ["Ann", "Lee", [{ name: "a@x.com", address: "a@x.com" }], ["1"], "n"],
+    );
+    const event = mailbox.createItem(
+      {
+        type: "appointment",
+        fields: {
+          start: "2026-03-10T14:00:00Z",
+          end: "2026-03-10T15:00:00Z",
+          showTimeAs: "oof",
+          priority: "high",
+          requiredAttendees: ["b@x.com"],
+        },
+      },
+      { notify: false, by: "world" },
+    );
+    const e = (await call("GET", `/me/events/${event.itemId}`)).json;
+    assert.deepEqual(e.start, { dateTime: "2026-03-10T14:00:00.0000000", timeZone: "UTC" });
+    assert.deepEqual([e.showAs, e.importance], ["oof", "high"]);
+    assert.deepEqual(e.attendees, [
+      { emailAddress: { name: "b@x.com", address: "b@x.com" }, type: "required" },
+    ]);
+    const task = mailbox.createItem(
+      { type: "task", fields: { subject: "s", status: "completed", dueDate: "2026-03-05T17:00:00Z" } },
+      { notify: false, by: "world" },
+    );
+    const t = (await call("GET", `/me/todo/lists/${task.folderId}/tasks/${task.itemId}`)).json;
+    assert.deepEqual([t.title, t.status], ["s", "completed"]);
+    assert.deepEqual(t.dueDateTime, { dateTime: "2026-03-05T17:00:00.0000000", timeZone: "UTC" });
+    assert.ok(!("changeKey" in t), "todoTask has no changeKey");
+  });
+
+  it("answers message and event bodies as HTML unless Prefer asks for text", async () => {
+    const event = mailbox.createItem(
+      { type: "appointment", fields: { subject: "x", body: "a < b\nline 2" } },
+      { notify: false, by: "world" },
+    );
+    const html = (await call("GET", `/me/events/${event.itemId}`)).json.body as {
+      contentType: string;
+      content: string;
+    };
+    assert.equal(html.contentType, "html");
+    assert.match(html.content, /<body>a &lt; b<br>\r\nline 2<\/body>/);
+    const text = await call("GET", `/me/events/${event.itemId}`, undefined, {
+      Prefer: 'outlook.body-content-type="text"',
     });
-    assert.equal(contact.givenName, "Ann");
-    assert.equal(contact.surname, "Lee");
-    assert.deepEqual(contact.emailAddresses, [{ address: "a@x.com", name: "a@x.com" }]);
-    assert.deepEqual(contact.businessPhones, ["1"]);
-    assert.equal(contact.personalNotes, "n");
-    const event = fieldsToGraph("appointment", {
-      start: "2026-03-10T14:00:00Z",
-      showTimeAs: "oof",
-      priority: "high",
-      requiredAttendees: ["b@x.com"],
+    assert.deepEqual(text.json.body, { contentType: "text", content: "a < b\nline 2" });
+    await call("PATCH", `/me/events/${event.itemId}`, {
+      body: { contentType: "html", content: html.content },
     });
-    assert.deepEqual(event.start, { dateTime: "2026-03-10T14:00:00.0000000", timeZone: "UTC" });
-    assert.deepEqual([event.showAs, event.importance], ["oof", "high"]);
-    assert.deepEqual(event.attendees, [{ emailAddress: { address: "b@x.com" }, type: "required" }]);
-    const task = fieldsToGraph("task", {
-      subject: "s",
-      status: "completed",
-      dueDate: "2026-03-05T17:00:00Z",
+    assert.equal(
+      mailbox.get(event.itemId)?.fields.body,
+      "a < b\nline 2",
+      "an HTML write is stored as its text",
+    );
+  });
+
+  it("lists the default Contacts folder's child folders, and answers the default folder by its well-known name", async () => {
+    assert.deepEqual((await call("GET", "/me/contactFolders")).json.value, []);
+    const child = mailbox.createFolder("contacts", "Suppliers");
+    const contacts = mailbox.folder("contacts");
+    assert.deepEqual((await call("GET", "/me/contactFolders")).json.value, [
+      { id: child.folderId, displayName: "Suppliers", parentFolderId: contacts?.folderId },
+    ]);
+    const byName = await call("GET", "/me/contactFolders/contacts");
+    assert.deepEqual(byName.json, { id: contacts?.folderId, displayName: "Contacts" });
+  });
+
+  it("checks paths, query options and bodies against the metadata", async () => {
+    const list = mailbox.folder("tasks")?.folderId ?? "";
+    const code = (answer: { json: Record<string, unknown> }) => (answer.json.error as { code?: string }).code;
+    const onTask = await call("POST", `/me/todo/lists/${list}/tasks`, {
+      title: "t",
+      singleValueExtendedProperties: [
+        { id: "String {00020329-0000-0000-C000-000000000046} Name x", value: "v" },
+      ],
     });
-    assert.deepEqual([task.title, task.status], ["s", "completed"]);
-    assert.deepEqual(task.dueDateTime, { dateTime: "2026-03-05T17:00:00.0000000", timeZone: "UTC" });
+    assert.equal(onTask.status, 400);
+    assert.match(
+      JSON.stringify(onTask.json),
+      /'singleValueExtendedProperties' does not exist on type 'microsoft.graph.todoTask'/,
+    );
+    const expandOnTask = await call(
+      "GET",
+      `/me/todo/lists/${list}/tasks?$expand=singleValueExtendedProperties`,
+    );
+    assert.deepEqual([expandOnTask.status, code(expandOnTask)], [400, "BadRequest"]);
+    assert.match(
+      JSON.stringify(expandOnTask.json),
+      /'singleValueExtendedProperties' on type 'microsoft.graph.todoTask'/,
+    );
+    for (const [path, name] of [
+      ["/me/contacts?$select=givenName,shoeSize", "shoeSize"],
+      ["/me/events?$filter=colour eq 'red'", "colour"],
+      ["/me/events?$orderby=start/dateTime desc,shade", "shade"],
+      ["/me/messages?$filter=singleValueExtendedProperties/any(ep: ep/key eq 'x')", "key"],
+      ["/me/contacts?$expand=photos", "photos"],
+    ] as const) {
+      const answer = await call("GET", path);
+      assert.equal(answer.status, 400, path);
+      assert.match(JSON.stringify(answer.json), new RegExp(`'${name}'`), path);
+    }
+    const segment = await call("GET", "/me/contactz");
+    assert.deepEqual([segment.status, code(segment)], [400, "BadRequest"]);
+    assert.match(JSON.stringify(segment.json), /segment 'contactz'/);
+    const option = await call("GET", "/me/contacts?$shape=round");
+    assert.equal(option.status, 400);
+    const nested = await call("POST", "/me/events", {
+      subject: "x",
+      location: { displayName: "a", floor: 3 },
+    });
+    assert.match(JSON.stringify(nested.json), /'floor' does not exist on type 'microsoft.graph.location'/);
+    const enumValue = await call("POST", "/me/events", { subject: "x", showAs: "sleeping" });
+    assert.match(JSON.stringify(enumValue.json), /sleeping.*microsoft.graph.freeBusyStatus/);
+    const served = await call("GET", "/me/contacts?$select=givenName");
+    assert.equal(served.status, 200);
+    const unserved = await call("GET", "/me/people");
+    assert.equal(unserved.status, 501, "allowed by the metadata, not simulated");
+    assert.equal(mailbox.allItems().length, 0);
+  });
+
+  it("keeps a task's linked resources and open extensions and finds the task by a linked resource", async () => {
+    const list = mailbox.folder("tasks")?.folderId ?? "";
+    const created = await call("POST", `/me/todo/lists/${list}/tasks`, {
+      title: "t",
+      linkedResources: [{ applicationName: "app", externalId: "k1", displayName: "key" }],
+    });
+    assert.equal(created.status, 201);
+    const id = String(created.json.id);
+    const ext = await call("POST", `/me/todo/lists/${list}/tasks/${id}/extensions`, {
+      "@odata.type": "microsoft.graph.openTypeExtension",
+      extensionName: "com.example.x",
+      n: 1,
+    });
+    assert.deepEqual([ext.status, ext.json.id], [201, "com.example.x"]);
+    const again = await call("POST", `/me/todo/lists/${list}/tasks/${id}/extensions`, {
+      "@odata.type": "microsoft.graph.openTypeExtension",
+      extensionName: "com.example.x",
+    });
+    assert.equal(again.status, 409);
+    const filter = encodeURIComponent(
+      "linkedResources/any(r: r/applicationName eq 'app' and r/externalId eq 'k1')",
+    );
+    const found = await call(
+      "GET",
+      `/me/todo/lists/${list}/tasks?$filter=${filter}&$expand=linkedResources,extensions`,
+    );
+    const [task] = found.json.value as Record<string, unknown>[];
+    assert.equal(task?.id, id);
+    assert.deepEqual((task?.extensions as { n: number }[])[0]?.n, 1);
+    assert.equal((task?.linkedResources as { externalId: string }[])[0]?.externalId, "k1");
   });
 
   it("answers bad bodies and unknown properties with a Graph error naming them, writing nothing", async () => {
     const bad = await call("POST", "/me/events", { subject: "x", colour: "red" });
     assert.equal(bad.status, 400);
-    assert.match(JSON.stringify(bad.json), /"code":"ErrorInvalidProperty".*colour/);
+    assert.match(JSON.stringify(bad.json), /"code":"RequestBodyRead".*colour/);
     const badValue = await call("POST", "/me/events", { subject: "x", showAs: "sleeping" });
     assert.equal(badValue.status, 400);
     assert.equal(mailbox.allItems().length, 0);
