@@ -185,7 +185,7 @@ describe("manifest.xml", () => {
   it("asks for ReadWriteMailbox and requirement sets no higher than each feature needs", () => {
     assert.equal(child(manifest, "Permissions").text, "ReadWriteMailbox");
     const base = child(child(child(manifest, "Requirements"), "Sets"), "Set");
-    assert.deepEqual([base.attrs["Name"], base.attrs["MinVersion"]], ["Mailbox", "1.1"]);
+    assert.deepEqual([base.attrs["Name"], base.attrs["MinVersion"]], ["Mailbox", "1.3"]);
     const { v10, v11 } = versionOverrides(manifest);
     const minVersion = (scope: XmlElement): string | undefined =>
       child(child(scope, "Requirements"), "bt:Sets").attrs["DefaultMinVersion"];

@@ -40,6 +40,8 @@ export class OfficeJsOutlookHost implements OutlookHost {
   private sendHandler: ((draft: CurrentItem) => Promise<SendDecision>) | null = null;
   private handlerRegistered: Promise<void> | null = null;
   private readonly itemIds: ItemIdTranslator;
+  /** The EWS id `item.saveAsync` answered for each compose item (clients below Mailbox 1.8 lack getItemIdAsync). */
+  private readonly savedIds = new WeakMap<object, string>();
   /** The last id translated, so reading the same item again costs no request. */
   private lastTranslated: { readonly from: string; readonly to: string } | null = null;
 
@@ -64,7 +66,11 @@ export class OfficeJsOutlookHost implements OutlookHost {
     const compose = isCompose(item);
     const [fields, categories, link, itemId] = await Promise.all([
       this.readFields(item, isMessage, compose),
-      this.call<Office.CategoryDetails[]>("categories.getAsync", (cb) => item.categories.getAsync(cb)),
+      this.requirements.isSetSupported("Mailbox", "1.8")
+        ? this.call<Office.CategoryDetails[]>("categories.getAsync", (cb) =>
+            item.categories.getAsync(cb),
+          ).then((list) => list.map((category) => category.displayName))
+        : Promise.resolve([]),
       this.readLink(item),
       compose
         ? this.composeItemId(item as Office.MessageCompose)
@@ -88,7 +94,7 @@ export class OfficeJsOutlookHost implements OutlookHost {
       kind,
       mode: compose ? "compose" : "read",
       fields,
-      categories: categories.map((category) => category.displayName),
+      categories,
       link,
     };
   }
@@ -110,28 +116,31 @@ export class OfficeJsOutlookHost implements OutlookHost {
     return storeId;
   }
 
+  /** Below Mailbox 1.5 there is no ItemChanged (nor a pinnable pane): listeners are kept but never called. */
   onItemChanged(listener: () => void): Disposable {
     this.itemListeners.add(listener);
-    this.handlerRegistered ??= this.call<void>("addHandlerAsync", (cb) =>
-      this.office.context.mailbox.addHandlerAsync(
-        this.office.EventType.ItemChanged,
-        () => {
-          for (const each of [...this.itemListeners]) each();
-        },
-        cb,
-      ),
-    );
+    if (this.requirements.isSetSupported("Mailbox", "1.5"))
+      this.handlerRegistered ??= this.call<void>("addHandlerAsync", (cb) =>
+        this.office.context.mailbox.addHandlerAsync(
+          this.office.EventType.ItemChanged,
+          () => {
+            for (const each of [...this.itemListeners]) each();
+          },
+          cb,
+        ),
+      );
     return {
       dispose: () => {
         this.itemListeners.delete(listener);
         if (this.itemListeners.size > 0 || this.handlerRegistered === null) return;
         const registered = this.handlerRegistered;
         this.handlerRegistered = null;
-        void registered.then(() =>
-          this.call<void>("removeHandlerAsync", (cb) =>
-            this.office.context.mailbox.removeHandlerAsync(this.office.EventType.ItemChanged, cb),
-          ),
-        );
+        if (this.requirements.isSetSupported("Mailbox", "1.5"))
+          void registered.then(() =>
+            this.call<void>("removeHandlerAsync", (cb) =>
+              this.office.context.mailbox.removeHandlerAsync(this.office.EventType.ItemChanged, cb),
+            ),
+          );
       },
     };
   }
@@ -151,8 +160,12 @@ export class OfficeJsOutlookHost implements OutlookHost {
     }
     await this.call<void>("customProperties.saveAsync", (cb) => properties.saveAsync(cb));
     // CustomProperties.saveAsync remarks: in compose, the properties persist only once the item is saved.
-    if (isCompose(item))
-      await this.call<string>("item.saveAsync", (cb) => (item as Office.MessageCompose).saveAsync(cb));
+    if (isCompose(item)) {
+      const ewsId = await this.call<string>("item.saveAsync", (cb) =>
+        (item as Office.MessageCompose).saveAsync(cb),
+      );
+      this.savedIds.set(item, ewsId);
+    }
   }
 
   async updateCurrentItemCategories(change: {
@@ -160,6 +173,10 @@ export class OfficeJsOutlookHost implements OutlookHost {
     readonly remove: readonly string[];
   }): Promise<void> {
     const item = this.requireItem("updateCurrentItemCategories");
+    if (!this.requirements.isSetSupported("Mailbox", "1.8"))
+      throw new SyncError("outlookFailed", {
+        details: "updateCurrentItemCategories: item categories need Mailbox 1.8, which this Outlook lacks",
+      });
     if (change.add.length > 0) {
       await this.call<void>("categories.addAsync", (cb) => item.categories.addAsync([...change.add], cb));
     }
@@ -170,15 +187,21 @@ export class OfficeJsOutlookHost implements OutlookHost {
     }
   }
 
+  /**
+   * Below Mailbox 1.8 Office.js has no master list: nothing is created, and the category the store writes on the
+   * item shows without a colour (Outlook's behaviour for a category missing from the master list).
+   */
   async ensureMasterCategory(name: string, color: string): Promise<void> {
-    const preset = (
-      this.office.MailboxEnums.CategoryColor as unknown as Record<string, Office.MailboxEnums.CategoryColor>
-    )[color];
-    if (preset === undefined) {
+    if (!/^(None|Preset([0-9]|1[0-9]|2[0-4]))$/.test(color)) {
       throw new SyncError("invalidInput", {
         details: `category color "${color}" is not None or Preset0…Preset24`,
       });
     }
+    if (!this.requirements.isSetSupported("Mailbox", "1.8")) return;
+    const preset = (
+      this.office.MailboxEnums.CategoryColor as unknown as Record<string, Office.MailboxEnums.CategoryColor>
+    )[color];
+    if (preset === undefined) throw new SyncError("outlookFailed", { details: `no CategoryColor.${color}` });
     const master = this.office.context.mailbox.masterCategories;
     const existing = await this.call<Office.CategoryDetails[]>("masterCategories.getAsync", (cb) =>
       master.getAsync(cb),
@@ -267,6 +290,11 @@ export class OfficeJsOutlookHost implements OutlookHost {
     }
   }
 
+  /** `Office.context.requirements`: which Mailbox requirement sets this Outlook supports. */
+  private get requirements(): Office.RequirementSetSupport {
+    return this.office.context.requirements;
+  }
+
   private item(): AnyItem | null {
     return (this.office.context.mailbox.item as AnyItem | null | undefined) ?? null;
   }
@@ -287,7 +315,9 @@ export class OfficeJsOutlookHost implements OutlookHost {
     });
   }
 
+  /** A compose item's EWS id: getItemIdAsync (Mailbox 1.8), else what saveAsync answered; null when unsaved. */
   private async composeItemId(item: Office.MessageCompose): Promise<string | null> {
+    if (!this.requirements.isSetSupported("Mailbox", "1.8")) return this.savedIds.get(item) ?? null;
     try {
       const id = await this.call<string>("getItemIdAsync", (cb) => item.getItemIdAsync(cb));
       return id === "" ? null : id;
@@ -311,7 +341,9 @@ export class OfficeJsOutlookHost implements OutlookHost {
         this.call<string>("subject.getAsync", (cb) => message.subject.getAsync(cb)),
         this.call<Office.EmailAddressDetails[]>("to.getAsync", (cb) => message.to.getAsync(cb)),
         this.call<Office.EmailAddressDetails[]>("cc.getAsync", (cb) => message.cc.getAsync(cb)),
-        this.call<Office.EmailAddressDetails>("from.getAsync", (cb) => message.from.getAsync(cb)),
+        this.requirements.isSetSupported("Mailbox", "1.7")
+          ? this.call<Office.EmailAddressDetails>("from.getAsync", (cb) => message.from.getAsync(cb))
+          : Promise.resolve({ emailAddress: this.mailboxUser().emailAddress }),
       ]);
       return {
         subject,

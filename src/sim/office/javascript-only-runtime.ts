@@ -7,6 +7,7 @@
 import vm from "node:vm";
 import type { SimulatedMailbox } from "../mailbox/simulated-mailbox";
 import type { CompletedEvent } from "./simulated-office";
+import { DEFAULT_MAILBOX_LEVEL } from "./requirement-level";
 import { createSimulatedItem, type ComposeSession } from "./simulated-item";
 import type { OfficeRuntimeStorageApi } from "./office-runtime-storage";
 
@@ -106,7 +107,13 @@ export function fireLaunchEvent(
   const base = options.office as { context: { mailbox: object } };
   // The compose form the event is about; by default one that was saved before (its stamp is in the store).
   const session: ComposeSession = options.composeSession ?? { saved: true, pendingProperties: null };
-  const item = createSimulatedItem(options.mailbox, options.addinId, { itemId, mode: "compose" }, session);
+  const item = createSimulatedItem(
+    options.mailbox,
+    options.addinId,
+    { itemId, mode: "compose" },
+    session,
+    DEFAULT_MAILBOX_LEVEL,
+  );
   const office = {
     ...options.office,
     // "code in Office.onReady() and Office.initialize isn't run" (Event-based activation, limitations in

@@ -2,6 +2,7 @@ import type { FieldValue } from "../../core/types";
 import { ewsIdFromRestId } from "../mailbox/exchange-ids";
 import { CUSTOM_PROPERTIES_BUDGET, type SimulatedMailbox } from "../mailbox/simulated-mailbox";
 import { answerLater, OfficeCallError } from "./async-result";
+import { MEMBER_API_SETS, withinLevel, type MailboxVersion } from "./requirement-level";
 
 /**
  * `Office.context.mailbox.item` for one selected mailbox item: a read-mode message or appointment (static
@@ -81,6 +82,7 @@ export function createSimulatedItem(
   addinId: string,
   selection: { readonly itemId: string; readonly mode: "read" | "compose" },
   session: ComposeSession,
+  level: MailboxVersion,
 ): object | null {
   const snapshot = mailbox.get(selection.itemId);
   if (snapshot === undefined || snapshot.type === "contact" || snapshot.type === "task") return null;
@@ -158,16 +160,21 @@ export function createSimulatedItem(
     },
   };
 
-  const body = {
-    getAsync: (_coercion: unknown, ...args: unknown[]) => answerLater(args, () => text(fields().body)),
-    setAsync: (value: unknown, ...args: unknown[]) =>
-      answerLater(args, () => {
-        if (selection.mode !== "compose")
-          throw new OfficeCallError("InvalidOperation", "the item is read-only");
-        if (typeof value !== "string") throw new OfficeCallError("InvalidArgument", "body must be a string");
-        write({ body: value });
-      }),
-  };
+  const body = withinLevel(
+    {
+      getAsync: (_coercion: unknown, ...args: unknown[]) => answerLater(args, () => text(fields().body)),
+      setAsync: (value: unknown, ...args: unknown[]) =>
+        answerLater(args, () => {
+          if (selection.mode !== "compose")
+            throw new OfficeCallError("InvalidOperation", "the item is read-only");
+          if (typeof value !== "string")
+            throw new OfficeCallError("InvalidArgument", "body must be a string");
+          write({ body: value });
+        }),
+    },
+    level,
+    MEMBER_API_SETS.Body,
+  );
 
   if (selection.mode === "compose") {
     const recipients = (key: "to" | "cc") => ({
@@ -178,78 +185,90 @@ export function createSimulatedItem(
       addAsync: (value: unknown, ...args: unknown[]) =>
         answerLater(args, () => write({ [key]: [...list(fields()[key]), ...recipientAddresses(value)] })),
     });
-    return {
-      ...common,
-      body,
-      subject: {
-        getAsync: (...args: unknown[]) => answerLater(args, () => text(fields().subject)),
-        setAsync: (value: unknown, ...args: unknown[]) =>
+    return withinLevel(
+      {
+        ...common,
+        body,
+        subject: {
+          getAsync: (...args: unknown[]) => answerLater(args, () => text(fields().subject)),
+          setAsync: (value: unknown, ...args: unknown[]) =>
+            answerLater(args, () => {
+              if (typeof value !== "string")
+                throw new OfficeCallError("InvalidArgument", "subject must be a string");
+              write({ subject: value });
+            }),
+        },
+        to: recipients("to"),
+        cc: recipients("cc"),
+        from: {
+          getAsync: (...args: unknown[]) =>
+            answerLater(args, () => details(text(fields().from) || owner, owner)),
+        },
+        // MessageCompose.saveAsync [Api set: Mailbox 1.3]: saves the draft and answers its EWS id; the custom
+        // properties saved in the form persist now (CustomProperties.saveAsync remarks).
+        saveAsync: (...args: unknown[]) =>
           answerLater(args, () => {
-            if (typeof value !== "string")
-              throw new OfficeCallError("InvalidArgument", "subject must be a string");
-            write({ subject: value });
+            session.saved = true;
+            flushComposeProperties(mailbox, addinId, itemId, session);
+            return ewsId();
+          }),
+        // MessageCompose.getItemIdAsync [Api set: Mailbox 1.8]: "ItemNotSaved: The ID can't be retrieved until the
+        // item is saved."
+        getItemIdAsync: (...args: unknown[]) =>
+          answerLater(args, () => {
+            if (!session.saved)
+              throw new OfficeCallError("ItemNotSaved", "The ID can't be retrieved until the item is saved.");
+            return ewsId();
           }),
       },
-      to: recipients("to"),
-      cc: recipients("cc"),
-      from: {
-        getAsync: (...args: unknown[]) =>
-          answerLater(args, () => details(text(fields().from) || owner, owner)),
-      },
-      // MessageCompose.saveAsync [Api set: Mailbox 1.3]: saves the draft and answers its EWS id; the custom
-      // properties saved in the form persist now (CustomProperties.saveAsync remarks).
-      saveAsync: (...args: unknown[]) =>
-        answerLater(args, () => {
-          session.saved = true;
-          flushComposeProperties(mailbox, addinId, itemId, session);
-          return ewsId();
-        }),
-      // MessageCompose.getItemIdAsync [Api set: Mailbox 1.8]: "ItemNotSaved: The ID can't be retrieved until the
-      // item is saved."
-      getItemIdAsync: (...args: unknown[]) =>
-        answerLater(args, () => {
-          if (!session.saved)
-            throw new OfficeCallError("ItemNotSaved", "The ID can't be retrieved until the item is saved.");
-          return ewsId();
-        }),
-    };
+      level,
+      MEMBER_API_SETS.MessageCompose,
+    );
   }
 
   const f = snapshot.fields;
   const created = new Date(snapshot.createdAt);
   if (snapshot.type === "email") {
-    return {
+    return withinLevel(
+      {
+        ...common,
+        body,
+        // MessageRead.itemId: "the same as the Exchange Web Services item identifier" (not the REST id).
+        itemId: ewsId(),
+        subject: text(f.subject),
+        normalizedSubject: text(f.subject),
+        internetMessageId: text(f.internetMessageId),
+        from: details(text(f.from), owner),
+        sender: details(text(f.from), owner),
+        to: list(f.to).map((a) => details(a, owner)),
+        cc: list(f.cc).map((a) => details(a, owner)),
+        dateTimeCreated: new Date(text(f.sentAt ?? f.receivedAt) || created.toISOString()),
+        dateTimeModified: new Date(snapshot.modifiedAt),
+      },
+      level,
+      MEMBER_API_SETS.MessageRead,
+    );
+  }
+  return withinLevel(
+    {
       ...common,
       body,
-      // MessageRead.itemId: "the same as the Exchange Web Services item identifier" (not the REST id).
+      // AppointmentRead.itemId: the EWS item identifier.
       itemId: ewsId(),
       subject: text(f.subject),
       normalizedSubject: text(f.subject),
-      internetMessageId: text(f.internetMessageId),
-      from: details(text(f.from), owner),
-      sender: details(text(f.from), owner),
-      to: list(f.to).map((a) => details(a, owner)),
-      cc: list(f.cc).map((a) => details(a, owner)),
-      dateTimeCreated: new Date(text(f.sentAt ?? f.receivedAt) || created.toISOString()),
+      start: new Date(text(f.start) || created.toISOString()),
+      end: new Date(text(f.end) || text(f.start) || created.toISOString()),
+      location: text(f.location),
+      organizer: details(text(f.organizer) || owner, owner),
+      requiredAttendees: list(f.requiredAttendees).map((a) => details(a, owner)),
+      optionalAttendees: list(f.optionalAttendees).map((a) => details(a, owner)),
+      dateTimeCreated: created,
       dateTimeModified: new Date(snapshot.modifiedAt),
-    };
-  }
-  return {
-    ...common,
-    body,
-    // AppointmentRead.itemId: the EWS item identifier.
-    itemId: ewsId(),
-    subject: text(f.subject),
-    normalizedSubject: text(f.subject),
-    start: new Date(text(f.start) || created.toISOString()),
-    end: new Date(text(f.end) || text(f.start) || created.toISOString()),
-    location: text(f.location),
-    organizer: details(text(f.organizer) || owner, owner),
-    requiredAttendees: list(f.requiredAttendees).map((a) => details(a, owner)),
-    optionalAttendees: list(f.optionalAttendees).map((a) => details(a, owner)),
-    dateTimeCreated: created,
-    dateTimeModified: new Date(snapshot.modifiedAt),
-  };
+    },
+    level,
+    MEMBER_API_SETS.AppointmentRead,
+  );
 }
 
 function namesOf(value: unknown): string[] {

@@ -2,6 +2,13 @@ import type { Disposable } from "../../ports/clock";
 import type { SimulatedMailbox } from "../mailbox/simulated-mailbox";
 import { ewsIdFromRestId, restIdFromEwsId } from "../mailbox/exchange-ids";
 import { answerLater, ASYNC_RESULT_STATUS, OfficeCallError } from "./async-result";
+import {
+  checkedLevel,
+  DEFAULT_MAILBOX_LEVEL,
+  isSetSupportedAt,
+  MEMBER_API_SETS,
+  withinLevel,
+} from "./requirement-level";
 import { createSimulatedItem, flushComposeProperties, type ComposeSession } from "./simulated-item";
 
 /**
@@ -9,6 +16,7 @@ import { createSimulatedItem, flushComposeProperties, type ComposeSession } from
  * with its custom properties, categories and notification bar, master categories, ItemChanged, roaming
  * settings, userProfile, Office.actions.associate and launch-event completion). Every `…Async` answers on a
  * later tick with the real status strings; ItemChanged carries the real "olkItemSelectedChanged" type.
+ * It plays a client of one Mailbox requirement set (requirement-level.ts): members above it are missing.
  * Browser-safe: install it on `globalThis` in Node or on a page's window.
  *
  * office-addin-mock is not used: it models the rich-API proxy objects (load / sync) of Excel and Word, not
@@ -49,9 +57,15 @@ export function createSimulatedOffice(
     readonly addinId: string;
     /** Whether the task pane is pinned (default true): only a pinned pane outlives a change of selection. */
     readonly pinned?: boolean;
+    /**
+     * The Mailbox requirement set the client supports (default 1.14, Outlook on the web): e.g. "1.5" plays an
+     * older desktop client. Members above it are missing and isSetSupported says so.
+     */
+    readonly mailboxLevel?: string;
   },
 ): SimulatedOffice {
   const { addinId } = options;
+  const level = checkedLevel(options.mailboxLevel ?? DEFAULT_MAILBOX_LEVEL);
   const actions = new Map<string, (event: object) => void>();
   const itemChangedHandlers: ((event: { type: string }) => void)[] = [];
   let shown: { readonly itemId: string; readonly mode: string } | null = null;
@@ -68,7 +82,7 @@ export function createSimulatedOffice(
     return session;
   };
   const itemFor = (selection: { readonly itemId: string; readonly mode: "read" | "compose" }) =>
-    createSimulatedItem(mailbox, addinId, selection, sessionOf(selection.itemId));
+    createSimulatedItem(mailbox, addinId, selection, sessionOf(selection.itemId), level);
   /** The item for the mailbox's selection: rebuilt when the selection moves, the same object until then. */
   const selectedItem = (): object | null => {
     const selection = mailbox.selection();
@@ -132,18 +146,24 @@ export function createSimulatedOffice(
     CoercionType: { Text: "text", Html: "html" },
     HostType: { Outlook: "Outlook" },
     PlatformType: { OfficeOnline: "OfficeOnline" },
-    MailboxEnums: {
-      ItemType: { Message: "message", Appointment: "appointment" },
-      ItemNotificationMessageType: {
-        InformationalMessage: "informationalMessage",
-        ProgressIndicator: "progressIndicator",
-        ErrorMessage: "errorMessage",
+    MailboxEnums: withinLevel(
+      {
+        ItemType: { Message: "message", Appointment: "appointment" },
+        ItemNotificationMessageType: {
+          InformationalMessage: "informationalMessage",
+          ProgressIndicator: "progressIndicator",
+          ErrorMessage: "errorMessage",
+        },
+        CategoryColor: CATEGORY_COLORS,
+        // Office.MailboxEnums.RestVersion (@types/office-js).
+        RestVersion: { v1_0: "v1.0", v2_0: "v2.0", Beta: "beta" },
+        RecipientType: { User: "user", ExternalUser: "externalUser" },
+        // Office.MailboxEnums.ComposeType [Api set: Mailbox 1.10].
+        ComposeType: { Reply: "reply", NewMail: "newMail", Forward: "forward" },
       },
-      CategoryColor: CATEGORY_COLORS,
-      // Office.MailboxEnums.RestVersion (@types/office-js).
-      RestVersion: { v1_0: "v1.0", v2_0: "v2.0", Beta: "beta" },
-      RecipientType: { User: "user", ExternalUser: "externalUser" },
-    },
+      level,
+      MEMBER_API_SETS.MailboxEnums,
+    ),
     onReady: (callback?: (info: { host: string; platform: string }) => void) => {
       const info = { host: "Outlook", platform: "OfficeOnline" };
       return Promise.resolve().then(() => {
@@ -158,6 +178,8 @@ export function createSimulatedOffice(
     },
     context: {
       diagnostics: { host: "Outlook", platform: "OfficeOnline", version: "16.0" },
+      // Office.Requirements.isSetSupported: true only for the Mailbox set up to this client's level.
+      requirements: { isSetSupported: isSetSupportedAt(level) },
       roamingSettings: {
         get: (name: string): unknown => structuredClone(roaming[name]),
         set: (name: string, value: unknown): void => {
@@ -172,60 +194,66 @@ export function createSimulatedOffice(
             roaming = { ...mailbox.roamingSettings(addinId) };
           }),
       },
-      mailbox: {
-        /** During a launch event, the item the event is about; otherwise the selected item. */
-        get item() {
-          return eventItem ?? selectedItem();
-        },
-        userProfile: {
-          emailAddress: mailbox.owner.emailAddress,
-          displayName: mailbox.owner.displayName,
-          timeZone: "UTC",
-          accountType: "enterprise",
-        },
-        diagnostics: { hostName: "OutlookWebApp", hostVersion: "16.0" },
-        // Mailbox.convertToRestId / convertToEwsId [Api set: Mailbox 1.3]; "Use the Outlook REST APIs from an
-        // Outlook add-in": EWS ids can contain non-URL-safe characters, the REST form cannot.
-        convertToRestId: (id: unknown, restVersion: unknown) => restIdFromEwsId(convertible(id, restVersion)),
-        convertToEwsId: (id: unknown, restVersion: unknown) => ewsIdFromRestId(convertible(id, restVersion)),
-        masterCategories: {
-          getAsync: (...args: unknown[]) => answerLater(args, () => mailbox.masterCategories()),
-          addAsync: (categories: unknown, ...args: unknown[]) =>
+      mailbox: withinLevel(
+        {
+          /** During a launch event, the item the event is about; otherwise the selected item. */
+          get item() {
+            return eventItem ?? selectedItem();
+          },
+          userProfile: {
+            emailAddress: mailbox.owner.emailAddress,
+            displayName: mailbox.owner.displayName,
+            timeZone: "UTC",
+            accountType: "enterprise",
+          },
+          diagnostics: { hostName: "OutlookWebApp", hostVersion: "16.0" },
+          // Mailbox.convertToRestId / convertToEwsId [Api set: Mailbox 1.3]; "Use the Outlook REST APIs from an
+          // Outlook add-in": EWS ids can contain non-URL-safe characters, the REST form cannot.
+          convertToRestId: (id: unknown, restVersion: unknown) =>
+            restIdFromEwsId(convertible(id, restVersion)),
+          convertToEwsId: (id: unknown, restVersion: unknown) =>
+            ewsIdFromRestId(convertible(id, restVersion)),
+          masterCategories: {
+            getAsync: (...args: unknown[]) => answerLater(args, () => mailbox.masterCategories()),
+            addAsync: (categories: unknown, ...args: unknown[]) =>
+              answerLater(args, () => {
+                const list = categoryDetails(categories);
+                const existing = new Set(mailbox.masterCategories().map((c) => c.displayName.toLowerCase()));
+                const duplicate = list.find((c) => existing.has(c.displayName.toLowerCase()));
+                if (duplicate !== undefined) {
+                  throw new OfficeCallError(
+                    "DuplicateCategory",
+                    `"${duplicate.displayName}" is in the master list already`,
+                  );
+                }
+                mailbox.addMasterCategories(list);
+              }),
+            removeAsync: (names: unknown, ...args: unknown[]) =>
+              answerLater(args, () => {
+                if (!Array.isArray(names) || !names.every((n) => typeof n === "string")) {
+                  throw new OfficeCallError("InvalidArgument", "category names must be strings");
+                }
+                mailbox.removeMasterCategories(names);
+              }),
+          },
+          addHandlerAsync: (eventType: unknown, handler: unknown, ...args: unknown[]) =>
             answerLater(args, () => {
-              const list = categoryDetails(categories);
-              const existing = new Set(mailbox.masterCategories().map((c) => c.displayName.toLowerCase()));
-              const duplicate = list.find((c) => existing.has(c.displayName.toLowerCase()));
-              if (duplicate !== undefined) {
-                throw new OfficeCallError(
-                  "DuplicateCategory",
-                  `"${duplicate.displayName}" is in the master list already`,
-                );
-              }
-              mailbox.addMasterCategories(list);
+              if (eventType !== ITEM_CHANGED)
+                throw new OfficeCallError("InvalidEventType", `unsupported event "${String(eventType)}"`);
+              if (typeof handler !== "function")
+                throw new OfficeCallError("InvalidArgument", "handler must be a function");
+              itemChangedHandlers.push(handler as (event: { type: string }) => void);
             }),
-          removeAsync: (names: unknown, ...args: unknown[]) =>
+          removeHandlerAsync: (eventType: unknown, ...args: unknown[]) =>
             answerLater(args, () => {
-              if (!Array.isArray(names) || !names.every((n) => typeof n === "string")) {
-                throw new OfficeCallError("InvalidArgument", "category names must be strings");
-              }
-              mailbox.removeMasterCategories(names);
+              if (eventType !== ITEM_CHANGED)
+                throw new OfficeCallError("InvalidEventType", `unsupported event "${String(eventType)}"`);
+              itemChangedHandlers.splice(0, itemChangedHandlers.length);
             }),
         },
-        addHandlerAsync: (eventType: unknown, handler: unknown, ...args: unknown[]) =>
-          answerLater(args, () => {
-            if (eventType !== ITEM_CHANGED)
-              throw new OfficeCallError("InvalidEventType", `unsupported event "${String(eventType)}"`);
-            if (typeof handler !== "function")
-              throw new OfficeCallError("InvalidArgument", "handler must be a function");
-            itemChangedHandlers.push(handler as (event: { type: string }) => void);
-          }),
-        removeHandlerAsync: (eventType: unknown, ...args: unknown[]) =>
-          answerLater(args, () => {
-            if (eventType !== ITEM_CHANGED)
-              throw new OfficeCallError("InvalidEventType", `unsupported event "${String(eventType)}"`);
-            itemChangedHandlers.splice(0, itemChangedHandlers.length);
-          }),
-      },
+        level,
+        MEMBER_API_SETS.Mailbox,
+      ),
     },
   };
 

@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { MEMBER_API_SETS } from "../../src/sim/office/requirement-level";
+import { parseManifest, type XmlElement } from "./manifest-checks";
+import { mailboxMemberUses, uncoveredUses } from "./requirement-sets";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const typeRoots = path.join(root, "node_modules/@types");
+/** The add-in's own code: everything in src but the simulator, the server and the command-line tools. */
+const NOT_ADDIN = ["src/sim/", "src/entry/sim-app/", "src/server/", "src/entry/cli/"];
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return sourceFiles(full);
+    return full.endsWith(".ts") ? [full] : [];
+  });
+}
+
+const addinFiles = sourceFiles(path.join(root, "src")).filter(
+  (file) => !NOT_ADDIN.some((prefix) => path.relative(root, file).startsWith(prefix)),
+);
+
+function child(element: XmlElement, name: string): XmlElement {
+  const found = element.children.find((c) => c.name === name);
+  assert.ok(found, `<${element.name}> has no <${name}>`);
+  return found;
+}
+
+function declaredMinimum(xml: string): string {
+  const sets = child(child(parseManifest(xml), "Requirements"), "Sets");
+  const mailbox = sets.children.find((set) => set.attrs["Name"] === "Mailbox");
+  assert.ok(mailbox?.attrs["MinVersion"], "the manifest declares no Mailbox MinVersion");
+  return mailbox.attrs["MinVersion"];
+}
+
+function inTempDir<T>(files: Record<string, string>, run: (paths: string[]) => T): T {
+  const dir = mkdtempSync(path.join(tmpdir(), "requirement-sets-"));
+  try {
+    const paths = Object.entries(files).map(([name, text]) => {
+      const file = path.join(dir, name);
+      writeFileSync(file, text);
+      return file;
+    });
+    return run(paths);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe("Mailbox requirement sets (from the remarks of @types/office-js)", () => {
+  const manifestXml = readFileSync(path.join(root, "manifest.xml"), "utf8");
+  const uses = mailboxMemberUses(addinFiles, { typeRoots });
+
+  it("finds the add-in's Office.js calls with the Api set each needs", () => {
+    const needs = new Map(uses.map((use) => [use.member, use.needs]));
+    assert.equal(needs.get("MessageRead.categories") ?? needs.get("AppointmentRead.categories"), "1.8");
+    assert.equal(needs.get("Mailbox.convertToRestId"), "1.3");
+    assert.equal(needs.get("Mailbox.addHandlerAsync"), "1.5");
+    assert.equal(needs.get("MessageCompose.getItemIdAsync"), "1.8");
+  });
+
+  it("covers every call by the manifest's declared minimum or an isSetSupported guard", () => {
+    assert.deepEqual(uncoveredUses(uses, declaredMinimum(manifestXml)), []);
+  });
+
+  it("fails on a broken copy: guards removed from the host, or a manifest declaring too little", () => {
+    const host = readFileSync(path.join(root, "src/adapters/officejs/officejs-outlook-host.ts"), "utf8");
+    const unguarded = host.replace(/this\.requirements\.isSetSupported\("Mailbox", "1\.8"\)/g, "true");
+    assert.notEqual(unguarded, host);
+    const problems = inTempDir({ "host-copy.ts": unguarded }, (files) =>
+      uncoveredUses(mailboxMemberUses(files, { typeRoots }), declaredMinimum(manifestXml)),
+    );
+    assert.ok(
+      problems.some((p) => /categories needs Mailbox 1\.8.*no isSetSupported guard/.test(p)),
+      problems.join("\n"),
+    );
+    const lowered = manifestXml.replace(/(<Sets>\s*<Set Name="Mailbox" MinVersion=")[0-9.]+"/, '$11.1"');
+    assert.notEqual(lowered, manifestXml);
+    assert.ok(
+      uncoveredUses(uses, declaredMinimum(lowered)).some((p) => /convertToRestId needs Mailbox 1\.3/.test(p)),
+    );
+  });
+
+  it("the Office twin gates each member at the Api set its remarks name", () => {
+    const lines = Object.entries(MEMBER_API_SETS).flatMap(([owner, members], i) =>
+      Object.keys(members).map((member) =>
+        owner === "MailboxEnums"
+          ? `Office.MailboxEnums.${member};`
+          : `declare const v${i}_${member}: Office.${owner}; v${i}_${member}.${member};`,
+      ),
+    );
+    const found = inTempDir({ "twin-members.ts": `${lines.join("\n")}\nexport {};\n` }, (files) =>
+      mailboxMemberUses(files, { typeRoots }),
+    );
+    const expected = Object.entries(MEMBER_API_SETS).flatMap(([owner, members]) =>
+      Object.entries(members).map(([member, version]) => `${owner}.${member} ${version}`),
+    );
+    assert.deepEqual(
+      found.map((use) => `${use.member} ${use.needs}`),
+      expected,
+    );
+  });
+});
