@@ -1,9 +1,9 @@
 /**
  * Small cache writes the cycle steps share: saving checkpoints alone (after the entries they cover are
- * written), and the mapping of an item found already stamped with a CRM id.
+ * written), one batch made of several, and the mapping of an item found already stamped with a CRM id.
  */
 import type { EntityType } from "../core/types";
-import type { Checkpoint, LocalCache, Mapping } from "../ports/local-cache";
+import type { AppliedBatch, Checkpoint, LocalCache, Mapping } from "../ports/local-cache";
 import type { FolderScan, MailboxStore } from "../ports/mailbox-store";
 
 /** Saves checkpoints in one transaction. Call it only after every entry the checkpoints cover is stored. */
@@ -16,6 +16,22 @@ export function saveCheckpoints(cache: LocalCache, checkpoints: readonly Checkpo
     pendingCreatesDone: [],
     conflicts: [],
   });
+}
+
+/**
+ * The batches of several entries as one, for one transaction. Each entry's batch touches only its own mapping,
+ * so the order `applyBatch` applies the parts in (deletes before puts) keeps every entry's meaning. A package
+ * state, which only the metadata step writes, is never combined.
+ */
+export function combinedBatch(batches: readonly AppliedBatch[]): AppliedBatch {
+  return {
+    mappings: batches.flatMap((batch) => batch.mappings),
+    deleteMappings: batches.flatMap((batch) => batch.deleteMappings),
+    handled: batches.flatMap((batch) => batch.handled),
+    checkpoints: batches.flatMap((batch) => batch.checkpoints),
+    pendingCreatesDone: batches.flatMap((batch) => batch.pendingCreatesDone),
+    conflicts: batches.flatMap((batch) => batch.conflicts),
+  };
 }
 
 /**

@@ -1,10 +1,14 @@
 /**
- * Cycle step 3 (SPEC §5, §6, §8): processes change-log entries. For each entry it reads the CRM record and
- * the Outlook item, decides what the entry means, writes Outlook first and the CRM second, and then commits
- * the mapping, snapshot, conflicts and the entry's removal in one cache transaction. A failed entry stays in
- * the log with its error and is retried with backoff; after MAX_ATTEMPTS it is a user-visible error and the
- * item gets the error category. Creates record a pending create before the create and carry a stable
- * idempotency key, so a crash at any point repeats the create without a duplicate.
+ * Cycle step 3 (SPEC §5, §6, §8): processes change-log entries, a batch at a time. For each entry it reads the
+ * CRM record and the Outlook item, decides what the entry means, and writes Outlook first and the CRM second;
+ * the mappings, snapshots, conflicts and removals of every entry of the batch are then committed in one cache
+ * transaction. A crash before that commit repeats the batch's entries, which is safe: merges of equal sides
+ * write nothing, and creates record a pending create before the create and carry a stable idempotency key, so
+ * a repeated create finds the first one instead of making a duplicate. A failed entry stays in the log with
+ * its error and is retried with backoff; after MAX_ATTEMPTS it is a user-visible error and the item gets the
+ * error category.
+ * One file over 500 lines: the SPEC §8 cases share the pass's batch, the fetched records and items, and the
+ * private create, link and merge helpers; split apart they would only pass that state around.
  */
 import { decideCrmSideOfOutlookDelete, decideOutlookSideOfCrmDelete } from "../core/deletion-rules";
 import { BugError, SyncError } from "../core/errors";
@@ -37,12 +41,13 @@ import {
   outlookCreateKey,
   withCategories,
 } from "./link-stamp";
+import { combinedBatch } from "./cache-writes";
 import { linkIndexKey } from "./outlook-scan";
 import { OWNER_KEY, snapshotOf, snapshotOwner, withOwner } from "./snapshots";
 
 /** Most entries one pass reads (IndexedDB counts are 32-bit); the rest wait for the next pass. */
 const DUE_LIMIT = 1_000_000;
-/** Entries read per batch; their records and items are fetched together. */
+/** Entries read per batch; their records and items are fetched together, and their results committed together. */
 const BATCH = 100;
 /** Ids per GetSpecificSyncData call (the protocol's limit). */
 const SPECIFIC_IDS = 500;
@@ -81,10 +86,13 @@ export async function processChangeLog(
     const entries = due.slice(start, start + BATCH);
     const mappings = await Promise.all(entries.map((entry) => cache.getMapping(entry.mapId)));
     const work: { entry: ChangeLogEntry; mapping: Mapping }[] = [];
+    const outcomes: EntryOutcome[] = [];
     for (const [index, entry] of entries.entries()) {
       const mapping = mappings[index];
       if (mapping === undefined) {
-        await cache.applyBatch(appliedBatch({ handled: [{ mapId: entry.mapId, revision: entry.revision }] }));
+        outcomes.push({
+          batch: appliedBatch({ handled: [{ mapId: entry.mapId, revision: entry.revision }] }),
+        });
       } else if (!typeSyncs(context, mapping.type)) {
         skipped += 1;
       } else {
@@ -99,23 +107,76 @@ export async function processChangeLog(
       context,
       work.map((w) => w.mapping),
     );
+    const doneBefore = processed + failed;
     for (const { entry, mapping } of work) {
       const record = mapping.crmId === null ? null : (records.get(mapping.crmId) ?? null);
       const item = mapping.itemId === null ? null : (items.get(mapping.itemId) ?? null);
       try {
         const lostAccess = mapping.crmId !== null && lost.has(mapping.crmId);
-        const batch = await processEntry(context, entry, mapping, record, item, lostAccess);
-        await cache.applyBatch(batch);
-        processed += 1;
+        outcomes.push({
+          entry,
+          mapping,
+          batch: await processEntry(context, entry, mapping, record, item, lostAccess),
+        });
       } catch (error) {
         if (error instanceof BugError) throw error;
         failed += 1;
         await failEntry(context, entry, mapping, error);
       }
-      options.onProgress?.(processed + failed, due.length);
     }
+    const failures = await commitOutcomes(context, outcomes);
+    processed += outcomes.filter((outcome) => outcome.entry !== undefined).length - failures;
+    failed += failures;
+    for (let done = doneBefore + 1; done <= processed + failed; done += 1)
+      options.onProgress?.(done, due.length);
   }
   return { processed, failed, skipped };
+}
+
+/** What processing one entry left to commit; `entry` and `mapping` are absent for an entry without a mapping. */
+interface EntryOutcome {
+  readonly batch: AppliedBatch;
+  readonly entry?: ChangeLogEntry;
+  readonly mapping?: Mapping;
+}
+
+/**
+ * Commits the outcomes of a batch in one cache transaction. When that fails (two entries claimed one item, say),
+ * each outcome is committed on its own, and an entry whose commit fails is recorded as failed. Returns how many
+ * processed entries failed so.
+ */
+async function commitOutcomes(context: CycleContext, outcomes: readonly EntryOutcome[]): Promise<number> {
+  const { cache, logger } = context.deps;
+  if (outcomes.length === 0) return 0;
+  try {
+    await cache.applyBatch(combinedBatch(outcomes.map((outcome) => outcome.batch)));
+    return 0;
+  } catch (error) {
+    if (error instanceof BugError) throw error;
+    const only = outcomes.length === 1 ? outcomes[0] : undefined;
+    if (only !== undefined) return failOutcome(context, only, error);
+    logger.warn("a batch of entries did not commit at once; committing them one by one", {
+      entries: outcomes.length,
+      error: String(error),
+    });
+  }
+  let failures = 0;
+  for (const outcome of outcomes) {
+    try {
+      await cache.applyBatch(outcome.batch);
+    } catch (error) {
+      if (error instanceof BugError) throw error;
+      failures += await failOutcome(context, outcome, error);
+    }
+  }
+  return failures;
+}
+
+/** Records a processed entry whose commit failed as failed (1); an entry without a mapping rethrows. */
+async function failOutcome(context: CycleContext, outcome: EntryOutcome, error: unknown): Promise<number> {
+  if (outcome.entry === undefined || outcome.mapping === undefined) throw error;
+  await failEntry(context, outcome.entry, outcome.mapping, error);
+  return 1;
 }
 
 /** The live records of the mappings, and the ids the user can no longer read (`missing` as notFound). */

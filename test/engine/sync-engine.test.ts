@@ -72,6 +72,22 @@ describe("SyncEngine", function () {
     assert.equal(liveContacts(w).length, 120);
   });
 
+  it("commits the entries of a batch in one cache transaction, not one per entry", async () => {
+    const w = await track();
+    await createContacts(w, 120);
+    const cache = w.cache;
+    const applyBatch = cache.applyBatch.bind(cache);
+    const handledPerCall: number[] = [];
+    cache.applyBatch = (batch) => {
+      if (batch.handled.length > 0) handledPerCall.push(batch.handled.length);
+      return applyBatch(batch);
+    };
+    await w.sync();
+    assert.equal(liveContacts(w).length, 120);
+    assert.deepEqual(handledPerCall, [100, 20], "one commit per batch of 100 entries");
+    assert.equal(await cache.countEntries(), 0);
+  });
+
   it("resumes an initial sync stopped by a crash without duplicates", async () => {
     const w = await track();
     await createContacts(w, 150);

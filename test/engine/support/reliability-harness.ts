@@ -100,6 +100,12 @@ export class HistoryWorld {
     return this.client.engine;
   }
 
+  /** The client's local cache (for tests that observe how the engine writes to it). */
+  get cache(): IdbLocalCache {
+    if (this.client === null) throw new Error("no client");
+    return this.client.cache;
+  }
+
   /** Creates the user (with these privileges) and opens the client (with these settings on top of the defaults). */
   async start(
     options: { privileges?: readonly Privilege[]; settings?: Partial<SyncSettings> } = {},
