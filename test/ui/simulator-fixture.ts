@@ -1,7 +1,7 @@
 /**
  * The browser suites' world: this run's production build served by `startAddinServer` (the same code as
  * `npm start`) on an in-memory database with the demo data, and headless Chromium. Each test gets a fresh
- * browser context, so its IndexedDB, client id and simulated mailbox start empty.
+ * browser context, so its IndexedDB and client id start empty, and the demo mailbox again.
  */
 import type { Browser, BrowserContext, FrameLocator, Page } from "playwright-core";
 import { launchChromium } from "../support/chromium";
@@ -45,11 +45,18 @@ export interface SimulatorPage {
   readonly pane: FrameLocator;
   readonly dialogs: string[];
   readonly errors: string[];
+  /** Every answer of 400 or more the page received, as "status url". */
+  readonly failedRequests: string[];
 }
 
 export async function openSimulator(world: SimulatorWorld): Promise<SimulatorPage> {
+  world.server.mailbox.reset();
   const context = await world.browser.newContext({ viewport: { width: 1400, height: 1000 } });
   const page = await context.newPage();
+  const failedRequests: string[] = [];
+  page.on("response", (response) => {
+    if (response.status() >= 400) failedRequests.push(`${response.status()} ${response.url()}`);
+  });
   const dialogs: string[] = [];
   const errors: string[] = [];
   page.on("dialog", (dialog) => {
@@ -58,6 +65,19 @@ export async function openSimulator(world: SimulatorWorld): Promise<SimulatorPag
   });
   page.on("pageerror", (error) => errors.push(error.message));
   await page.goto(world.server.simulatorUrl);
+  await waitUntilBooted(page);
+  return {
+    context,
+    page,
+    pane: page.frameLocator('iframe[title="CRM pane"]'),
+    dialogs,
+    errors,
+    failedRequests,
+  };
+}
+
+/** Waits until the page finished booting; a failed start throws with what the page said. */
+export async function waitUntilBooted(page: Page): Promise<void> {
   await page.waitForFunction(() => document.body.dataset["ready"] !== undefined, null, { timeout: 60_000 });
   const state = await page.evaluate(() => document.body.dataset["ready"]);
   if (state !== "true") {
@@ -65,7 +85,6 @@ export async function openSimulator(world: SimulatorWorld): Promise<SimulatorPag
       `the simulator did not start: ${await page.locator("[data-part=boot-status]").textContent()}`,
     );
   }
-  return { context, page, pane: page.frameLocator('iframe[title="CRM pane"]'), dialogs, errors };
 }
 
 /** Opens a folder and selects the item with this title in the list. */

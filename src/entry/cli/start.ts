@@ -3,9 +3,13 @@
  * the add-in's files and the simulator page from dist/, all on one origin, so the add-in reaches the server
  * without CORS or mixed content. HTTPS with the office-addin-dev-certs certificates when they exist (needed
  * for sideloading); plain HTTP on localhost otherwise, which is enough for the simulator.
- * Settings: PORT (default 3000), HOST (default 127.0.0.1), DATABASE_URL or DATA_DIR (default ./data), DIST_DIR.
+ * The simulated mailbox lives here too (simulator-mailbox.ts), saved in DATA_DIR, behind the Graph twin at
+ * `/graph/v1.0`, so a reload of the page keeps it, and the add-in reaches it through the real GraphMailboxStore.
+ * Settings: PORT (default 3000), HOST (default 127.0.0.1; another address needs SIM_ALLOW_NON_LOOPBACK=true),
+ * DATABASE_URL or DATA_DIR (default ./data), DIST_DIR, LOG_LEVEL.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
@@ -18,9 +22,16 @@ import {
   loadDemoData,
   openDatabase,
   SystemClock,
+  type CrmServer,
   type Database,
 } from "../../server";
+import { SignJWT, generateKeyPair, exportJWK, createLocalJWKSet } from "jose";
+import { SyncError } from "../../core/errors";
 import type { Logger } from "../../ports/logger";
+import { SimulatorMailbox } from "./simulator-mailbox";
+
+/** The simulated mailbox's file inside the data folder (beside the embedded database's files). */
+export const MAILBOX_FILE = "simulator-mailbox.json";
 
 /** The user the simulator signs in as; the demo data creates it. */
 export const SIMULATOR_USER = "alice";
@@ -34,7 +45,17 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   ".json": "application/json; charset=utf-8",
   ".map": "application/json; charset=utf-8",
   ".txt": "text/plain; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".ico": "image/x-icon",
 };
+
+/** How long a simulator session's token is good for; the page asks for a new one before it runs out. */
+export const SESSION_TOKEN_SECONDS = 15 * 60;
+const SIM_ISSUER = "urn:outlook-crm-sync:simulator";
+const SIM_AUDIENCE = "urn:outlook-crm-sync:crm";
+/** The largest body a /sim request may send (a mailbox call carries one item). */
+const SIM_BODY_LIMIT = 1024 * 1024;
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(["127.0.0.1", "::1", "localhost"]);
 
 export interface AddinServerOptions {
   /** The webpack output to serve. */
@@ -42,9 +63,13 @@ export interface AddinServerOptions {
   /** PostgreSQL URL; otherwise PGlite in `dataDir` (in memory when both are absent). */
   readonly databaseUrl?: string | undefined;
   readonly dataDir?: string | undefined;
+  /** The file the simulated mailbox is saved in; absent keeps it in memory. */
+  readonly mailboxFile?: string | undefined;
   /** 0 picks a free port. */
   readonly port: number;
   readonly host: string;
+  /** Serve the simulator on an address other than loopback (its endpoints act as the demo user). */
+  readonly allowNonLoopback?: boolean;
   /** Key and certificate for HTTPS; null serves HTTP. */
   readonly tls: { readonly key: Buffer; readonly cert: Buffer } | null;
   readonly logger: Logger;
@@ -57,8 +82,12 @@ export interface AddinServer {
   readonly manifestUrl: string;
   /** "Take the server down" (simulator fault): sync calls have their connection cut until set back. */
   setCrmDown(down: boolean): void;
-  /** The sync server's database (owned by this server), for admin commands run in-process, as tests do. */
+  /** The sync server's database (owned by this server; a demo reset replaces it), for admin commands run in-process. */
   readonly database: Database;
+  /** The simulated mailbox behind the page and the Graph twin. */
+  readonly mailbox: SimulatorMailbox;
+  /** Starts the demo over: the mailbox, the CRM's data, and the fault switches. */
+  resetDemo(): Promise<void>;
   /** Stops serving and closes the server and the database. */
   close(): Promise<void>;
 }
@@ -81,6 +110,10 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+  sendJson(res, status, { error: { code, message } });
+}
+
 async function serveStatic(
   root: string,
   req: IncomingMessage,
@@ -89,14 +122,12 @@ async function serveStatic(
 ): Promise<void> {
   const file = staticFile(root, urlPath);
   if (file === null || !(req.method === "GET" || req.method === "HEAD")) {
-    sendJson(res, file === null ? 400 : 405, {
-      error: { code: "invalidInput", message: `cannot ${req.method} ${urlPath}` },
-    });
+    sendError(res, file === null ? 400 : 405, "invalidInput", `cannot ${req.method} ${urlPath}`);
     return;
   }
   const info = await stat(file).catch(() => null);
   if (info === null || !info.isFile()) {
-    sendJson(res, 404, { error: { code: "notFound", message: `${urlPath} does not exist` } });
+    sendError(res, 404, "notFound", `${urlPath} does not exist`);
     return;
   }
   res.writeHead(200, {
@@ -107,53 +138,206 @@ async function serveStatic(
   res.end(req.method === "HEAD" ? undefined : await readFile(file));
 }
 
+/** True for an address that only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 /**
- * Starts the sync server and the add-in's file server on one port. The first start on an empty database loads
- * the demo users and records. For the simulator page, `GET /sim/session` gives a fresh token for
- * {@link SIMULATOR_USER} and `PUT /sim/crm-down?down=true|false` takes the sync server down or up (this is a
- * development tool: it serves on the host it is told, 127.0.0.1 by default).
+ * Whether a request to a /sim or /graph endpoint comes from the simulator page on this server: its Host header
+ * names this server (a DNS-rebinding page sends its own name) and its Origin, when sent, is this server's.
+ */
+export function fromSimulatorPage(
+  headers: IncomingMessage["headers"],
+  allowedHosts: ReadonlySet<string>,
+  scheme: string,
+): boolean {
+  const host = headers.host;
+  if (host === undefined || !allowedHosts.has(host.toLowerCase())) return false;
+  const origin = headers.origin;
+  return origin === undefined || [...allowedHosts].some((h) => origin.toLowerCase() === `${scheme}://${h}`);
+}
+
+/** Reads a JSON body of at most SIM_BODY_LIMIT bytes; an empty body is null. */
+async function jsonBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > SIM_BODY_LIMIT)
+      throw new SyncError("invalidInput", { details: `the body is over ${SIM_BODY_LIMIT} bytes.` });
+    chunks.push(chunk);
+  }
+  if (size === 0) return null;
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    throw new SyncError("invalidInput", { details: "the body is not JSON." });
+  }
+}
+
+/** The key pair that signs the simulator's session tokens, and the server settings that accept them. */
+async function simulatorSigner(): Promise<{
+  readonly sign: (userId: string, now: number) => Promise<string>;
+  readonly oidc: { issuer: string; audience: string; jwks: ReturnType<typeof createLocalJWKSet> };
+}> {
+  const { privateKey, publicKey } = await generateKeyPair("ES256");
+  const kid = randomUUID();
+  const jwks = createLocalJWKSet({ keys: [{ ...(await exportJWK(publicKey)), kid, alg: "ES256" }] });
+  return {
+    oidc: { issuer: SIM_ISSUER, audience: SIM_AUDIENCE, jwks },
+    sign: (userId, now) =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: "ES256", kid })
+        .setSubject(userId)
+        .setIssuer(SIM_ISSUER)
+        .setAudience(SIM_AUDIENCE)
+        .setIssuedAt(Math.floor(now / 1000))
+        .setExpirationTime(Math.floor(now / 1000) + SESSION_TOKEN_SECONDS)
+        .sign(privateKey),
+  };
+}
+
+/**
+ * Starts the sync server, the simulated mailbox and the add-in's file server on one port. The first start on an
+ * empty database loads the demo users and records. The simulator page's endpoints, which act as
+ * {@link SIMULATOR_USER}, answer only requests whose Host and Origin name this server:
+ * `GET /sim/session` (a token good for {@link SESSION_TOKEN_SECONDS}, signed here, so no token is stored),
+ * `GET|POST /sim/mailbox` (the mailbox and the user's actions on it), `/graph/v1.0/…` (the Graph twin),
+ * `GET /sim/faults`, `PUT /sim/faults` (`{"crmDown"?, "dropNotices"?}`), `POST /sim/faults/throttle`, and
+ * `POST /sim/reset`. The simulator serves only on loopback unless `allowNonLoopback` is set.
  */
 export async function startAddinServer(options: AddinServerOptions): Promise<AddinServer> {
   const { logger } = options;
-  const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir, logger });
-  const crm = await createCrmServer({ db, clock: new SystemClock(), logger });
-  try {
-    if ((await crm.service.users.get(SIMULATOR_USER)) === undefined) {
-      const demo = await loadDemoData(crm.service);
-      logger.info("loaded the demo data", { records: demo.records });
-    }
-    await crm.app.ready();
-  } catch (error) {
-    await crm.close();
-    await db.close();
-    throw error;
+  if (!isLoopbackHost(options.host) && options.allowNonLoopback !== true) {
+    throw new Error(
+      `HOST=${options.host} is not a loopback address: the simulator's endpoints act as the demo user for anyone who reaches them. Set SIM_ALLOW_NON_LOOPBACK=true to serve on it anyway.`,
+    );
   }
+  const clock = new SystemClock();
+  const signer = await simulatorSigner();
+  const openCrm = async (): Promise<{ db: Database; crm: CrmServer }> => {
+    const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir, logger });
+    const crm = await createCrmServer({ db, clock, logger, auth: { opaqueTokens: true, oidc: signer.oidc } });
+    try {
+      if ((await crm.service.users.get(SIMULATOR_USER)) === undefined) {
+        const demo = await loadDemoData(crm.service);
+        logger.info("loaded the demo data", { records: demo.records });
+      }
+      await crm.app.ready();
+    } catch (error) {
+      await crm.close();
+      await db.close();
+      throw error;
+    }
+    return { db, crm };
+  };
+  let current = await openCrm();
+  const user = await current.crm.service.users.require(SIMULATOR_USER);
+  const mailbox = await SimulatorMailbox.open({
+    file: options.mailboxFile ?? null,
+    owner: {
+      emailAddress: user.emails[0] ?? `${user.id}@example.com`,
+      displayName: user.displayName ?? user.id,
+    },
+    clock,
+    logger,
+  }).catch(async (error: unknown) => {
+    await current.crm.close();
+    await current.db.close();
+    throw error;
+  });
 
   let crmDown = false;
   let baseUrl = "";
+  const allowedHosts = new Set<string>();
+  const scheme = options.tls ? "https" : "http";
+  const resetDemo = async (): Promise<void> => {
+    const old = current;
+    await old.crm.close();
+    await old.db.exec(`DROP SCHEMA IF EXISTS ${old.db.schema} CASCADE`);
+    await old.db.close();
+    current = await openCrm();
+    mailbox.reset();
+    crmDown = false;
+  };
+  const simulator = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const route = `${req.method ?? ""} ${url.pathname}`;
+    if (route === "GET /sim/session") {
+      sendJson(res, 200, {
+        userId: SIMULATOR_USER,
+        token: await signer.sign(SIMULATOR_USER, clock.now()),
+        expiresAt: clock.now() + SESSION_TOKEN_SECONDS * 1000,
+        serverUrl: baseUrl.replace(/\/$/, ""),
+        graphUrl: `${baseUrl}graph/v1.0`,
+        graphToken: mailbox.graphToken,
+        owner: mailbox.mailbox.owner,
+      });
+    } else if (route === "GET /sim/mailbox") {
+      const known = Number(url.searchParams.get("known") ?? "0");
+      const snapshot = mailbox.snapshot();
+      if (snapshot.version === known) sendJson(res, 200, { version: known });
+      else sendJson(res, 200, snapshot);
+    } else if (route === "POST /sim/mailbox") {
+      sendJson(res, 200, await mailbox.call(await jsonBody(req)));
+    } else if (route === "GET /sim/faults") {
+      sendJson(res, 200, { crmDown, ...mailbox.faults() });
+    } else if (route === "PUT /sim/faults") {
+      const body = (await jsonBody(req)) as { crmDown?: unknown; dropNotices?: unknown } | null;
+      if (body === null || typeof body !== "object") {
+        throw new SyncError("invalidInput", {
+          details: 'send {"crmDown": true|false, "dropNotices": true|false}.',
+        });
+      }
+      if (body.crmDown !== undefined) crmDown = body.crmDown === true;
+      if (body.dropNotices !== undefined) mailbox.setDropNotices(body.dropNotices === true);
+      sendJson(res, 200, { crmDown, ...mailbox.faults() });
+    } else if (route === "POST /sim/faults/throttle") {
+      mailbox.throttleGraph();
+      sendJson(res, 200, { crmDown, ...mailbox.faults() });
+    } else if (route === "POST /sim/reset") {
+      await resetDemo();
+      sendJson(res, 200, { reset: true });
+    } else {
+      sendError(res, 404, "notFound", `there is no ${route}`);
+    }
+  };
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const urlPath = new URL(req.url ?? "/", "http://localhost").pathname;
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const urlPath = url.pathname;
     if (urlPath.startsWith("/v1/") || urlPath === "/openapi.json") {
       if (crmDown) req.socket.destroy();
-      else crm.app.routing(req, res);
+      else current.crm.app.routing(req, res);
       return;
     }
-    if (urlPath === "/sim/session" && req.method === "GET") {
-      const token = await crm.service.users.issueToken(SIMULATOR_USER, "simulator");
-      sendJson(res, 200, { userId: SIMULATOR_USER, token, serverUrl: baseUrl.replace(/\/$/, "") });
+    const isGraph = urlPath.startsWith("/graph/");
+    if (urlPath.startsWith("/sim/") || isGraph) {
+      if (!fromSimulatorPage(req.headers, allowedHosts, scheme)) {
+        sendError(res, 403, "forbidden", "only the simulator page on this server may use its endpoints");
+        return;
+      }
+      if (isGraph) mailbox.proxyGraph(req, res, url, `${baseUrl}graph/v1.0`);
+      else {
+        await simulator(req, res, url).catch((error: unknown) => {
+          if (!(error instanceof SyncError)) throw error;
+          sendJson(res, error.code === "invalidInput" ? 400 : 409, {
+            error: { code: error.code, message: error.message, details: error.details ?? null },
+          });
+        });
+      }
       return;
     }
-    if (urlPath === "/sim/crm-down" && req.method === "PUT") {
-      crmDown = new URL(req.url ?? "/", "http://localhost").searchParams.get("down") === "true";
-      sendJson(res, 200, { down: crmDown });
-      return;
-    }
-    await serveStatic(options.distDir, req, res, urlPath);
+    await serveStatic(
+      options.distDir,
+      req,
+      res,
+      urlPath === "/favicon.ico" ? "/assets/icon-32.png" : urlPath,
+    );
   };
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) => {
       logger.error("request failed", { url: req.url, error: String(error) });
-      if (!res.headersSent) sendJson(res, 500, { error: { code: "serverError", message: "request failed" } });
+      if (!res.headersSent) sendError(res, 500, "serverError", "request failed");
       else res.destroy();
     });
   };
@@ -163,21 +347,30 @@ export async function startAddinServer(options: AddinServerOptions): Promise<Add
     server.listen(options.port, options.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  baseUrl = `${options.tls ? "https" : "http"}://${options.host === "127.0.0.1" ? "localhost" : options.host}:${port}/`;
+  const shownHost = isLoopbackHost(options.host) ? "localhost" : options.host;
+  baseUrl = `${scheme}://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${port}/`;
+  for (const name of [shownHost, options.host, ...(isLoopbackHost(options.host) ? LOOPBACK_HOSTS : [])]) {
+    allowedHosts.add(`${name.includes(":") ? `[${name}]` : name}:${port}`.toLowerCase());
+  }
 
   return {
-    database: db,
+    get database() {
+      return current.db;
+    },
+    mailbox,
     baseUrl,
     simulatorUrl: `${baseUrl}sim.html`,
     manifestUrl: `${baseUrl}manifest.xml`,
     setCrmDown: (down) => {
       crmDown = down;
     },
+    resetDemo,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await crm.close();
-      await db.close();
+      await mailbox.close();
+      await current.crm.close();
+      await current.db.close();
     },
   };
 }
@@ -199,12 +392,15 @@ export async function main(): Promise<void> {
     throw new Error(`${distDir} holds no build: run "npm run build" first (npm start does).`);
   }
   const tls = devCertificates();
+  const dataDir = path.resolve(env["DATA_DIR"] ?? path.join(root, "data"));
   const server = await startAddinServer({
     distDir,
     databaseUrl: env["DATABASE_URL"],
-    dataDir: env["DATABASE_URL"] ? undefined : (env["DATA_DIR"] ?? path.join(root, "data")),
+    dataDir: env["DATABASE_URL"] ? undefined : dataDir,
+    mailboxFile: path.join(dataDir, MAILBOX_FILE),
     port: Number(env["PORT"] ?? 3000),
     host: env["HOST"] ?? "127.0.0.1",
+    allowNonLoopback: env["SIM_ALLOW_NON_LOOPBACK"] === "true",
     tls,
     logger: createPinoLogger({ level: env["LOG_LEVEL"] ?? "info" }),
   });

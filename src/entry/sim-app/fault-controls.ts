@@ -1,53 +1,121 @@
+import { SyncError } from "../../core/errors";
 import type { SimulatedMailbox } from "../../sim/mailbox/simulated-mailbox";
 import { el } from "../taskpane/dom";
 import { failureText } from "../commands/command-runner";
 
-/** How many Graph calls one press of "Throttle Graph" answers with 429, and the Retry-After it sends. */
-const THROTTLED_CALLS = 5;
-const RETRY_AFTER_SECONDS = 30;
+/** What the server's fault switches are (`GET /sim/faults`). */
+interface FaultState {
+  readonly crmDown: boolean;
+  readonly dropNotices: boolean;
+}
+
+/** Set by Reset demo for the next page load: the add-in's cache and client id go, as on a new install. */
+const RESET_FLAG = "outlookCrmSync.resetCache";
+const CLIENT_ID_KEY = "outlookCrmSync.clientId";
+
+/** The fault panel, drawn before the rest of the page; `attach` adds what needs the mailbox. */
+export interface FaultControls {
+  attach(mailbox: SimulatedMailbox): void;
+}
+
+async function faultRequest(
+  method: "GET" | "PUT" | "POST",
+  path: string,
+  body?: unknown,
+): Promise<FaultState> {
+  const response = await fetch(path, {
+    method,
+    cache: "no-store",
+    ...(body === undefined
+      ? {}
+      : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+  }).catch((cause: unknown) => {
+    throw new SyncError("network", { details: `The simulator's server did not answer ${path}.`, cause });
+  });
+  if (!response.ok) {
+    throw new SyncError("serverError", {
+      details: `The simulator's server answered ${response.status} to ${path}.`,
+    });
+  }
+  return (await response.json()) as FaultState;
+}
 
 /**
- * The simulator's fault controls (issue 7): drop change notifications, delete the selected item without
- * notifying, throttle Graph, and take the sync server down.
+ * After Reset demo, deletes the add-in's IndexedDB cache and client id before the add-in opens them, so the
+ * add-in starts as a new install against the fresh mailbox and CRM.
  */
-export function renderFaultControls(root: HTMLElement, mailbox: SimulatedMailbox): void {
+export async function forgetAddinCache(mailboxAddress: string): Promise<void> {
+  if (sessionStorage.getItem(RESET_FLAG) === null) return;
+  sessionStorage.removeItem(RESET_FLAG);
+  localStorage.removeItem(CLIENT_ID_KEY);
+  await new Promise<void>((resolve) => {
+    const request = indexedDB.deleteDatabase(`outlook-crm-sync:${mailboxAddress}`);
+    request.onsuccess = request.onerror = request.onblocked = () => resolve();
+  });
+}
+
+/**
+ * The simulator's fault controls: drop change notifications, delete the selected item without notifying,
+ * throttle Graph, take the server down, and start the demo over. The switches live on the server (the
+ * mailbox's and the Graph twin's), so they survive a reload, and the panel shows their state when it opens.
+ */
+export function renderFaultControls(root: HTMLElement): FaultControls {
   const status = el("p", { role: "status", class: "fault-status" });
-  const drop = el("input", { type: "checkbox", name: "drop-notices" });
-  drop.addEventListener("change", () => {
-    if (drop.checked) mailbox.faults.dropNotices("all");
-    else mailbox.faults.deliverNotices();
-    status.textContent = drop.checked
-      ? "Change notifications are dropped."
-      : "Change notifications are delivered.";
-  });
-  const silentDelete = el("button", { type: "button" }, "Delete the selected item without notifying");
-  silentDelete.addEventListener("click", () => {
-    const selection = mailbox.selection();
-    if (selection === null) {
-      status.textContent = "Select an item first.";
-      return;
-    }
-    mailbox.deleteItem(selection.itemId, { notify: false, by: "world" });
-    status.textContent = "Deleted without a notification: only reconciliation can find it.";
-  });
-  const throttle = el("button", { type: "button" }, "Throttle Graph");
-  throttle.addEventListener("click", () => {
-    mailbox.faults.throttle(THROTTLED_CALLS, RETRY_AFTER_SECONDS);
-    status.textContent = `The next ${THROTTLED_CALLS} Graph calls answer 429 (Retry-After ${RETRY_AFTER_SECONDS} s).`;
-  });
-  const down = el("input", { type: "checkbox", name: "server-down" });
-  down.addEventListener("change", () => {
-    fetch(`sim/crm-down?down=${down.checked}`, { method: "PUT" }).then(
-      (response) => {
-        status.textContent = response.ok
-          ? down.checked
-            ? "The sync server is down: its connections are cut."
-            : "The sync server is up again."
-          : `The server refused: ${response.status}.`;
+  const report = (action: Promise<string>): void => {
+    action.then(
+      (text) => {
+        status.textContent = text;
       },
       (error: unknown) => {
         status.textContent = failureText(error);
       },
+    );
+  };
+  const drop = el("input", { type: "checkbox", name: "drop-notices" });
+  drop.addEventListener("change", () =>
+    report(
+      faultRequest("PUT", "sim/faults", { dropNotices: drop.checked }).then((state) =>
+        state.dropNotices ? "Change notifications are dropped." : "Change notifications are delivered.",
+      ),
+    ),
+  );
+  const silentDelete = el(
+    "button",
+    { type: "button", disabled: true },
+    "Delete the selected item without notifying",
+  );
+  const throttle = el("button", { type: "button" }, "Throttle Graph");
+  throttle.addEventListener("click", () =>
+    report(
+      faultRequest("POST", "sim/faults/throttle").then(
+        () => "The next 5 Graph calls answer 429 (Retry-After 30 s).",
+      ),
+    ),
+  );
+  const down = el("input", { type: "checkbox", name: "server-down" });
+  down.addEventListener("change", () =>
+    report(
+      faultRequest("PUT", "sim/faults", { crmDown: down.checked }).then((state) =>
+        state.crmDown ? "The sync server is down: its connections are cut." : "The sync server is up again.",
+      ),
+    ),
+  );
+  const reset = el("button", { type: "button" }, "Reset demo");
+  reset.addEventListener("click", () => {
+    if (reset.dataset["armed"] !== "true") {
+      reset.dataset["armed"] = "true";
+      reset.textContent = "Reset everything: press again";
+      status.textContent =
+        "Reset demo puts the mailbox, the add-in's data and the CRM's records back to the demo.";
+      return;
+    }
+    reset.disabled = true;
+    report(
+      faultRequest("POST", "sim/reset").then(() => {
+        sessionStorage.setItem(RESET_FLAG, "1");
+        window.location.reload();
+        return "The demo starts over…";
+      }),
     );
   });
   root.replaceChildren(
@@ -55,6 +123,32 @@ export function renderFaultControls(root: HTMLElement, mailbox: SimulatedMailbox
     el("label", { class: "check" }, drop, el("span", {}, "Drop notifications")),
     el("div", { class: "actions" }, silentDelete, throttle),
     el("label", { class: "check" }, down, el("span", {}, "Take the server down")),
+    el("div", { class: "actions" }, reset),
     status,
   );
+  report(
+    faultRequest("GET", "sim/faults").then((state) => {
+      drop.checked = state.dropNotices;
+      down.checked = state.crmDown;
+      return state.crmDown ? "The sync server is down: untick “Take the server down” to bring it back." : "";
+    }),
+  );
+  return {
+    attach(mailbox) {
+      silentDelete.disabled = false;
+      silentDelete.addEventListener("click", () => {
+        const selection = mailbox.selection();
+        if (selection === null) {
+          status.textContent = "Select an item first.";
+          return;
+        }
+        try {
+          mailbox.deleteItem(selection.itemId, { notify: false, by: "world" });
+          status.textContent = "Deleted without a notification: only reconciliation can find it.";
+        } catch (error) {
+          status.textContent = failureText(error);
+        }
+      });
+    },
+  };
 }

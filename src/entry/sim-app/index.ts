@@ -1,16 +1,15 @@
 /**
- * The simulator page's script (sim.html): an Outlook-like shell over a simulated mailbox, the add-in's task
- * pane and commands runtime in frames, a CRM side and fault controls. It never loads office.js: the simulator
- * supplies `Office` to the frames (see simulator-host.ts).
+ * The simulator page's script (sim.html): an Outlook-like shell over the mailbox that `npm start` keeps, the
+ * add-in's task pane and commands runtime in frames, a CRM side and fault controls. It never loads office.js:
+ * the simulator supplies `Office` to the frames (see simulator-host.ts). The fault controls render first, so a
+ * fault can always be undone, and the page starts while the CRM is down.
  */
-import { SimulatedMailbox } from "../../sim/mailbox/simulated-mailbox";
-import { BROWSER_CLOCK } from "../commands/browser-clock";
 import { failureText } from "../commands/command-runner";
 import { part } from "../taskpane/dom";
 import { CrmPanel } from "./crm-panel";
-import { loadDemoMailbox } from "./demo-mailbox";
-import { renderFaultControls } from "./fault-controls";
+import { forgetAddinCache, renderFaultControls } from "./fault-controls";
 import { ribbonFromManifest } from "./manifest-ribbon";
+import { ServerMailbox } from "./server-mailbox";
 import { SimShell } from "./sim-shell";
 import { createSimulatorHost, crmClientFor, fetchSession } from "./simulator-host";
 
@@ -24,22 +23,16 @@ function frameLoaded(frame: HTMLIFrameElement): Promise<void> {
 }
 
 async function boot(): Promise<void> {
+  const faults = renderFaultControls(part(document, "faults"));
   const [manifest, session] = await Promise.all([
     fetch("manifest.xml", { cache: "no-store" }).then((response) => response.text()),
     fetchSession(),
   ]);
-  const crm = crmClientFor(session);
-  const who = await crm.whoAmI();
-  const mailbox = new SimulatedMailbox({
-    clock: BROWSER_CLOCK,
-    owner: {
-      emailAddress: who.user.emails[0] ?? `${who.user.id}@example.com`,
-      displayName: who.user.displayName ?? who.user.id,
-    },
-  });
-  loadDemoMailbox(mailbox, BROWSER_CLOCK.now());
+  await forgetAddinCache(session.owner.emailAddress);
+  const mailbox = await ServerMailbox.open(session.owner);
   const host = createSimulatorHost(mailbox, session);
   window.crmSimulator = host;
+  faults.attach(mailbox);
   const runtime = await host.runtime();
   runtime.engine
     .syncNow()
@@ -49,7 +42,7 @@ async function boot(): Promise<void> {
   const commandsReady = frameLoaded(commands);
   commands.src = "sim-commands.html";
   const pane = part<HTMLIFrameElement>(document, "taskpane-frame");
-  new SimShell(part(document, "outlook"), mailbox, ribbonFromManifest(manifest), {
+  const shell = new SimShell(part(document, "outlook"), mailbox, ribbonFromManifest(manifest), {
     runFunction: async (name) => {
       await commandsReady;
       await host.office.runAction(name);
@@ -60,9 +53,9 @@ async function boot(): Promise<void> {
       part(document, "addin").hidden = false;
     },
   });
-  const panel = new CrmPanel(part(document, "crm"), crm, who.user.id);
+  shell.openInbox();
+  const panel = new CrmPanel(part(document, "crm"), crmClientFor(session), session.userId);
   await panel.refresh();
-  renderFaultControls(part(document, "faults"), mailbox);
   document.body.dataset["ready"] = "true";
 }
 

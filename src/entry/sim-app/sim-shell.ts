@@ -55,7 +55,7 @@ export function surfaceFor(item: SimulatedItem, mode: "read" | "compose", owner:
 }
 
 export class SimShell implements Disposable {
-  private view: FolderView = "contacts";
+  private view: FolderView = "mail";
   private lastDrawn = "";
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly list: HTMLUListElement;
@@ -99,7 +99,7 @@ export class SimShell implements Disposable {
         this.reading,
       ),
     );
-    this.openFolder("contacts");
+    this.openFolder("mail");
     this.timer = setInterval(() => this.draw(), REFRESH_MS);
   }
 
@@ -113,6 +113,19 @@ export class SimShell implements Disposable {
     this.view = view;
     for (const [v, button] of this.folderButtons) button.setAttribute("aria-pressed", String(v === view));
     this.mailbox.select(null);
+    this.draw(true);
+  }
+
+  /** Opens the Inbox with its first message selected and the add-in's task pane open, as Outlook opens. */
+  openInbox(): void {
+    this.openFolder("mail");
+    const inbox = this.mailbox.folder("inbox");
+    const first = inbox ? this.mailbox.list(inbox.folderId).find((item) => !item.deleted) : undefined;
+    if (first) this.mailbox.select(first.itemId);
+    const pane = (this.ribbon.surfaces.MessageReadCommandSurface ?? [])
+      .flatMap((group) => group.buttons)
+      .find((button) => button.action.kind === "showTaskpane");
+    if (pane?.action.kind === "showTaskpane") this.host.showTaskpane(this.localUrl(pane.action.url));
     this.draw(true);
   }
 

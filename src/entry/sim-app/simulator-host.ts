@@ -1,32 +1,42 @@
 /**
- * The simulator page as the add-in's host: one simulated mailbox, one fake `Office` over it (shared by the
- * task pane and commands frames, as Outlook is one host), and one add-in runtime started on first use with the
- * real OfficeJsOutlookHost, HttpCrmClient and IndexedDB cache, and the simulated mailbox store.
- * The frames find it as `window.parent.crmSimulator`.
+ * The simulator page as the add-in's host: the page's copy of the server's mailbox, one fake `Office` over it
+ * (shared by the task pane and commands frames, as Outlook is one host), and one add-in runtime started on first
+ * use with the real OfficeJsOutlookHost, HttpCrmClient, IndexedDB cache and GraphMailboxStore, which reaches the
+ * server's mailbox through the Graph twin. The frames find it as `window.parent.crmSimulator`.
  */
 import { SyncError } from "../../core/errors";
 import { HttpCrmClient } from "../../adapters/http/http-crm-client";
 import { openLocalCache } from "../../adapters/idb/open-local-cache";
 import { OfficeJsOutlookHost } from "../../adapters/officejs/officejs-outlook-host";
-import { SimulatedMailboxStore } from "../../adapters/sim/simulated-mailbox-store";
+import { GraphMailboxStore } from "../../adapters/graph/graph-mailbox-store";
+import { StaticTokenProvider } from "../../adapters/graph/token-provider";
 import { DEFAULT_SETTINGS } from "../../ports/settings";
-import type { SimulatedMailbox } from "../../sim/mailbox/simulated-mailbox";
 import { createSimulatedOffice, type SimulatedOffice } from "../../sim/office/simulated-office";
 import { ADDIN_ID, browserClientId, startAddinRuntime, type AddinRuntime } from "../commands/addin-runtime";
 import { BROWSER_CLOCK } from "../commands/browser-clock";
 import { CONSOLE_LOGGER, createCacheLogger } from "../commands/cache-logger";
-import { SimulatedFaultyMailboxStore } from "./faulty-mailbox-store";
+import type { ServerMailbox } from "./server-mailbox";
 
-/** What `npm start` gives the simulator page: the CRM user it signs in as, a token, and the server's URL. */
+/**
+ * What `npm start` gives the simulator page: the CRM user it signs in as, a token that is good until
+ * `expiresAt`, the server's URL, the Graph twin's URL and token, and the mailbox's owner.
+ */
 export interface SimulatorSession {
   readonly userId: string;
   readonly token: string;
+  readonly expiresAt: number;
   readonly serverUrl: string;
+  readonly graphUrl: string;
+  readonly graphToken: string;
+  readonly owner: { readonly emailAddress: string; readonly displayName: string };
 }
+
+/** A token is renewed this long before it runs out. */
+const RENEW_BEFORE_MS = 60_000;
 
 /** What the add-in's frames in the simulator page use. */
 export interface SimulatorHost {
-  readonly mailbox: SimulatedMailbox;
+  readonly mailbox: ServerMailbox;
   readonly office: SimulatedOffice;
   readonly session: SimulatorSession;
   /** The page's one add-in runtime, started on the first call. */
@@ -49,25 +59,45 @@ export async function fetchSession(): Promise<SimulatorSession> {
     !response.ok ||
     typeof body?.userId !== "string" ||
     typeof body.token !== "string" ||
-    typeof body.serverUrl !== "string"
+    typeof body.expiresAt !== "number" ||
+    typeof body.serverUrl !== "string" ||
+    typeof body.graphUrl !== "string" ||
+    typeof body.graphToken !== "string" ||
+    typeof body.owner?.emailAddress !== "string" ||
+    typeof body.owner.displayName !== "string"
   ) {
     throw new SyncError("serverError", {
       details: `/sim/session answered ${response.status} without a session.`,
     });
   }
-  return { userId: body.userId, token: body.token, serverUrl: body.serverUrl };
+  return {
+    userId: body.userId,
+    token: body.token,
+    expiresAt: body.expiresAt,
+    serverUrl: body.serverUrl,
+    graphUrl: body.graphUrl,
+    graphToken: body.graphToken,
+    owner: { emailAddress: body.owner.emailAddress, displayName: body.owner.displayName },
+  };
+}
+
+/** The session's CRM token, renewed from `/sim/session` shortly before it runs out. */
+export function sessionTokens(first: SimulatorSession): () => Promise<string> {
+  let session: Promise<SimulatorSession> = Promise.resolve(first);
+  return async () => {
+    const current = await session;
+    if (current.expiresAt - BROWSER_CLOCK.now() > RENEW_BEFORE_MS) return current.token;
+    session = fetchSession().catch(() => current);
+    return (await session).token;
+  };
 }
 
 /** The simulator's CRM client for `session` (the add-in's and the CRM view's). */
-export function crmClientFor(session: SimulatorSession): HttpCrmClient {
-  return new HttpCrmClient({
-    baseUrl: session.serverUrl,
-    getToken: () => Promise.resolve(session.token),
-    clock: BROWSER_CLOCK,
-  });
+export function crmClientFor(session: SimulatorSession, getToken = sessionTokens(session)): HttpCrmClient {
+  return new HttpCrmClient({ baseUrl: session.serverUrl, getToken, clock: BROWSER_CLOCK });
 }
 
-export function createSimulatorHost(mailbox: SimulatedMailbox, session: SimulatorSession): SimulatorHost {
+export function createSimulatorHost(mailbox: ServerMailbox, session: SimulatorSession): SimulatorHost {
   const office = createSimulatedOffice(mailbox, { addinId: ADDIN_ID });
   let runtime: Promise<AddinRuntime> | undefined;
   const start = async (): Promise<AddinRuntime> => {
@@ -77,10 +107,17 @@ export function createSimulatorHost(mailbox: SimulatedMailbox, session: Simulato
       clock: BROWSER_CLOCK,
     });
     const logger = createCacheLogger(opened.cache, BROWSER_CLOCK);
-    const store = new SimulatedMailboxStore({ mailbox, addinId: ADDIN_ID, clock: BROWSER_CLOCK });
+    const store = new GraphMailboxStore({
+      fetch: (input, init) => fetch(input, init),
+      tokens: new StaticTokenProvider(session.graphToken),
+      clock: BROWSER_CLOCK,
+      addinId: ADDIN_ID,
+      baseUrl: session.graphUrl,
+      changeFeed: mailbox,
+    });
     return startAddinRuntime({
       host: new OfficeJsOutlookHost(office.office as typeof Office, { itemIds: store }),
-      mailbox: new SimulatedFaultyMailboxStore(store, mailbox.faults),
+      mailbox: store,
       crm: crmClientFor(session),
       cache: opened.cache,
       clock: BROWSER_CLOCK,

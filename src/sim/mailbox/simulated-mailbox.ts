@@ -151,6 +151,25 @@ const SERVER_DEFAULTS: Record<EntityType, Fields> = {
   email: {},
 };
 
+/**
+ * Everything a mailbox stores, as plain JSON-safe data: folders, every item ever made (with its id history), the
+ * master category list, roaming settings and the counters that ids and change keys come from. The selection,
+ * notification bars, send hooks and listeners are the open page's, not the mailbox's, and are not part of it.
+ */
+export interface MailboxState {
+  readonly folders: readonly SimulatedFolder[];
+  readonly items: readonly StoredItemState[];
+  readonly deltaEpochs: readonly (readonly [string, number])[];
+  readonly masterCategories: readonly MasterCategory[];
+  readonly roaming: readonly (readonly [string, Record<string, unknown>])[];
+  readonly seq: number;
+  readonly nextId: number;
+  readonly nextFolder: number;
+}
+
+/** One item as {@link MailboxState} keeps it. */
+export type StoredItemState = Stored;
+
 interface Stored {
   /** The mailbox-wide item number the ids encode. */
   readonly number: number;
@@ -216,6 +235,49 @@ export class SimulatedMailbox {
       parentFolderId: null,
       folderId: `AQMk-folder-${folder.wellKnownName}`,
     }));
+  }
+
+  /** A copy of everything the mailbox stores (see {@link MailboxState}). */
+  exportState(): MailboxState {
+    return structuredClone({
+      folders: this.folderList,
+      items: [...this.items.values()],
+      deltaEpochs: [...this.deltaEpochs],
+      masterCategories: this.masterCategoryList,
+      roaming: [...this.roaming],
+      seq: this.seq,
+      nextId: this.nextId,
+      nextFolder: this.nextFolder,
+    });
+  }
+
+  /**
+   * Replaces everything the mailbox stores with `state` (from {@link exportState}), keeping listeners, hooks and
+   * the selection while its item still exists. Notification bars of items that no longer exist are dropped.
+   */
+  importState(state: MailboxState): void {
+    const copy = structuredClone(state);
+    this.folderList.splice(0, this.folderList.length, ...copy.folders);
+    this.items.clear();
+    this.restIndex.clear();
+    this.byTransactionId.clear();
+    for (const stored of copy.items) {
+      this.items.set(stored.immutableId, stored);
+      if (!stored.deleted) this.restIndex.set(stored.itemId, stored.immutableId);
+      if (stored.transactionId !== null) this.byTransactionId.set(stored.transactionId, stored.immutableId);
+    }
+    this.deltaEpochs.clear();
+    for (const [folderId, epoch] of copy.deltaEpochs) this.deltaEpochs.set(folderId, epoch);
+    this.masterCategoryList.splice(0, this.masterCategoryList.length, ...copy.masterCategories);
+    this.roaming.clear();
+    for (const [addinId, values] of copy.roaming) this.roaming.set(addinId, values);
+    this.seq = copy.seq;
+    this.nextId = copy.nextId;
+    this.nextFolder = copy.nextFolder;
+    for (const key of [...this.notifications.keys()])
+      if (this.get(key) === undefined) this.notifications.delete(key);
+    const selected = this.currentSelection;
+    if (selected !== null && this.get(selected.itemId) === undefined) this.changeSelection(null);
   }
 
   /** Every folder of the mailbox. */

@@ -1,0 +1,142 @@
+// The simulator page behaves like Outlook across reloads and faults: the mailbox lives on the server that
+// `npm start` runs (so a reload keeps it, tracked items included), Reset demo starts over on all three sides,
+// the fault switches survive a reload and can always be undone, and the page starts while the CRM is down.
+import assert from "node:assert/strict";
+import {
+  closeWorld,
+  crmRow,
+  openSimulator,
+  openWorld,
+  ribbon,
+  selectItem,
+  waitUntilBooted,
+  type SimulatorPage,
+  type SimulatorWorld,
+} from "./simulator-fixture";
+
+describe("simulator page across reloads and faults (Chromium)", function () {
+  this.timeout(240_000);
+  let world: SimulatorWorld | undefined;
+  let sim: SimulatorPage | undefined;
+
+  before(async function () {
+    world = await openWorld(this);
+  });
+  after(() => closeWorld(world));
+  afterEach(async () => {
+    world?.server.setCrmDown(false);
+    await sim?.context.close();
+    sim = undefined;
+  });
+
+  async function open(): Promise<SimulatorPage> {
+    assert.ok(world);
+    sim = await openSimulator(world);
+    return sim;
+  }
+
+  async function reload(s: SimulatorPage): Promise<void> {
+    await s.page.reload();
+    await waitUntilBooted(s.page);
+  }
+
+  it("opens on the Inbox with the first message selected and the task pane open, without a failed request", async () => {
+    const s = await open();
+    const folders = s.page.getByRole("navigation", { name: "Folders" });
+    assert.equal(await folders.getByRole("button", { name: "Mail" }).getAttribute("aria-pressed"), "true");
+    const selected = s.page.getByRole("list", { name: "Items" }).locator("button[aria-current=true]");
+    assert.equal(await selected.count(), 1);
+    const title = (await selected.textContent()) ?? "";
+    await s.page
+      .getByRole("article", { name: "Reading pane" })
+      .getByRole("heading", { name: title })
+      .waitFor();
+    assert.equal(await s.page.getByRole("complementary", { name: "CRM pane" }).isVisible(), true);
+    await s.pane.getByRole("region", { name: "This item" }).getByText(title).first().waitFor();
+    assert.deepEqual(s.failedRequests, []);
+  });
+
+  it("keeps the mailbox over a reload: a tracked contact is still there and still tracked", async () => {
+    const s = await open();
+    await selectItem(s.page, "Contacts", "Bo Chen");
+    await ribbon(s.page, "Track in CRM");
+    await crmRow(s.page, "Bo Chen");
+    await s.pane
+      .getByRole("region", { name: "This item" })
+      .getByText("Tracked in CRM", { exact: true })
+      .waitFor();
+
+    await reload(s);
+    await selectItem(s.page, "Contacts", "Bo Chen");
+    assert.match(
+      (await s.page.getByRole("article", { name: "Reading pane" }).textContent()) ?? "",
+      /Categories: Tracked to CRM/,
+    );
+    await s.pane
+      .getByRole("region", { name: "This item" })
+      .getByText("Tracked in CRM", { exact: true })
+      .waitFor();
+    const contacts = await s.page
+      .getByRole("list", { name: "Items" })
+      .getByRole("button", { name: /^Bo Chen/ })
+      .count();
+    assert.equal(contacts, 1, "the reload made no second Bo Chen");
+    assert.deepEqual(s.errors, []);
+  });
+
+  it("Reset demo starts over in the mailbox, the add-in's cache and the CRM", async () => {
+    const s = await open();
+    await selectItem(s.page, "Contacts", "Dana Fischer");
+    await ribbon(s.page, "Track in CRM");
+    await crmRow(s.page, "Dana Fischer");
+
+    const reset = s.page.getByRole("region", { name: "Faults" }).getByRole("button", { name: /^Reset/ });
+    await reset.click();
+    await reset.click();
+    await s.page.waitForEvent("load");
+    await waitUntilBooted(s.page);
+    await crmRow(s.page, "Ann Lee");
+    assert.equal(
+      await s.page
+        .getByRole("table", { name: "CRM records" })
+        .getByRole("row")
+        .filter({ hasText: "Dana Fischer" })
+        .count(),
+      0,
+      "the CRM is back to the demo records",
+    );
+    await selectItem(s.page, "Contacts", "Dana Fischer");
+    assert.match(
+      (await s.page.getByRole("article", { name: "Reading pane" }).textContent()) ?? "",
+      /No categories/,
+    );
+    await s.pane
+      .getByRole("region", { name: "This item" })
+      .getByText("Not tracked", { exact: true })
+      .waitFor();
+  });
+
+  it("keeps Take the server down over a reload, starts while the CRM is down, and can bring it back", async () => {
+    const s = await open();
+    const faults = s.page.getByRole("region", { name: "Faults" });
+    await faults.getByRole("checkbox", { name: "Take the server down" }).check();
+    await faults.getByText("The sync server is down: its connections are cut.").waitFor();
+
+    await reload(s);
+    const down = s.page
+      .getByRole("region", { name: "Faults" })
+      .getByRole("checkbox", { name: "Take the server down" });
+    await s.page.waitForFunction(
+      () => document.querySelector<HTMLInputElement>("input[name=server-down]")?.checked === true,
+    );
+    await s.page
+      .getByRole("region", { name: "CRM" })
+      .getByRole("status")
+      .filter({ hasText: /could not be reached/ })
+      .waitFor();
+
+    await down.uncheck();
+    await s.page.getByRole("region", { name: "Faults" }).getByText("The sync server is up again.").waitFor();
+    await crmRow(s.page, "Ann Lee");
+  });
+});

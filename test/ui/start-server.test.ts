@@ -1,0 +1,147 @@
+// `npm start`'s server without a browser: the simulated mailbox is saved in the data folder and comes back on
+// the next start; the simulator's endpoints answer only requests that name this server (DNS rebinding); the
+// session token is a short-lived signed token, not a stored one; a non-loopback HOST needs the explicit flag.
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { SESSION_TOKEN_SECONDS, startAddinServer, type AddinServer } from "../../src/entry/cli/start";
+
+const quiet = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+/** One raw request with chosen Host and Origin headers (fetch does not let a caller set Host). */
+function send(
+  base: string,
+  method: string,
+  urlPath: string,
+  headers: Record<string, string>,
+  body?: unknown,
+): Promise<{ status: number; json: unknown }> {
+  const url = new URL(urlPath, base);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: url.hostname, port: url.port, method, path: url.pathname + url.search, headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          resolve({ status: res.statusCode ?? 0, json: text === "" ? null : (JSON.parse(text) as unknown) });
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+describe("npm start's server: the saved mailbox and the simulator's endpoints", function () {
+  this.timeout(60_000);
+  let dir = "";
+  let server: AddinServer | undefined;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "start-server-"));
+  });
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const start = (extra: { host?: string; allowNonLoopback?: boolean } = {}): Promise<AddinServer> =>
+    startAddinServer({
+      distDir: dir,
+      mailboxFile: path.join(dir, "data", "simulator-mailbox.json"),
+      port: 0,
+      host: extra.host ?? "127.0.0.1",
+      ...(extra.allowNonLoopback === undefined ? {} : { allowNonLoopback: extra.allowNonLoopback }),
+      tls: null,
+      logger: quiet,
+    });
+  const own = (s: AddinServer): Record<string, string> => ({ host: new URL(s.baseUrl).host });
+
+  it("saves every change of the mailbox and finds it again on the next start", async () => {
+    server = await start();
+    const bo = server.mailbox.mailbox
+      .allItems()
+      .find((item) => item.type === "contact" && item.fields["firstName"] === "Bo");
+    assert.ok(bo);
+    const answer = await send(server.baseUrl, "POST", "/sim/mailbox", own(server), {
+      method: "updateItem",
+      args: [bo.itemId, { fields: { jobTitle: "Head of purchasing" } }, { notify: true, by: "world" }],
+    });
+    assert.equal(answer.status, 200);
+    await server.close();
+    server = await start();
+    assert.equal(server.mailbox.mailbox.get(bo.immutableId)?.fields["jobTitle"], "Head of purchasing");
+  });
+
+  it("refuses a saved file that is not a mailbox, naming it", async () => {
+    const file = path.join(dir, "data", "simulator-mailbox.json");
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, JSON.stringify({ items: "nope" }));
+    await assert.rejects(start(), (error: Error) => error.message.includes(file));
+  });
+
+  it("answers /sim and /graph only for requests naming this server (Host and Origin)", async () => {
+    server = await start();
+    const host = new URL(server.baseUrl).host;
+    const ok = await send(server.baseUrl, "GET", "/sim/faults", { host });
+    assert.equal(ok.status, 200);
+    for (const headers of [
+      { host: `attacker.example:${new URL(server.baseUrl).port}` },
+      { host, origin: "http://attacker.example" },
+    ]) {
+      for (const urlPath of ["/sim/session", "/sim/faults", "/sim/mailbox", "/graph/v1.0/me/contacts"]) {
+        const refused = await send(server.baseUrl, "GET", urlPath, headers);
+        assert.equal(refused.status, 403, `${urlPath} with ${JSON.stringify(headers)}`);
+      }
+    }
+    const reset = await send(server.baseUrl, "POST", "/sim/reset", { host, origin: "http://evil.example" });
+    assert.equal(reset.status, 403);
+  });
+
+  it("hands out a signed session token that runs out, and stores no token for it", async () => {
+    server = await start();
+    const before = await server.database.query<{ n: number }>("SELECT count(*)::int AS n FROM api_tokens");
+    const sessions = await Promise.all(
+      [1, 2, 3].map(() => send(server!.baseUrl, "GET", "/sim/session", own(server!))),
+    );
+    const after = await server.database.query<{ n: number }>("SELECT count(*)::int AS n FROM api_tokens");
+    assert.equal(after.rows[0]?.n, before.rows[0]?.n, "no token row per page load");
+    const session = sessions[0]?.json as { token: string; expiresAt: number };
+    const [, payload] = session.token.split(".");
+    const claims = JSON.parse(Buffer.from(payload ?? "", "base64url").toString("utf8")) as {
+      exp: number;
+      iat: number;
+    };
+    assert.equal(claims.exp - claims.iat, SESSION_TOKEN_SECONDS);
+    const who = await fetch(`${server.baseUrl}v1/whoami`, {
+      headers: { authorization: `Bearer ${session.token}` },
+    });
+    assert.equal(who.status, 200);
+  });
+
+  it("refuses a non-loopback HOST unless the flag is set", async () => {
+    await assert.rejects(start({ host: "0.0.0.0" }), /SIM_ALLOW_NON_LOOPBACK=true/);
+  });
+
+  it("answers a bad mailbox call with 400 naming what is allowed, and changes nothing", async () => {
+    server = await start();
+    const before = server.mailbox.snapshot();
+    const bad = await send(server.baseUrl, "POST", "/sim/mailbox", own(server), {
+      method: "importState",
+      args: [],
+    });
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(bad.json), /updateItem/);
+    assert.deepEqual(server.mailbox.mailbox.exportState(), before.state);
+  });
+});
