@@ -111,8 +111,17 @@ describe("simulator page in Chromium", function () {
     const s = await open();
     await crmRow(s.page, "Carl Diaz");
     await editInCrm(s, "Carl Diaz", "lastname", HOSTILE);
-    await syncFromPane(s);
     const title = `Carl ${HOSTILE}`;
+    await s.page
+      .getByRole("navigation", { name: "Folders" })
+      .getByRole("button", { name: "Contacts" })
+      .click();
+    const renamed = s.page.getByRole("list", { name: "Items" }).getByRole("button", { name: title });
+    // A sync that was already running when the CRM edit was saved may have missed it; the next one brings it.
+    for (let attempt = 0; attempt < 3 && (await renamed.count()) === 0; attempt += 1) {
+      await syncFromPane(s);
+      await renamed.waitFor({ timeout: 10_000 }).catch(() => undefined);
+    }
     await selectItem(s.page, "Contacts", title);
     await s.pane.getByRole("region", { name: "This item" }).getByText(title, { exact: true }).waitFor();
     await s.page.getByRole("definition").filter({ hasText: HOSTILE }).first().waitFor();
