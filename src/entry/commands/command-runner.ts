@@ -16,9 +16,15 @@ export interface CommandReporter {
 /** The notification-bar key every CRM command reuses, so a new result replaces the previous one. */
 export const COMMAND_NOTICE_KEY = "crmSyncCommand";
 
+/** A failure whose message is already the sentence for the user (another runtime's answer). */
+export class ReportedFailure extends Error {
+  override readonly name = "ReportedFailure";
+}
+
 /** The text a user sees for a failure: the error table's message and action for a SyncError, a generic one otherwise. */
 export function failureText(error: unknown): string {
   if (error instanceof SyncError) return `${error.userText.message} ${error.userText.action}`;
+  if (error instanceof ReportedFailure) return error.message;
   return "CRM Sync hit an unexpected problem. Open the CRM pane for details and the log.";
 }
 

@@ -1,12 +1,27 @@
 /**
  * The FunctionFile (commands.html / commands.js): the ribbon commands. The registrations run at the top level;
- * test/manifest checks them against the production bundle.
+ * test/manifest checks them against the production bundle. Each click follows the one-owner rule
+ * (sync-owner.ts): it works under the sync lock itself, or forwards to the pinned pane that holds it.
  */
 import { startAddinRuntime } from "./addin-runtime";
-import { engineCommandServices } from "./engine-command-services";
-import { productionPorts } from "./production-ports";
+import { BROWSER_CLOCK } from "./browser-clock";
+import { CONSOLE_LOGGER } from "./cache-logger";
+import { ownedCommandServices } from "./owned-command-services";
+import { browserLocks, browserRequestStore, productionHost, productionPorts } from "./production-ports";
 import { registerCommands } from "./register-commands";
 
 registerCommands(Office, () =>
-  Office.onReady().then(productionPorts).then(startAddinRuntime).then(engineCommandServices),
+  Office.onReady().then(() => {
+    const { host } = productionHost();
+    return ownedCommandServices({
+      host,
+      logger: CONSOLE_LOGGER,
+      locks: browserLocks(),
+      store: browserRequestStore(),
+      clock: BROWSER_CLOCK,
+      mailbox: host.mailboxUser().emailAddress,
+      startRuntime: () => productionPorts().then(startAddinRuntime),
+      newId: () => crypto.randomUUID(),
+    });
+  }),
 );

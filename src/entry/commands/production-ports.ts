@@ -12,9 +12,11 @@ import { HttpCrmClient } from "../../adapters/http/http-crm-client";
 import { openLocalCache } from "../../adapters/idb/open-local-cache";
 import { OfficeJsOutlookHost } from "../../adapters/officejs/officejs-outlook-host";
 import { DEFAULT_SETTINGS } from "../../ports/settings";
+import { pickRequestStore, type KeyValueStore } from "../launch-events/launch-requests";
 import { ADDIN_ID, browserClientId, type AddinPorts } from "./addin-runtime";
 import { BROWSER_CLOCK } from "./browser-clock";
 import { CONSOLE_LOGGER, createCacheLogger } from "./cache-logger";
+import type { LockManagerLike } from "./sync-owner";
 
 function meta(name: string): string {
   return document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content.trim() ?? "";
@@ -41,19 +43,27 @@ export function lazyMsalTokens(scopes: readonly string[] | null): TokenProvider 
   };
 }
 
-/**
- * Builds the ports over office.js; call after Office.onReady. The login options are the ones last saved in
- * the task pane (the cache's settings mirror), else this origin's server and the mailbox owner; a new server
- * URL takes effect when the pane is reopened.
- */
-export async function productionPorts(): Promise<AddinPorts> {
+/** The Outlook host over office.js, translating ids through the Graph mailbox store it comes with. */
+export function productionHost(): {
+  readonly host: OfficeJsOutlookHost;
+  readonly mailbox: GraphMailboxStore;
+} {
   const mailbox = new GraphMailboxStore({
     fetch: (input, init) => fetch(input, init),
     tokens: lazyMsalTokens(null),
     clock: BROWSER_CLOCK,
     addinId: ADDIN_ID,
   });
-  const host = new OfficeJsOutlookHost(Office, { itemIds: mailbox });
+  return { host: new OfficeJsOutlookHost(Office, { itemIds: mailbox }), mailbox };
+}
+
+/**
+ * Builds the ports over office.js; call after Office.onReady. The login options are the ones last saved in
+ * the task pane (the cache's settings mirror), else this origin's server and the mailbox owner; a new server
+ * URL takes effect when the pane is reopened.
+ */
+export async function productionPorts(): Promise<AddinPorts> {
+  const { host, mailbox } = productionHost();
   const user = host.mailboxUser();
   const opened = await openLocalCache({
     name: `outlook-crm-sync:${user.emailAddress}`,
@@ -82,4 +92,28 @@ export async function productionPorts(): Promise<AddinPorts> {
     settings,
     storageWarning: opened.warning,
   };
+}
+
+/**
+ * The page's Web Locks. A webview without them (older Safari and WebKit) gets locks that are always granted:
+ * the page then runs as if it were the only runtime, as the add-in did before the owner rule.
+ */
+export function browserLocks(): LockManagerLike {
+  if (typeof navigator !== "undefined" && "locks" in navigator) return navigator.locks;
+  return { request: (name, _options, callback) => Promise.resolve(callback({ name })) };
+}
+
+/** The request queue's store in this page: OfficeRuntime.storage where office.js has it, else localStorage. */
+export function browserRequestStore(): KeyValueStore {
+  const runtime = (globalThis as { OfficeRuntime?: { storage?: KeyValueStore } }).OfficeRuntime;
+  let local: Storage | undefined;
+  try {
+    local = window.localStorage;
+  } catch {
+    local = undefined;
+  }
+  const store = pickRequestStore(runtime?.storage, local);
+  if (store === null)
+    throw new SyncError("storageUnavailable", { details: "No storage for the request queue." });
+  return store;
 }

@@ -13,6 +13,7 @@
 export interface KeyValueStore {
   getItem(key: string): Promise<string | null>;
   setItem(key: string, value: string): Promise<void>;
+  removeItem(key: string): Promise<void>;
 }
 
 export type LaunchRequestKind = "messageSent" | "appointmentSent" | "track" | "untrack" | "syncNow";
@@ -98,6 +99,7 @@ export function takeRequests(store: KeyValueStore, mailbox: string): Promise<Lau
 export interface SyncStringStore {
   getItem(key: string): string | null;
   setItem(key: string, value: string): void;
+  removeItem(key: string): void;
 }
 
 /**
@@ -119,6 +121,11 @@ export function pickRequestStore(
     setItem: function (key, value) {
       return Promise.resolve().then(function () {
         localStore.setItem(key, value);
+      });
+    },
+    removeItem: function (key) {
+      return Promise.resolve().then(function () {
+        localStore.removeItem(key);
       });
     },
   };

@@ -1,9 +1,27 @@
-/** The task pane's script (taskpane.html): once Office is ready, the pane over the production adapters. */
+/**
+ * The task pane's script (taskpane.html): once Office is ready, the pane over the production adapters. The
+ * pane is the sync owner of its mailbox while it is open (src/entry/commands/sync-owner.ts).
+ */
 import { startAddinRuntime } from "../commands/addin-runtime";
-import { productionPorts } from "../commands/production-ports";
+import { BROWSER_CLOCK } from "../commands/browser-clock";
+import { CONSOLE_LOGGER } from "../commands/cache-logger";
+import { ownSyncFromPane } from "../commands/pane-owner";
+import { browserLocks, browserRequestStore, productionPorts } from "../commands/production-ports";
 import { bootTaskpane } from "./boot-taskpane";
 import { part } from "./dom";
 
 void Office.onReady(() =>
-  bootTaskpane(part(document, "app"), () => productionPorts().then(startAddinRuntime)),
+  bootTaskpane(part(document, "app"), (waiting) => {
+    const ownership = ownSyncFromPane({
+      locks: browserLocks(),
+      store: browserRequestStore(),
+      mailbox: Office.context.mailbox.userProfile.emailAddress,
+      clock: BROWSER_CLOCK,
+      logger: CONSOLE_LOGGER,
+      startRuntime: () => productionPorts().then(startAddinRuntime),
+      onWaiting: waiting,
+    });
+    window.addEventListener("pagehide", () => ownership.dispose(), { once: true });
+    return ownership.runtime;
+  }),
 );
