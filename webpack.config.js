@@ -71,6 +71,7 @@ export default function config(env = {}, argv = {}) {
     entry: {
       taskpane: "./src/entry/taskpane/index.ts",
       commands: "./src/entry/commands/index.ts",
+      "auth-dialog": "./src/entry/auth-dialog/index.ts",
       "sim-app": "./src/entry/sim-app/index.ts",
       "sim-taskpane": "./src/entry/sim-app/sim-taskpane.ts",
       "sim-commands": "./src/entry/sim-app/sim-commands.ts",
@@ -102,6 +103,7 @@ export default function config(env = {}, argv = {}) {
     plugins: [
       page("taskpane.html", "./taskpane/taskpane.html", ["taskpane"], true),
       page("commands.html", "./src/entry/commands/commands.html", ["commands"], true),
+      page("auth-dialog.html", "./src/entry/auth-dialog/auth-dialog.html", ["auth-dialog"], true),
       page("launch-events.html", "./src/entry/launch-events/launch-events.html", [], true),
       new LaunchEventsPlugin({ production, baseUrl }),
       page("sim.html", "./src/entry/sim-app/sim.html", ["sim-app"], false),

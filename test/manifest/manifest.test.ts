@@ -296,6 +296,7 @@ describe("production build", function () {
     assert.deepEqual(scripts("taskpane.html"), [OFFICE_JS_CDN, "taskpane.js"]);
     assert.deepEqual(scripts("commands.html"), [OFFICE_JS_CDN, "commands.js"]);
     assert.deepEqual(scripts("launch-events.html"), [OFFICE_JS_CDN, "launch-events.js"]);
+    assert.deepEqual(scripts("auth-dialog.html"), [OFFICE_JS_CDN, "auth-dialog.js"]);
     assert.ok(
       !scripts("sim.html").some((src) => src.includes("office")),
       "the simulator supplies Office itself",

@@ -7,12 +7,19 @@ import { startAddinRuntime } from "./addin-runtime";
 import { BROWSER_CLOCK } from "./browser-clock";
 import { CONSOLE_LOGGER } from "./cache-logger";
 import { ownedCommandServices } from "./owned-command-services";
-import { browserLocks, browserRequestStore, productionHost, productionPorts } from "./production-ports";
+import {
+  browserLocks,
+  browserRequestStore,
+  pageSignIn,
+  productionHost,
+  productionPorts,
+} from "./production-ports";
 import { registerCommands } from "./register-commands";
 
 registerCommands(Office, () =>
   Office.onReady().then(() => {
-    const { host } = productionHost();
+    const signIn = pageSignIn();
+    const { host } = productionHost(signIn);
     return ownedCommandServices({
       host,
       logger: CONSOLE_LOGGER,
@@ -20,7 +27,7 @@ registerCommands(Office, () =>
       store: browserRequestStore(),
       clock: BROWSER_CLOCK,
       mailbox: host.mailboxUser().emailAddress,
-      startRuntime: () => productionPorts().then(startAddinRuntime),
+      startRuntime: () => productionPorts(signIn).then(startAddinRuntime),
       newId: () => crypto.randomUUID(),
     });
   }),

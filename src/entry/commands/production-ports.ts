@@ -1,7 +1,8 @@
 /**
  * The adapters of the add-in inside Outlook: OfficeJsOutlookHost over office.js, GraphMailboxStore with MSAL
- * tokens (nested app authentication), HttpCrmClient to the sync server, the IndexedDB cache. MSAL is loaded
- * lazily, in its own chunk, the first time a token is needed, so the task pane's script stays small.
+ * tokens (nested app authentication, or the Office dialog where the host has no NAA), HttpCrmClient to the sync
+ * server, the IndexedDB cache. MSAL itself is loaded lazily, in its own chunk, the first time a token is
+ * needed, so the task pane's script stays small.
  * The Azure AD app and the CRM API scope come from the page's meta tags (set at build time from
  * ADDIN_AAD_CLIENT_ID and ADDIN_CRM_SCOPE).
  */
@@ -10,6 +11,8 @@ import { GraphMailboxStore } from "../../adapters/graph/graph-mailbox-store";
 import type { TokenProvider } from "../../adapters/graph/token-provider";
 import { HttpCrmClient } from "../../adapters/http/http-crm-client";
 import { openLocalCache } from "../../adapters/idb/open-local-cache";
+import { MsalSignIn } from "../../adapters/msal/msal-sign-in";
+import { officeSignInHost } from "../../adapters/msal/office-sign-in-host";
 import { OfficeJsOutlookHost } from "../../adapters/officejs/officejs-outlook-host";
 import { DEFAULT_SETTINGS } from "../../ports/settings";
 import { pickRequestStore, type KeyValueStore } from "../launch-events/launch-requests";
@@ -22,35 +25,57 @@ function meta(name: string): string {
   return document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content.trim() ?? "";
 }
 
-/** A token provider for `scopes` through MSAL, loaded on first use; unconfigured builds fail with a clear error. */
-export function lazyMsalTokens(scopes: readonly string[] | null): TokenProvider {
-  let provider: Promise<TokenProvider> | undefined;
+/** The Graph permissions the add-in asks for (the Entra app registration lists the same). */
+export const GRAPH_SCOPES = [
+  "Contacts.ReadWrite",
+  "Calendars.ReadWrite",
+  "Tasks.ReadWrite",
+  "Mail.ReadWrite",
+];
+
+/** The page's one sign-in: MSAL is loaded on the first token request, then shared by every scope set. */
+export interface PageSignIn {
+  tokens(scopes: readonly string[]): TokenProvider;
+}
+
+/** Sign-in for this page from its meta tags; an unconfigured build fails every token request clearly. */
+export function pageSignIn(): PageSignIn {
+  let signIn: Promise<MsalSignIn> | undefined;
+  const load = (): Promise<MsalSignIn> =>
+    (signIn ??= import(/* webpackChunkName: "msal" */ "../../adapters/msal/msal-factory").then(
+      (m) =>
+        new MsalSignIn({
+          clientId: meta("crm-sync-aad-client-id"),
+          dialogUrl: new URL("auth-dialog.html", window.location.href).href,
+          host: officeSignInHost(Office),
+          msal: m.MSAL_FACTORY,
+          clock: BROWSER_CLOCK,
+        }),
+    ));
   return {
-    getToken: () => {
-      const clientId = meta("crm-sync-aad-client-id");
-      if (clientId === "" || (scopes !== null && scopes.some((scope) => scope === ""))) {
-        return Promise.reject(
-          new SyncError("unauthorized", {
-            details: "This build has no Azure AD app: build with ADDIN_AAD_CLIENT_ID and ADDIN_CRM_SCOPE.",
-          }),
-        );
-      }
-      provider ??= import(/* webpackChunkName: "msal" */ "../../adapters/graph/token-provider").then((m) =>
-        m.MsalNaaTokenProvider.create(scopes === null ? { clientId } : { clientId, scopes }),
-      );
-      return provider.then((p) => p.getToken());
-    },
+    tokens: (scopes) => ({
+      getToken: () => {
+        if (meta("crm-sync-aad-client-id") === "" || scopes.some((scope) => scope === "")) {
+          return Promise.reject(
+            new SyncError("unauthorized", {
+              details: "This build has no Entra app: build with ADDIN_AAD_CLIENT_ID and ADDIN_CRM_SCOPE.",
+            }),
+          );
+        }
+        return load().then((s) => s.tokens(scopes).getToken());
+      },
+    }),
   };
 }
 
 /** The Outlook host over office.js, translating ids through the Graph mailbox store it comes with. */
-export function productionHost(): {
+export function productionHost(signIn: PageSignIn): {
   readonly host: OfficeJsOutlookHost;
   readonly mailbox: GraphMailboxStore;
 } {
   const mailbox = new GraphMailboxStore({
     fetch: (input, init) => fetch(input, init),
-    tokens: lazyMsalTokens(null),
+    tokens: signIn.tokens(GRAPH_SCOPES),
     clock: BROWSER_CLOCK,
     addinId: ADDIN_ID,
   });
@@ -62,8 +87,8 @@ export function productionHost(): {
  * the task pane (the cache's settings mirror), else this origin's server and the mailbox owner; a new server
  * URL takes effect when the pane is reopened.
  */
-export async function productionPorts(): Promise<AddinPorts> {
-  const { host, mailbox } = productionHost();
+export async function productionPorts(signIn: PageSignIn): Promise<AddinPorts> {
+  const { host, mailbox } = productionHost(signIn);
   const user = host.mailboxUser();
   const opened = await openLocalCache({
     name: `outlook-crm-sync:${user.emailAddress}`,
@@ -76,7 +101,7 @@ export async function productionPorts(): Promise<AddinPorts> {
     serverUrl: window.location.origin,
     userId: user.emailAddress,
   };
-  const crmTokens = lazyMsalTokens([meta("crm-sync-crm-scope")]);
+  const crmTokens = signIn.tokens([meta("crm-sync-crm-scope")]);
   return {
     host,
     mailbox,

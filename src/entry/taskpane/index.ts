@@ -6,19 +6,20 @@ import { startAddinRuntime } from "../commands/addin-runtime";
 import { BROWSER_CLOCK } from "../commands/browser-clock";
 import { CONSOLE_LOGGER } from "../commands/cache-logger";
 import { ownSyncFromPane } from "../commands/pane-owner";
-import { browserLocks, browserRequestStore, productionPorts } from "../commands/production-ports";
+import { browserLocks, browserRequestStore, pageSignIn, productionPorts } from "../commands/production-ports";
 import { bootTaskpane } from "./boot-taskpane";
 import { part } from "./dom";
 
 void Office.onReady(() =>
   bootTaskpane(part(document, "app"), (waiting) => {
+    const signIn = pageSignIn();
     const ownership = ownSyncFromPane({
       locks: browserLocks(),
       store: browserRequestStore(),
       mailbox: Office.context.mailbox.userProfile.emailAddress,
       clock: BROWSER_CLOCK,
       logger: CONSOLE_LOGGER,
-      startRuntime: () => productionPorts().then(startAddinRuntime),
+      startRuntime: () => productionPorts(signIn).then(startAddinRuntime),
       onWaiting: waiting,
     });
     window.addEventListener("pagehide", () => ownership.dispose(), { once: true });
