@@ -679,6 +679,54 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
       }),
   },
   {
+    name: "applyBatch of many handled entries removes exactly those it handled, never the entries between them",
+    run: (newCache) =>
+      withCache(newCache, async (cache) => {
+        await cache.storeCrmPage(page([["c-outside", "upsert", 1]], 1), mapIds("a"));
+        const crmIds = Array.from({ length: 120 }, (_, i) => `c${i}`);
+        await cache.storeCrmPage(
+          page(
+            crmIds.map((crmId, i) => [crmId, "upsert", i + 2] as const),
+            200,
+          ),
+          mapIds("m"),
+        );
+        const due = (await cache.dueEntries(Number.MAX_SAFE_INTEGER, 1000)).filter((e) => e.mapId !== "a-1");
+        assert.equal(due.length, 120);
+        const inKeyOrder = [...due].sort((x, y) => (x.mapId < y.mapId ? -1 : 1));
+        const handled = inKeyOrder.filter((_, i) => i % 3 === 0);
+        const stale = handled[5];
+        assert.ok(stale);
+        const staleMapping = await cache.getMapping(stale.mapId);
+        await cache.storeCrmPage(page([[staleMapping?.crmId ?? "", "upsert", 150]], 200), mapIds("x"));
+        const newer = await cache.getEntry(stale.mapId);
+        assert.ok(newer && newer.revision > stale.revision);
+        const first = handled[0];
+        assert.ok(first);
+        await cache.applyBatch(
+          appliedBatch({
+            handled: [...handled, first, { mapId: "m-none", revision: 1 }].map((e) => ({
+              mapId: e.mapId,
+              revision: e.revision,
+            })),
+          }),
+        );
+        for (const entry of inKeyOrder) {
+          const now = await cache.getEntry(entry.mapId);
+          if (entry.mapId === stale.mapId) assert.deepEqual(now, newer);
+          else if (handled.includes(entry)) assert.equal(now, undefined, `${entry.mapId} was handled`);
+          else assert.deepEqual(now, entry, `${entry.mapId} was not handled`);
+        }
+        assert.equal(await cache.countEntries(), 1 + 80 + 1);
+        const rest = (await cache.dueEntries(Number.MAX_SAFE_INTEGER, 1000)).filter((e) => e.mapId !== "a-1");
+        await cache.applyBatch(
+          appliedBatch({ handled: rest.map((e) => ({ mapId: e.mapId, revision: e.revision })) }),
+        );
+        assert.equal(await cache.countEntries(), 1);
+        assert.equal((await cache.getEntry("a-1"))?.crmChange, "upsert");
+      }),
+  },
+  {
     name: "revisions never repeat: a stale handled revision cannot remove a later entry for the same mapping",
     run: (newCache) =>
       withCache(newCache, async (cache) => {

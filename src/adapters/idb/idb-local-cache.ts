@@ -1,5 +1,12 @@
 import type { z } from "zod";
-import { wrap, type IDBPDatabase, type IDBPTransaction, type StoreNames } from "idb";
+import {
+  unwrap,
+  wrap,
+  type IDBPDatabase,
+  type IDBPObjectStore,
+  type IDBPTransaction,
+  type StoreNames,
+} from "idb";
 import { BugError, SyncError } from "../../core/errors";
 import type { EntityType } from "../../core/types";
 import type { Clock, Disposable } from "../../ports/clock";
@@ -92,13 +99,25 @@ function errorName(error: unknown): string | undefined {
   return error instanceof Error || error instanceof DOMException ? error.name : undefined;
 }
 
+/** Handled entries this many or more are read with one range read instead of one read each. */
+const RANGE_READ_MIN = 16;
+
 /**
  * The requests a write issues. Each is observed at once (an aborted transaction rejects every pending
  * request), and the first failure is kept: it names the cause, where later ones only say "aborted".
+ * Bulk writes go in as plain requests ({@link Writes.addRequest}): nothing waits on them one by one, the
+ * transaction's completion says they all succeeded, and a failing one aborts it.
  */
 class Writes {
   private readonly pending: Promise<unknown>[] = [];
   private failure: { readonly error: unknown } | null = null;
+
+  addRequest(request: IDBRequest, onConstraint?: () => SyncError): void {
+    request.addEventListener("error", () => {
+      const error = request.error;
+      this.failure ??= { error: onConstraint && error?.name === "ConstraintError" ? onConstraint() : error };
+    });
+  }
 
   add(request: Promise<unknown>, onConstraint?: () => SyncError): void {
     const observed = request.catch((error: unknown) => {
@@ -122,7 +141,10 @@ class Writes {
 /**
  * The local cache on IndexedDB (schema in idb-schema.ts). Each write method is one readwrite transaction
  * that reads what it needs first, then issues every write without waiting in between; `storeCrmPage` asks
- * for "strict" durability because the server is told to forget the page right after it.
+ * for "strict" durability because the server is told to forget the page right after it. The bulk writes of
+ * `storeCrmPage` and `applyBatch` are plain requests that the transaction's completion confirms, and
+ * `applyBatch` reads many handled entries with one range read and, when they are every entry in that range,
+ * removes them with one range delete.
  * When another tab needs a newer version the connection closes at once (so that tab is not wedged) and
  * later calls reject with SyncError("storageClosed"); the same happens when the browser terminates it.
  */
@@ -316,6 +338,8 @@ export class IdbLocalCache implements LocalCache {
         this.lastRevision(tx),
       ]);
       for (const entry of previous) if (entry) entries.set(entry.mapId, entry);
+      const rawMappings = unwrap(mappings);
+      const rawChanges = unwrap(changes);
       let revision = last;
       for (const change of input.entries) {
         let mapping = byCrmId.get(change.crmId);
@@ -324,7 +348,7 @@ export class IdbLocalCache implements LocalCache {
           const mapId = newMapId();
           mapping = crmMapping(mapId, change.crmId, change.type);
           byCrmId.set(change.crmId, mapping);
-          writes.add(mappings.add(mapping), () => mapIdInUseError(mapId));
+          writes.addRequest(rawMappings.add(mapping), () => mapIdInUseError(mapId));
         }
         if (mapping.type !== change.type) throw typeMismatchError(change, mapping);
         if (mapping.crmVersion !== null && change.version <= mapping.crmVersion) continue;
@@ -337,7 +361,7 @@ export class IdbLocalCache implements LocalCache {
         if (!entry) continue;
         revision = entry.revision;
         entries.set(entry.mapId, entry);
-        writes.add(changes.put(entry));
+        writes.addRequest(rawChanges.put(entry));
       }
       if (revision !== last) writes.add(tx.objectStore("meta").put(revision, "revision"));
       writes.add(tx.objectStore("checkpoints").put(input.checkpoint));
@@ -370,16 +394,19 @@ export class IdbLocalCache implements LocalCache {
     if (input.packageState !== undefined) stores.push("packageState");
     return await this.write(stores, async (tx, writes) => {
       const changes = tx.objectStore("changes");
-      const [entries, last, conflicts] = await Promise.all([
-        Promise.all(input.handled.map((h) => this.entryRow(changes.get(h.mapId)))),
+      const [handled, last, conflicts] = await Promise.all([
+        this.handledEntries(
+          changes,
+          input.handled.map((h) => h.mapId),
+        ),
         this.lastRevision(tx),
         this.planConflicts(tx, input.conflicts),
       ]);
-      const mappings = tx.objectStore("mappings");
-      for (const mapId of input.deleteMappings) writes.add(mappings.delete(mapId));
+      const mappings = unwrap(tx.objectStore("mappings"));
+      for (const mapId of input.deleteMappings) writes.addRequest(mappings.delete(mapId));
       const applied = new Map<string, number | null>();
       for (const mapping of input.mappings) {
-        writes.add(mappings.put(mapping), () => uniqueKeyError(mapping.mapId));
+        writes.addRequest(mappings.put(mapping), () => uniqueKeyError(mapping.mapId));
         applied.set(mapping.mapId, mapping.crmVersion);
       }
       for (const checkpoint of input.checkpoints) writes.add(tx.objectStore("checkpoints").put(checkpoint));
@@ -388,16 +415,31 @@ export class IdbLocalCache implements LocalCache {
       if (input.packageState !== undefined)
         writes.add(tx.objectStore("packageState").put(input.packageState, "current"));
       let revision = last;
-      input.handled.forEach(({ mapId, revision: handled }, i) => {
-        const entry = entries[i];
-        if (!entry) return;
-        if (entry.revision === handled) return writes.add(changes.delete(mapId));
+      const removed = new Set<string>();
+      const kept: ChangeLogEntry[] = [];
+      for (const { mapId, revision: expected } of input.handled) {
+        const entry = handled.entries.get(mapId);
+        if (!entry) continue;
+        if (entry.revision === expected) {
+          removed.add(mapId);
+          continue;
+        }
         const next = afterStaleHandling(entry, applied.get(mapId) ?? null, revision + 1);
-        if (next === entry) return;
-        if (next === null) return writes.add(changes.delete(mapId));
+        if (next === entry) continue;
+        if (next === null) {
+          removed.add(mapId);
+          continue;
+        }
         revision = next.revision;
-        writes.add(changes.put(next));
-      });
+        kept.push(next);
+      }
+      const rawChanges = unwrap(changes);
+      if (handled.range !== null && kept.length === 0 && removed.size === handled.inRange) {
+        writes.addRequest(rawChanges.delete(handled.range));
+      } else {
+        for (const mapId of removed) writes.addRequest(rawChanges.delete(mapId));
+      }
+      for (const entry of kept) writes.addRequest(rawChanges.put(entry));
       if (revision !== last) writes.add(tx.objectStore("meta").put(revision, "revision"));
     });
   }
@@ -584,6 +626,40 @@ export class IdbLocalCache implements LocalCache {
       for (const key of oldest) writes.add(store.delete(key));
       for (const conflict of kept) writes.add(store.add(conflict));
     };
+  }
+
+  /**
+   * The change-log entries of `mapIds` that exist. Many ids are read with one range read over their key range
+   * (at most twice their number of rows; ids past a cut-off range are read one by one). `range` and `inRange`
+   * are set when that read covered its whole range: the entries in it are exactly `inRange` rows, so when
+   * all of them are removed, one range delete does it.
+   */
+  private async handledEntries(
+    changes: IDBPObjectStore<CacheDb, Store[], "changes", "readwrite">,
+    mapIds: readonly string[],
+  ): Promise<{ entries: Map<string, ChangeLogEntry>; range: IDBKeyRange | null; inRange: number }> {
+    const entries = new Map<string, ChangeLogEntry>();
+    const wanted = [...new Set(mapIds)].sort();
+    const first = wanted[0];
+    const lastId = wanted.at(-1);
+    if (wanted.length < RANGE_READ_MIN || first === undefined || lastId === undefined) {
+      const rows = await Promise.all(wanted.map((mapId) => this.entryRow(changes.get(mapId))));
+      for (const row of rows) if (row) entries.set(row.mapId, row);
+      return { entries, range: null, inRange: 0 };
+    }
+    const range = IDBKeyRange.bound(first, lastId);
+    const limit = wanted.length * 2;
+    const rows = await changes.getAll(range, limit);
+    const complete = rows.length < limit;
+    const asked = new Set(wanted);
+    for (const row of rows) if (asked.has(row.mapId)) entries.set(row.mapId, this.checkedEntry(row));
+    const readTo = rows.at(-1)?.mapId ?? lastId;
+    if (!complete) {
+      const rest = wanted.filter((mapId) => mapId > readTo);
+      const more = await Promise.all(rest.map((mapId) => this.entryRow(changes.get(mapId))));
+      for (const row of more) if (row) entries.set(row.mapId, row);
+    }
+    return complete ? { entries, range, inRange: rows.length } : { entries, range: null, inRange: 0 };
   }
 
   /** Reads the single row of a one-row store. */
