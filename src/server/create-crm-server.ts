@@ -29,6 +29,11 @@ export interface CrmServerOptions {
   readonly keepAliveMs?: number;
   /** Most event streams one token may hold open on one instance; default 4. */
   readonly streamsPerToken?: number;
+  /**
+   * The reverse proxies whose `X-Forwarded-For` names the client address (rate limits count per address):
+   * addresses and CIDR ranges separated by commas (`127.0.0.1,10.0.0.0/8`); default none.
+   */
+  readonly trustProxy?: string;
   /** Version shown in `/openapi.json`. */
   readonly productVersion?: string;
 }
@@ -69,6 +74,7 @@ export async function createCrmServer(options: CrmServerOptions): Promise<CrmSer
     productVersion: options.productVersion ?? "1.0.0.0",
     keepAliveMs: options.keepAliveMs ?? 25_000,
     streamsPerToken: options.streamsPerToken ?? DEFAULT_STREAMS_PER_TOKEN,
+    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
   });
 
   const collectEveryMs = options.collectEveryMs ?? 600_000;

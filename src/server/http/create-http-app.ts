@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import rateLimit from "@fastify/rate-limit";
+import { Redis } from "ioredis";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { invariant, SyncError } from "../../core/errors";
 import type { Clock } from "../../ports/clock";
@@ -27,10 +28,18 @@ import { parseJsonBody } from "./json-body";
 import { HANDLERS, type HandlerDeps } from "./handlers";
 import { requirePrivilege } from "./privileges";
 
-/** Requests allowed per token (or per address without a token) in each window. */
+/**
+ * Requests allowed per user (or per client address for a request without a valid token) in each window.
+ * Counted in this instance's memory, or in Redis at `redisUrl` so that every instance sharing it shares one
+ * count per key.
+ */
 export interface RateLimitSettings {
   readonly max: number;
   readonly windowMs: number;
+  /** `redis://…` of the shared store; omitted: in memory, per instance. */
+  readonly redisUrl?: string;
+  /** Prefix of the store's keys; default `crm-rate-limit:`. Instances that share a count share the prefix. */
+  readonly redisPrefix?: string;
 }
 
 export interface HttpAppOptions {
@@ -47,6 +56,8 @@ export interface HttpAppOptions {
   readonly keepAliveMs: number;
   /** Most event streams one token may hold open on this instance. */
   readonly streamsPerToken: number;
+  /** Which proxies' `X-Forwarded-For` names the client address (Fastify's `trustProxy`); default none. */
+  readonly trustProxy?: string;
 }
 
 const BEARER = /^Bearer ([\x21-\x7e]{1,4096})$/;
@@ -72,6 +83,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     logger: false,
     bodyLimit: LIMITS.bodyBytes,
     return503OnClosing: true,
+    trustProxy: options.trustProxy ?? false,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: (error, _request, reply: FastifyReply) => {
       const answer = errorReply(error);
@@ -154,12 +166,25 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     done();
   });
 
+  const callers = new WeakMap<FastifyRequest, CrmUser>();
   if (options.rateLimit) {
+    const { max, windowMs, redisUrl, redisPrefix } = options.rateLimit;
+    const redis = redisUrl === undefined ? undefined : new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    if (redis) {
+      redis.on("error", (error: Error) => logger.warn("rate limit store failed", { error: error.message }));
+      app.addHook("onClose", async () => {
+        await redis.quit();
+      });
+    }
     await app.register(rateLimit, {
       global: true,
-      max: options.rateLimit.max,
-      timeWindow: options.rateLimit.windowMs,
-      keyGenerator: credentialKey,
+      max,
+      timeWindow: windowMs,
+      ...(redis ? { redis, nameSpace: redisPrefix ?? "crm-rate-limit:", skipOnError: true } : {}),
+      keyGenerator: (request) => {
+        const user = callers.get(request);
+        return user ? `user:${user.id}` : `address:${request.ip}`;
+      },
       errorResponseBuilder: (_request, context) => ({
         statusCode: 429,
         message: `rate limit of ${context.max} requests per ${context.after} exceeded`,
@@ -168,8 +193,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   }
 
   const openApi = buildOpenApiDocument(options.productVersion);
-  app.get("/openapi.json", { config: { rateLimit: false } }, (_request, reply) => reply.send(openApi));
-  app.get("/health", { config: { rateLimit: false } }, async (_request, reply) => {
+  app.get("/openapi.json", (_request, reply) => reply.send(openApi));
+  const healthLimit = { rateLimit: { keyGenerator: (request: FastifyRequest) => `health:${request.ip}` } };
+  app.get("/health", { config: healthLimit }, async (_request, reply) => {
     try {
       await options.db.query("SELECT 1");
       return { status: "ok", database: options.db.kind };
@@ -181,13 +207,24 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     }
   });
 
-  const callers = new WeakMap<FastifyRequest, CrmUser>();
-  /** Runs before the body is read: a request without a valid token never has its body parsed. */
-  const authenticate = async (request: FastifyRequest): Promise<void> => {
+  /**
+   * Runs first, before the rate limit: it only looks the token up, so the limit can count the caller's user, or
+   * the client address when the token is missing or not valid (a fresh garbage token buys no fresh allowance).
+   */
+  const identify = async (request: FastifyRequest): Promise<void> => {
     const match = BEARER.exec(request.headers.authorization ?? "");
     const user = match?.[1] ? await options.authenticator.authenticate(match[1]) : null;
-    if (user === null) throw new SyncError("unauthorized", { details: "send a valid bearer token" });
-    callers.set(request, user);
+    if (user !== null) callers.set(request, user);
+  };
+  /** Runs after the rate limit and before the body is read: a request without a valid token is refused. */
+  const requireCaller = (
+    request: FastifyRequest,
+    _reply: FastifyReply,
+    _body: unknown,
+    done: (error?: Error) => void,
+  ): void => {
+    if (callers.has(request)) done();
+    else done(new SyncError("unauthorized", { details: "the bearer token is missing or not valid" }));
   };
 
   for (const [operationId, spec] of Object.entries(OPERATIONS) as [OperationId, OperationSpec][]) {
@@ -195,10 +232,11 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     app.route({
       method: spec.method,
       url: fastifyPath(spec.path),
-      onRequest: authenticate,
+      onRequest: identify,
+      preParsing: requireCaller,
       handler: async (request, reply) => {
         const user = callers.get(request);
-        invariant(user !== undefined, "the onRequest hook authenticated the caller");
+        invariant(user !== undefined, "the preParsing hook refused requests without a caller");
         const input = {
           userId: user.id,
           params: spec.params ? parseInput(spec.params, request.params, "params") : undefined,

@@ -17,7 +17,9 @@ export const SERVER_COMMANDS: readonly ServerCommand[] = [
 
 const SETTINGS = `settings (environment):
   PORT (3000), HOST (127.0.0.1), DATABASE_URL (PostgreSQL; otherwise embedded PGlite in DATA_DIR, ./data),
-  LOG_LEVEL (info), RATE_LIMIT_PER_MINUTE (1200 per token; 0 = off),
+  LOG_LEVEL (info), RATE_LIMIT_PER_MINUTE (1200 per user, or per address without a valid token; 0 = off),
+  RATE_LIMIT_REDIS_URL (redis://…: one count shared by every instance; default: in memory, per instance),
+  TRUST_PROXY (addresses/CIDR of reverse proxies whose X-Forwarded-For names the client; default none),
   EVENT_STREAMS_PER_TOKEN (4 open event streams per token and instance),
   OIDC_ISSUER + OIDC_AUDIENCE + OIDC_JWKS_URL (+ OIDC_USER_CLAIM) to accept OIDC JWTs,
   OPAQUE_TOKENS=off to refuse the tokens this command prints`;

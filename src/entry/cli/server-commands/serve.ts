@@ -18,6 +18,7 @@ export const serveCommand: ServerCommand = {
       auth: settings.auth,
       rateLimit: settings.rateLimit,
       streamsPerToken: settings.streamsPerToken,
+      ...(settings.trustProxy === undefined ? {} : { trustProxy: settings.trustProxy }),
     });
     const url = await server.listen({ port: settings.port, host: settings.host });
     logger.info("CRM sync server listening", { url, database: db.kind });

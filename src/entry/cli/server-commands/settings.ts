@@ -21,6 +21,7 @@ export interface ServeSettings {
   readonly auth: AuthSettings;
   readonly rateLimit: RateLimitSettings | false;
   readonly streamsPerToken: number;
+  readonly trustProxy?: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -74,6 +75,32 @@ export function authSettings(env: Env): AuthSettings {
   };
 }
 
+/** The shared rate-limit store from RATE_LIMIT_REDIS_URL; none means counting in memory, per instance. */
+function rateLimitStore(env: Env): { redisUrl?: string } {
+  const text = env["RATE_LIMIT_REDIS_URL"] ?? "";
+  if (text === "") return {};
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`RATE_LIMIT_REDIS_URL must be a redis:// or rediss:// URL, got "${text}"`);
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
+    throw new ConfigError(`RATE_LIMIT_REDIS_URL must be a redis:// or rediss:// URL, got "${text}"`);
+  }
+  return { redisUrl: text };
+}
+
+/** TRUST_PROXY: the reverse proxies' addresses and CIDR ranges, separated by commas. */
+function trustedProxies(env: Env): { trustProxy?: string } {
+  const text = (env["TRUST_PROXY"] ?? "").trim();
+  if (text === "") return {};
+  if (!/^[0-9a-fA-F.:/, ]+$/.test(text)) {
+    throw new ConfigError(`TRUST_PROXY must be addresses or CIDR ranges separated by commas, got "${text}"`);
+  }
+  return { trustProxy: text };
+}
+
 /** Everything `serve` needs besides the database. */
 export function serveSettings(env: Env): ServeSettings {
   const perMinute = integer(env, "RATE_LIMIT_PER_MINUTE", DEFAULT_RATE_LIMIT.max, 0, 1_000_000);
@@ -81,7 +108,8 @@ export function serveSettings(env: Env): ServeSettings {
     port: integer(env, "PORT", 3000, 0, 65_535),
     host: env["HOST"] || "127.0.0.1",
     auth: authSettings(env),
-    rateLimit: perMinute > 0 ? { max: perMinute, windowMs: 60_000 } : false,
+    rateLimit: perMinute > 0 ? { max: perMinute, windowMs: 60_000, ...rateLimitStore(env) } : false,
     streamsPerToken: integer(env, "EVENT_STREAMS_PER_TOKEN", DEFAULT_STREAMS_PER_TOKEN, 1, 1000),
+    ...trustedProxies(env),
   };
 }
