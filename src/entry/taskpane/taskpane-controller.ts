@@ -63,6 +63,9 @@ function itemTitle(item: CurrentItem): string {
   return text(item.fields, "subject") || name;
 }
 
+/** What the pane says when the CRM refuses the token (SPEC §13). */
+export const SIGNED_OUT = "Signed out of the CRM: your sign-in expired or was revoked.";
+
 function actionOf(code: string): string {
   return code in ERROR_TABLE ? ERROR_TABLE[code as ErrorCode].action : ERROR_TABLE.syncFailed.action;
 }
@@ -111,7 +114,11 @@ function syncModel(status: EngineStatus): SyncModel {
       action: actionOf(error.code === "syncFailed" ? "syncFailed" : error.code),
     })),
     cycleError: status.lastCycleError
-      ? { message: status.lastCycleError.message, action: actionOf(status.lastCycleError.code) }
+      ? {
+          // A 401: the token expired or was revoked; the user is signed out, not facing a sync fault.
+          message: status.lastCycleError.code === "unauthorized" ? SIGNED_OUT : status.lastCycleError.message,
+          action: actionOf(status.lastCycleError.code),
+        }
       : null,
   };
 }

@@ -14,6 +14,20 @@ import { parseInput } from "./validate-input";
 /** The security role a user gets when none is given; it picks the customization package. */
 export const DEFAULT_ROLE = "salesperson";
 
+/** How long an opaque token is valid when the admin does not say: 90 days. */
+export const DEFAULT_TOKEN_LIFETIME_MS = 90 * 86_400_000;
+
+/** An opaque token as `token list` shows it; the token itself is never stored. */
+export interface TokenInfo {
+  /** The first 16 hex digits of the token's SHA-256: what `token revoke` takes. */
+  readonly id: string;
+  readonly userId: string;
+  readonly label: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly expired: boolean;
+}
+
 const NewUserSchema = z.strictObject({
   id: UserIdSchema,
   emails: z.array(z.email().max(254)).max(20).optional(),
@@ -143,28 +157,74 @@ export class UserService {
     return result.rows.map(toUser);
   }
 
-  /** Mints a new opaque token for the user and returns it; only its hash is stored, so it is shown once. */
-  async issueToken(userId: string, label = "cli"): Promise<string> {
+  /**
+   * Mints a new opaque token for the user, valid for `lifetimeMs` (default 90 days), and returns it; only its
+   * hash is stored, so it is shown once. Its id (for listing and revoking) is the hash's first 16 hex digits.
+   */
+  async issueToken(userId: string, label = "cli", lifetimeMs = DEFAULT_TOKEN_LIFETIME_MS): Promise<string> {
     await this.require(userId);
+    if (!Number.isInteger(lifetimeMs) || lifetimeMs < 1) {
+      throw new InputError("lifetime", "must be a positive whole number of milliseconds");
+    }
     const token = `ocs_${randomBytes(32).toString("base64url")}`;
+    const now = this.ctx.clock.now();
     await this.ctx.db.query(
-      "INSERT INTO api_tokens (token_hash, user_id, label, created_at) VALUES ($1, $2, $3, $4)",
-      [hashToken(token), userId, label, this.ctx.clock.now()],
+      "INSERT INTO api_tokens (token_hash, user_id, label, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+      [hashToken(token), userId, label, now, now + lifetimeMs],
     );
     return token;
   }
 
-  /** The user an opaque token belongs to, or null for an unknown token. */
+  /** The user an opaque token belongs to, or null for an unknown, revoked or expired token. */
   async authenticateToken(token: string): Promise<CrmUser | null> {
     const result = await this.ctx.db.query<UserRow>(
       `SELECT ${USER_COLUMNS.split(", ")
         .map((column) => `u.${column}`)
         .join(", ")}
-         FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`,
-      [hashToken(token)],
+         FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.expires_at > $2`,
+      [hashToken(token), this.ctx.clock.now()],
     );
     const row = result.rows[0];
     return row ? toUser(row) : null;
+  }
+
+  /** The opaque tokens, expired ones included, of one user or of everyone, oldest first. */
+  async listTokens(userId?: string): Promise<TokenInfo[]> {
+    const result = await this.ctx.db.query<{
+      id: string;
+      user_id: string;
+      label: string;
+      created_at: number;
+      expires_at: number;
+    }>(
+      `SELECT left(token_hash, 16) AS id, user_id, label, created_at, expires_at FROM api_tokens
+        WHERE $1::text IS NULL OR user_id = $1 ORDER BY created_at, token_hash`,
+      [userId ?? null],
+    );
+    const now = this.ctx.clock.now();
+    return result.rows.map((row) => ({
+      id: row.id,
+      userId: row.user_id,
+      label: row.label,
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+      expired: row.expires_at <= now,
+    }));
+  }
+
+  /** Revokes the token with id `id` (see {@link listTokens}); notFound when there is none. */
+  async revokeToken(id: string): Promise<void> {
+    if (!/^[0-9a-f]{16}$/.test(id))
+      throw new InputError("id", "must be 16 hexadecimal digits, as token list shows");
+    const result = await this.ctx.db.query("DELETE FROM api_tokens WHERE left(token_hash, 16) = $1", [id]);
+    if (result.rowCount === 0) throw new SyncError("notFound", { details: `no token ${id}` });
+  }
+
+  /** Revokes every token of the user; returns how many there were. */
+  async revokeAllTokens(userId: string): Promise<number> {
+    await this.require(userId);
+    const result = await this.ctx.db.query("DELETE FROM api_tokens WHERE user_id = $1", [userId]);
+    return result.rowCount;
   }
 
   /** whoami: the user, privileges, role and clients. */

@@ -6,11 +6,13 @@ import type { ServerCommand } from "./command";
 import { demoCommand } from "./demo";
 import { packageCommand } from "./package";
 import { serveCommand } from "./serve";
+import { tokenCommand } from "./token";
 import { userCommand } from "./user";
 
 export const SERVER_COMMANDS: readonly ServerCommand[] = [
   serveCommand,
   userCommand,
+  tokenCommand,
   packageCommand,
   demoCommand,
 ];
@@ -21,6 +23,7 @@ const SETTINGS = `settings (environment):
   RATE_LIMIT_REDIS_URL (redis://…: one count shared by every instance; default: in memory, per instance),
   TRUST_PROXY (addresses/CIDR of reverse proxies whose X-Forwarded-For names the client; default none),
   EVENT_STREAMS_PER_TOKEN (4 open event streams per token and instance),
+  TOKEN_LIFETIME_DAYS (90: how long a token printed by user add / user token is valid),
   OIDC_ISSUER + OIDC_AUDIENCE + OIDC_JWKS_URL (+ OIDC_USER_CLAIM) to accept OIDC JWTs,
   OPAQUE_TOKENS=off to refuse the tokens this command prints`;
 

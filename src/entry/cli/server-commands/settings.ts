@@ -6,6 +6,7 @@ import { createRemoteJWKSet } from "jose";
 import {
   DEFAULT_RATE_LIMIT,
   DEFAULT_STREAMS_PER_TOKEN,
+  DEFAULT_TOKEN_LIFETIME_MS,
   type AuthSettings,
   type RateLimitSettings,
 } from "../../../server";
@@ -99,6 +100,11 @@ function trustedProxies(env: Env): { trustProxy?: string } {
     throw new ConfigError(`TRUST_PROXY must be addresses or CIDR ranges separated by commas, got "${text}"`);
   }
   return { trustProxy: text };
+}
+
+/** How long a token the admin command prints is valid: TOKEN_LIFETIME_DAYS, default 90. */
+export function tokenLifetimeMs(env: Env): number {
+  return integer(env, "TOKEN_LIFETIME_DAYS", DEFAULT_TOKEN_LIFETIME_MS / 86_400_000, 1, 3650) * 86_400_000;
 }
 
 /** Everything `serve` needs besides the database. */

@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { PRIVILEGES, type Privilege } from "../../../core/types";
 import { createCrmService } from "../../../server";
 import { UsageError, type ServerCommand } from "./command";
+import { tokenLifetimeMs } from "./settings";
 
 function parsePrivileges(text: string): Privilege[] {
   const list = text
@@ -24,7 +25,10 @@ export const userCommand: ServerCommand = {
       form: 'user add <id> --privileges SyncToOutlook,GoOffline [--email a@b.c] [--name "Full Name"] [--role salesperson] [--admin]',
       summary: "create a user and print a token for them; --admin makes a CRM administrator (every record)",
     },
-    { form: "user token <id>", summary: "print a new token for an existing user" },
+    {
+      form: "user token <id>",
+      summary: "print a new token for an existing user (valid TOKEN_LIFETIME_DAYS, default 90)",
+    },
     {
       form: "user role <id> <role>",
       summary: "move the user to another role (and so to that role's package)",
@@ -69,7 +73,7 @@ export const userCommand: ServerCommand = {
         context.print(`${userId} now has role "${role}"`);
         return;
       }
-      context.print(await service.users.issueToken(userId, "cli"));
+      context.print(await service.users.issueToken(userId, "cli", tokenLifetimeMs(context.env)));
     } finally {
       await db.close();
     }

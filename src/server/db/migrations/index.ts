@@ -3,6 +3,7 @@ import { initialSchema } from "./0001-initial-schema";
 import { administrators } from "./0002-administrators";
 import { packageAccess } from "./0003-package-access";
 import { recordSize } from "./0004-record-size";
+import { tokenExpiry } from "./0006-token-expiry";
 import { recordIdIndexes } from "./0005-record-id-indexes";
 
 /** One schema change: applied once, in `version` order, inside the start-up transaction. */
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly Migration[] = [
   packageAccess,
   recordSize,
   recordIdIndexes,
+  tokenExpiry,
 ];

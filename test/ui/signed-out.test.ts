@@ -1,0 +1,47 @@
+/** The task pane tells the user they are signed out when the CRM refuses their token (expired or revoked). */
+import assert from "node:assert/strict";
+import { createCrmService, SystemClock } from "../../src/server";
+import {
+  closeWorld,
+  openSimulator,
+  openWorld,
+  ribbon,
+  selectItem,
+  syncFromPane,
+  type SimulatorWorld,
+} from "./simulator-fixture";
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+describe("task pane when the CRM token is no longer valid", function () {
+  this.timeout(240_000);
+  let world: SimulatorWorld | undefined;
+
+  before(async function () {
+    world = await openWorld(this);
+  });
+  after(() => closeWorld(world));
+
+  it("shows 'signed out' with the sign-in action instead of a sync failure", async () => {
+    assert.ok(world);
+    const s = await openSimulator(world);
+    try {
+      await selectItem(s.page, "Contacts", "Ann Lee");
+      await ribbon(s.page, "CRM pane");
+      await syncFromPane(s);
+      const service = createCrmService({
+        db: world.server.database,
+        clock: new SystemClock(),
+        logger: quiet,
+      });
+      for (const user of await service.users.list()) await service.users.revokeAllTokens(user.id);
+      await s.pane.getByRole("button", { name: "Sync now" }).click();
+      const alert = s.pane.getByRole("alert").filter({ hasText: "Signed out of the CRM" });
+      await alert.waitFor({ timeout: 30_000 });
+      assert.match((await alert.textContent()) ?? "", /Sign in again from the task pane's settings\./);
+      assert.deepEqual(s.errors, []);
+    } finally {
+      await s.context.close();
+    }
+  });
+});
