@@ -19,8 +19,9 @@ import { createSimulatedItem, flushComposeProperties, type ComposeSession } from
  * It plays a client of one Mailbox requirement set (requirement-level.ts): members above it are missing.
  * Browser-safe: install it on `globalThis` in Node or on a page's window.
  *
- * office-addin-mock is not used: it models the rich-API proxy objects (load / sync) of Excel and Word, not
- * Outlook's callback-style Common API, so it would add a layer without simulating anything here.
+ * office-addin-mock does not carry the simulator: its load / sync proxies model the rich APIs of Excel and Word,
+ * not a mailbox behind Outlook's callback-style API. It serves the unit tests of OfficeJsOutlookHost's error
+ * branches instead (test/adapters/officejs-host-mock.test.ts).
  */
 
 /** The name manifest.xml gives the OnMessageSend handler (its FunctionName). */
