@@ -1,40 +1,20 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { MEMBER_API_SETS } from "../../src/sim/office/requirement-level";
-import { parseManifest, type XmlElement } from "./manifest-checks";
-import { mailboxMemberUses, uncoveredUses } from "./requirement-sets";
+import { parseManifest } from "./manifest-checks";
+import {
+  addinSourceFiles,
+  declaredMailboxMinimum,
+  mailboxMemberUses,
+  uncoveredUses,
+} from "./requirement-sets";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const typeRoots = path.join(root, "node_modules/@types");
-/** The add-in's own code: everything in src but the simulator, the server and the command-line tools. */
-const NOT_ADDIN = ["src/sim/", "src/entry/sim-app/", "src/server/", "src/entry/cli/"];
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) return sourceFiles(full);
-    return full.endsWith(".ts") ? [full] : [];
-  });
-}
-
-const addinFiles = sourceFiles(path.join(root, "src")).filter(
-  (file) => !NOT_ADDIN.some((prefix) => path.relative(root, file).startsWith(prefix)),
-);
-
-function child(element: XmlElement, name: string): XmlElement {
-  const found = element.children.find((c) => c.name === name);
-  assert.ok(found, `<${element.name}> has no <${name}>`);
-  return found;
-}
-
-function declaredMinimum(xml: string): string {
-  const sets = child(child(parseManifest(xml), "Requirements"), "Sets");
-  const mailbox = sets.children.find((set) => set.attrs["Name"] === "Mailbox");
-  assert.ok(mailbox?.attrs["MinVersion"], "the manifest declares no Mailbox MinVersion");
-  return mailbox.attrs["MinVersion"];
-}
+const addinFiles = addinSourceFiles(root);
+const declaredMinimum = (xml: string) => declaredMailboxMinimum(parseManifest(xml));
 
 function inTempDir<T>(files: Record<string, string>, run: (paths: string[]) => T): T {
   const dir = mkdtempSync(path.join(tmpdir(), "requirement-sets-"));

@@ -4,8 +4,10 @@
  * come from the `[Api set: Mailbox x.y]` remarks of `@types/office-js`, read with the TypeScript compiler API;
  * a member without a Mailbox remark takes its interface's (or enum's), and one with none is not a Mailbox API.
  */
+import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
+import type { XmlElement } from "./manifest-checks";
 
 const API_SET = /\[Api set: Mailbox (\d+\.\d+)\]/g;
 
@@ -193,4 +195,28 @@ export function uncoveredUses(uses: readonly MemberUse[], declaredMinimum: strin
         `${use.at}: ${use.member} needs Mailbox ${use.needs}, above the manifest's ${declaredMinimum}` +
         (use.guardedAt === null ? ", with no isSetSupported guard" : `, guarded only at ${use.guardedAt}`),
     );
+}
+
+/** The add-in's own code under `root`: everything in src but the simulator, the server and the command-line tools. */
+export function addinSourceFiles(root: string): string[] {
+  const skipped = ["src/sim/", "src/entry/sim-app/", "src/server/", "src/entry/cli/"];
+  const walk = (dir: string): string[] =>
+    readdirSync(dir).flatMap((name) => {
+      const full = path.join(dir, name);
+      return statSync(full).isDirectory() ? walk(full) : full.endsWith(".ts") ? [full] : [];
+    });
+  return walk(path.join(root, "src")).filter(
+    (file) =>
+      !skipped.some((prefix) => path.relative(root, file).split(path.sep).join("/").startsWith(prefix)),
+  );
+}
+
+/** The Mailbox MinVersion the manifest's base Requirements declare; throws when it declares none. */
+export function declaredMailboxMinimum(manifest: XmlElement): string {
+  const requirements = manifest.children.find((c) => c.name === "Requirements");
+  const sets = requirements?.children.find((c) => c.name === "Sets");
+  const mailbox = sets?.children.find((set) => set.attrs["Name"] === "Mailbox");
+  const version = mailbox?.attrs["MinVersion"];
+  if (version === undefined) throw new Error("manifest.xml declares no Mailbox MinVersion in <Requirements>");
+  return version;
 }
