@@ -34,9 +34,18 @@ const LINK_STATES: ReadonlySet<string> = new Set([
 /**
  * Reads the link stamp out of an add-in's custom properties object (the JSON of
  * {@link customPropertiesPropertyId}). Anything that is not a complete, valid stamp reads as null.
+ *
+ * A stamp written on an e-mail carries that message's internet message id (`mid`). `messageId` is the id of the
+ * message being read (null for a draft, which has none yet): a stamp made for another message was copied with
+ * its custom properties into a forward or reply, and reads as null, so the copy never links to the parent's
+ * record. Items other than e-mail pass no `messageId`.
  */
-export function linkFromCustomProperties(properties: Readonly<Record<string, unknown>>): CrmLinkStamp | null {
-  const { crmId, state } = properties;
+export function linkFromCustomProperties(
+  properties: Readonly<Record<string, unknown>>,
+  messageId?: string | null,
+): CrmLinkStamp | null {
+  const { crmId, state, mid } = properties;
+  if (typeof mid === "string" && messageId !== undefined && mid !== messageId) return null;
   if (typeof state !== "string" || !LINK_STATES.has(state)) return null;
   if (crmId !== null && crmId !== undefined && typeof crmId !== "string") return null;
   return { crmId: crmId ?? null, state: state as CrmLinkStamp["state"] };
@@ -44,14 +53,32 @@ export function linkFromCustomProperties(properties: Readonly<Record<string, unk
 
 /**
  * The custom properties object with the link stamp written into it (null removes the stamp). Other keys,
- * which other code of the add-in may keep there, are preserved.
+ * which other code of the add-in may keep there, are preserved. `messageId`, the internet message id of the
+ * e-mail stamped (when it has one), is kept with the stamp as `mid` (see {@link linkFromCustomProperties}).
  */
 export function customPropertiesWithLink(
   properties: Readonly<Record<string, unknown>>,
   link: CrmLinkStamp | null,
+  messageId?: string | null,
 ): Record<string, unknown> {
-  const { crmId: _crmId, state: _state, ...rest } = properties;
-  return link === null ? rest : { ...rest, crmId: link.crmId, state: link.state };
+  const { crmId: _crmId, state: _state, mid: _mid, ...rest } = properties;
+  if (link === null) return rest;
+  return {
+    ...rest,
+    crmId: link.crmId,
+    state: link.state,
+    ...(typeof messageId === "string" && messageId !== "" && { mid: messageId }),
+  };
+}
+
+/** The internet message id a stamp on an item of `type` with `fields` is compared with: e-mail only. */
+export function stampMessageId(
+  type: EntityType,
+  fields: Readonly<Record<string, unknown>>,
+): string | null | undefined {
+  if (type !== "email") return undefined;
+  const id = fields.internetMessageId;
+  return typeof id === "string" && id !== "" ? id : null;
 }
 
 /** The named property that holds a create's idempotency key on contacts, tasks and messages (events use transactionId). */

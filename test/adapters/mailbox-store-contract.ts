@@ -276,6 +276,27 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
       assert.deepEqual(read?.link, { crmId: null, state: "trackRequested" });
     });
 
+    it("stamps e-mail with its internet message id and ignores a stamp made for another message", async () => {
+      const item = h.mailbox.createItem(
+        { type: "email", fields: SAMPLE_FIELDS.email, folder: "sentitems" },
+        { notify: false, by: "world" },
+      );
+      const linked = await h.store.updateItem(
+        item.itemId,
+        { link: { crmId: "crm-4", state: "tracked" } },
+        "email",
+      );
+      assert.deepEqual(linked.link, { crmId: "crm-4", state: "tracked" });
+      const messageId = h.mailbox.get(item.itemId)?.fields.internetMessageId;
+      assert.equal(h.mailbox.customProperties(item.itemId, h.addinId).mid, messageId);
+      h.mailbox.saveCustomProperties(item.itemId, h.addinId, {
+        crmId: "crm-4",
+        state: "tracked",
+        mid: "<parent@fabrikam.com>",
+      });
+      assert.equal((await h.store.getItems([item.itemId])).get(item.itemId)?.link, null);
+    });
+
     it("rejects an unknown field or a bad value, naming it, and writes nothing", async () => {
       const created = await h.store.createItem({
         type: "contact",

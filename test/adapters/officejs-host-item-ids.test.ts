@@ -82,6 +82,31 @@ describe("OfficeJsOutlookHost item ids (EWS in Office.js, immutable REST ids in 
     }
   });
 
+  it("a forward sent untracked does not link to its parent's record in the store", async () => {
+    const h = await harness();
+    try {
+      const parent = h.mailbox.createItem(
+        { type: "email", fields: { subject: "Order", from: "bob@contoso.com" } },
+        { notify: false, by: "world" },
+      );
+      h.mailbox.select(parent.itemId);
+      await settle();
+      await h.host.setCurrentItemLink({ crmId: "crm-9", state: "tracked" });
+      const forward = h.mailbox.openCompose(
+        { subject: "FW: Order", to: ["carol@fabrikam.com"] },
+        { itemId: parent.itemId, composeType: "forward" },
+      );
+      await settle();
+      assert.equal((await h.host.getCurrentItem())?.link, null);
+      await h.mailbox.sendDraft(forward.itemId);
+      const stored = await h.store.getItems([parent.immutableId, forward.immutableId]);
+      assert.deepEqual(stored.get(parent.immutableId)?.link, { crmId: "crm-9", state: "tracked" });
+      assert.equal(stored.get(forward.immutableId)?.link, null);
+    } finally {
+      await h.dispose();
+    }
+  });
+
   it("gives a new compose form no id until it is saved; stamping the draft saves it", async () => {
     const h = await harness();
     try {

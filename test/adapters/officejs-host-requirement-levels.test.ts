@@ -90,6 +90,25 @@ describe("Office twin at a requirement-set level, and OfficeJsOutlookHost on it"
     }
   });
 
+  it("below Mailbox 1.10 (no getComposeTypeAsync) knows a forwarded stamp by the parent's message id", async () => {
+    const h = harness("1.8");
+    try {
+      const parent = h.mailbox.createItem(
+        { type: "email", fields: { subject: "Order", from: "bob@fabrikam.com" } },
+        { notify: false, by: "world" },
+      );
+      h.mailbox.select(parent.itemId);
+      await h.host.setCurrentItemLink({ crmId: "crm-9", state: "tracked" });
+      h.mailbox.openCompose({ subject: "FW: Order" }, { itemId: parent.itemId, composeType: "forward" });
+      await settle();
+      const item = h.office.context.mailbox.item as unknown as Record<string, unknown>;
+      assert.equal("getComposeTypeAsync" in item, false);
+      assert.equal((await h.host.getCurrentItem())?.link, null);
+    } finally {
+      h.dispose();
+    }
+  });
+
   it("subscribes to ItemChanged only where Mailbox 1.5 has it", async () => {
     const h = harness("1.3");
     try {

@@ -181,6 +181,7 @@ export function runOutlookHostContract(name: string, newHarness: () => OutlookHo
         other: 1,
         crmId: "crm-7",
         state: "tracked",
+        mid: message.fields.internetMessageId,
       });
       await h.host.setCurrentItemLink({ crmId: null, state: "trackRequested" });
       assert.deepEqual((await h.host.getCurrentItem())?.link, { crmId: null, state: "trackRequested" });
@@ -188,6 +189,20 @@ export function runOutlookHostContract(name: string, newHarness: () => OutlookHo
       assert.deepEqual(h.mailbox.customProperties(message.itemId, h.addinId), { other: 1 });
       h.mailbox.select(null);
       await assert.rejects(h.host.setCurrentItemLink(null), rejectsWith("outlookFailed"));
+    });
+
+    it("never takes a forward's or a reply's link from its parent; the draft's own stamp counts", async () => {
+      const parent = world("email", { subject: "Order", from: "bob@fabrikam.com" });
+      h.mailbox.select(parent.itemId);
+      await h.host.setCurrentItemLink({ crmId: "crm-9", state: "tracked" });
+      for (const composeType of ["forward", "reply"] as const) {
+        const draft = h.mailbox.openCompose({ subject: "Re" }, { itemId: parent.itemId, composeType });
+        await settle();
+        assert.equal((await h.host.getCurrentItem())?.link, null, composeType);
+        await h.host.setCurrentItemLink({ crmId: null, state: "trackOnSend" });
+        assert.deepEqual((await h.host.getCurrentItem())?.link, { crmId: null, state: "trackOnSend" });
+        assert.deepEqual(h.mailbox.customProperties(draft.itemId, h.addinId), { state: "trackOnSend" });
+      }
     });
 
     it("creates the master category once and sets categories only from the master list", async () => {

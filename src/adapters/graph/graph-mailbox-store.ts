@@ -8,6 +8,7 @@ import {
   DEFAULT_CALENDAR_WINDOW,
   IDEMPOTENCY_PROPERTY_ID,
   linkFromCustomProperties,
+  stampMessageId,
   parseCustomProperties,
   type CalendarWindow,
   type CrmLinkStamp,
@@ -245,7 +246,12 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
       if (input.type !== "appointment")
         extended.push({ id: IDEMPOTENCY_PROPERTY_ID, value: input.idempotencyKey });
       if (input.link != null)
-        extended.push({ id: this.cecpId, value: JSON.stringify(customPropertiesWithLink({}, input.link)) });
+        extended.push({
+          id: this.cecpId,
+          value: JSON.stringify(
+            customPropertiesWithLink({}, input.link, stampMessageId(input.type, input.fields)),
+          ),
+        });
       if (extended.length > 0) payload.singleValueExtendedProperties = extended;
       // event-post-events: "transactionId … Graph uses it to avoid creating the same event twice".
       if (input.type === "appointment") payload.transactionId = input.idempotencyKey;
@@ -326,7 +332,9 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
       if (patch.link !== undefined) await this.writeTaskLink(path, current, patch.link);
     } else if (patch.link !== undefined) {
       const stored = current.singleValueExtendedProperties?.find((entry) => entry.id === this.cecpId)?.value;
-      const value = JSON.stringify(customPropertiesWithLink(parseCustomProperties(stored), patch.link));
+      const value = JSON.stringify(
+        customPropertiesWithLink(parseCustomProperties(stored), patch.link, stampMessageId(itemType, merged)),
+      );
       const written = (payload.singleValueExtendedProperties as ExtendedProperty[] | undefined) ?? [];
       payload.singleValueExtendedProperties = [...written, { id: this.cecpId, value }];
     }
@@ -545,7 +553,10 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
         (resource.singleValueExtendedProperties ?? []).map((entry) => [entry.id, entry.value]),
       );
       link = extended.has(this.cecpId)
-        ? linkFromCustomProperties(parseCustomProperties(extended.get(this.cecpId)))
+        ? linkFromCustomProperties(
+            parseCustomProperties(extended.get(this.cecpId)),
+            stampMessageId(type, fields),
+          )
         : null;
       idempotencyKey =
         type === "appointment"

@@ -150,6 +150,7 @@ export class OfficeJsOutlookHost implements OutlookHost {
     const properties = await this.call<Office.CustomProperties>("loadCustomPropertiesAsync", (cb) =>
       item.loadCustomPropertiesAsync(cb),
     );
+    properties.remove("mid");
     if (link === null) {
       properties.remove("crmId");
       properties.remove("state");
@@ -157,6 +158,10 @@ export class OfficeJsOutlookHost implements OutlookHost {
       if (link.crmId === null) properties.remove("crmId");
       else properties.set("crmId", link.crmId);
       properties.set("state", link.state);
+      const messageId = isCompose(item)
+        ? ""
+        : ((item as Partial<Office.MessageRead>).internetMessageId ?? "");
+      if (messageId !== "") properties.set("mid", messageId);
     }
     await this.call<void>("customProperties.saveAsync", (cb) => properties.saveAsync(cb));
     // CustomProperties.saveAsync remarks: in compose, the properties persist only once the item is saved.
@@ -305,14 +310,34 @@ export class OfficeJsOutlookHost implements OutlookHost {
     return item;
   }
 
+  /**
+   * The item's link stamp. A forward or reply can carry its parent's custom properties (CustomProperties.get
+   * remarks: "custom properties saved to a mail item in read mode remain accessible while the item is being
+   * forwarded"), so a draft's stamp counts only when it is its own: with getComposeTypeAsync (Mailbox 1.10), a
+   * reply or forward keeps only a "trackOnSend" stamp, the one stamp written in compose; on every client, a stamp
+   * that names another message's internet message id is not this draft's (ports/mailbox-store).
+   */
   private async readLink(item: AnyItem): Promise<CrmLinkStamp | null> {
     const properties = await this.call<Office.CustomProperties>("loadCustomPropertiesAsync", (cb) =>
       item.loadCustomPropertiesAsync(cb),
     );
-    return linkFromCustomProperties({
-      crmId: properties.get("crmId") as unknown,
-      state: properties.get("state") as unknown,
-    });
+    const isMessage = String(item.itemType) === String(this.office.MailboxEnums.ItemType.Message);
+    const link = linkFromCustomProperties(
+      {
+        crmId: properties.get("crmId") as unknown,
+        state: properties.get("state") as unknown,
+        mid: properties.get("mid") as unknown,
+      },
+      !isMessage ? undefined : isCompose(item) ? null : (item as Office.MessageRead).internetMessageId,
+    );
+    if (link === null || !isMessage || !isCompose(item) || link.state === "trackOnSend") return link;
+    if (this.requirements.isSetSupported("Mailbox", "1.10")) {
+      const { composeType } = await this.call<{ composeType: string }>("getComposeTypeAsync", (cb) =>
+        (item as Office.MessageCompose).getComposeTypeAsync(cb),
+      );
+      if (composeType !== String(this.office.MailboxEnums.ComposeType.NewMail)) return null;
+    }
+    return link;
   }
 
   /** A compose item's EWS id: getItemIdAsync (Mailbox 1.8), else what saveAsync answered; null when unsaved. */

@@ -8,6 +8,7 @@ import {
   DEFAULT_CALENDAR_WINDOW,
   IDEMPOTENCY_PROPERTY_ID,
   linkFromCustomProperties,
+  stampMessageId,
   type CalendarWindow,
   type FolderCheckpoint,
   type FolderScan,
@@ -121,7 +122,7 @@ export class SimulatedMailboxStore implements MailboxStore, ItemIdTranslator {
     if (input.type !== "appointment") extendedProperties[IDEMPOTENCY_PROPERTY_ID] = input.idempotencyKey;
     if (input.link != null) {
       extendedProperties[customPropertiesPropertyId(this.addinId)] = JSON.stringify(
-        customPropertiesWithLink({}, input.link),
+        customPropertiesWithLink({}, input.link, stampMessageId(input.type, input.fields)),
       );
     }
     const created = this.mailbox.createItem(
@@ -151,7 +152,12 @@ export class SimulatedMailboxStore implements MailboxStore, ItemIdTranslator {
     const propertyId = customPropertiesPropertyId(this.addinId);
     const extendedProperties: Record<string, string | null> = {};
     if (patch.link !== undefined) {
-      const next = customPropertiesWithLink(this.mailbox.customProperties(itemId, this.addinId), patch.link);
+      const stored = this.mailbox.get(itemId);
+      const next = customPropertiesWithLink(
+        this.mailbox.customProperties(itemId, this.addinId),
+        patch.link,
+        stored === undefined ? undefined : stampMessageId(stored.type, { ...stored.fields, ...patch.fields }),
+      );
       extendedProperties[propertyId] = Object.keys(next).length === 0 ? null : JSON.stringify(next);
     }
     const updated = this.mailbox.updateItem(
@@ -192,7 +198,10 @@ export class SimulatedMailboxStore implements MailboxStore, ItemIdTranslator {
       modifiedAt: item.modifiedAt,
       changeKey: item.changeKey,
       categories: item.categories,
-      link: linkFromCustomProperties(this.mailbox.customProperties(item.itemId, this.addinId)),
+      link: linkFromCustomProperties(
+        this.mailbox.customProperties(item.itemId, this.addinId),
+        stampMessageId(item.type, item.fields),
+      ),
       idempotencyKey:
         item.type === "appointment"
           ? item.transactionId

@@ -4,6 +4,7 @@ import type { Disposable } from "../../ports/clock";
 import {
   customPropertiesWithLink,
   linkFromCustomProperties,
+  stampMessageId,
   type CrmLinkStamp,
 } from "../../ports/mailbox-store";
 import type {
@@ -74,10 +75,20 @@ export class SimulatedOutlookHost implements OutlookHost {
     await later();
     const itemId = this.requireItemId("setCurrentItemLink");
     const base = customPropertiesWithLink(this.mailbox.customProperties(itemId, this.addinId), null);
+    const stamped = this.mailbox.get(itemId);
+    const messageId =
+      this.mailbox.selection()?.mode === "compose" || stamped === undefined
+        ? null
+        : (stampMessageId(stamped.type, stamped.fields) ?? null);
     const next =
       link === null
         ? base
-        : { ...base, ...(link.crmId !== null && { crmId: link.crmId }), state: link.state };
+        : {
+            ...base,
+            ...(link.crmId !== null && { crmId: link.crmId }),
+            state: link.state,
+            ...(messageId !== null && { mid: messageId }),
+          };
     this.mailbox.saveCustomProperties(itemId, this.addinId, next);
     const selection = this.mailbox.selection();
     const item = this.mailbox.get(itemId);
@@ -181,7 +192,18 @@ export class SimulatedOutlookHost implements OutlookHost {
   private describe(itemId: string, mode: "read" | "compose"): CurrentItem | null {
     const item = this.mailbox.get(itemId);
     if (item === undefined || item.type === "contact" || item.type === "task") return null;
-    const link = linkFromCustomProperties(this.mailbox.customProperties(itemId, this.addinId));
+    const own = linkFromCustomProperties(
+      this.mailbox.customProperties(itemId, this.addinId),
+      mode === "compose" && item.type === "email" ? null : stampMessageId(item.type, item.fields),
+    );
+    // As OfficeJsOutlookHost with getComposeTypeAsync: a reply or forward keeps only its own "trackOnSend" stamp.
+    const link =
+      own !== null &&
+      mode === "compose" &&
+      own.state !== "trackOnSend" &&
+      this.mailbox.composeType(itemId) !== "newMail"
+        ? null
+        : own;
     const { kind, fields } = this.project(item, mode);
     const saved = mode === "read" || this.savedDrafts.has(item.immutableId);
     return {

@@ -218,6 +218,7 @@ export class SimulatedMailbox {
   private readonly noticeListeners = new Set<(notice: MailboxChangeNotice) => void>();
   private readonly selectionListeners = new Set<() => void>();
   private readonly sendHooks = new Set<SendHook>();
+  private readonly composeTypes = new Map<string, "newMail" | "reply" | "forward">();
   /** The selection, naming the item by its immutable id. */
   private currentSelection: Selection | null = null;
   private seq = 0;
@@ -653,14 +654,35 @@ export class SimulatedMailbox {
     return { dispose: () => this.selectionListeners.delete(listener) };
   }
 
-  /** The user opens a new message form: a draft in Drafts, selected in compose mode. */
-  openCompose(fields: Fields): SimulatedItem {
+  /**
+   * The user opens a message form: a draft in Drafts, selected in compose mode. With `parent`, the form is a
+   * reply to or a forward of that message; a forward carries the parent's add-in custom properties
+   * (CustomProperties.get remarks in @types/office-js: "custom properties saved to a mail item in read mode
+   * remain accessible while the item is being forwarded").
+   */
+  openCompose(
+    fields: Fields,
+    parent?: { readonly itemId: string; readonly composeType: "reply" | "forward" },
+  ): SimulatedItem {
+    const source = parent === undefined ? undefined : this.live(parent.itemId);
+    const inherited =
+      source === undefined || parent?.composeType !== "forward"
+        ? {}
+        : Object.fromEntries(
+            Object.entries(source.extendedProperties).filter(([id]) => id.includes(" Name cecp-")),
+          );
     const draft = this.createItem(
-      { type: "email", folder: "drafts", fields },
+      { type: "email", folder: "drafts", fields, extendedProperties: inherited },
       { notify: false, by: "world" },
     );
+    this.composeTypes.set(draft.immutableId, parent?.composeType ?? "newMail");
     this.changeSelection({ itemId: draft.immutableId, mode: "compose" });
     return draft;
+  }
+
+  /** How a draft's compose form was opened (Office.MailboxEnums.ComposeType): new, reply or forward. */
+  composeType(itemId: string): "newMail" | "reply" | "forward" {
+    return this.composeTypes.get(this.resolve(itemId)?.immutableId ?? "") ?? "newMail";
   }
 
   /** Registers a hook that decides each send (the fake Office global's OnMessageSend). */

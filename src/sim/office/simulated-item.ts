@@ -212,6 +212,9 @@ export function createSimulatedItem(
             flushComposeProperties(mailbox, addinId, itemId, session);
             return ewsId();
           }),
+        // MessageCompose.getComposeTypeAsync [Api set: Mailbox 1.10]: { composeType, coercionType }.
+        getComposeTypeAsync: (...args: unknown[]) =>
+          answerLater(args, () => ({ composeType: mailbox.composeType(itemId), coercionType: "html" })),
         // MessageCompose.getItemIdAsync [Api set: Mailbox 1.8]: "ItemNotSaved: The ID can't be retrieved until the
         // item is saved."
         getItemIdAsync: (...args: unknown[]) =>

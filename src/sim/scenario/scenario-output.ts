@@ -8,6 +8,7 @@ import type { CrmRecord } from "../../ports/crm-client";
 import {
   customPropertiesPropertyId,
   linkFromCustomProperties,
+  stampMessageId,
   type CrmLinkStamp,
 } from "../../ports/mailbox-store";
 import { TASK_LINK_EXTENSION } from "../../adapters/graph/graph-mailbox-store";
@@ -113,7 +114,7 @@ export function itemLink(item: SimulatedItem, addinId: string): CrmLinkStamp | n
   try {
     const parsed: unknown = JSON.parse(raw);
     return typeof parsed === "object" && parsed !== null
-      ? linkFromCustomProperties(parsed as Record<string, unknown>)
+      ? linkFromCustomProperties(parsed as Record<string, unknown>, stampMessageId(item.type, item.fields))
       : null;
   } catch {
     return null;
