@@ -230,6 +230,26 @@ describe("one sync owner per mailbox and browser (Web Locks)", function () {
     assert.equal(browser.started.length, 2);
   });
 
+  it("Untrack on an item that is not tracked says so, through the pane or on its own", async () => {
+    browser.receivedEmail("hello");
+    const alone = browser.commands();
+    assert.equal(
+      await alone.services.untrack(),
+      "This item is not tracked in CRM: there was nothing to untrack.",
+    );
+    const pane = browser.pane();
+    await pane.runtime;
+    const forwarded = browser.commands();
+    assert.equal(
+      await forwarded.services.untrack(),
+      "This item is not tracked in CRM: there was nothing to untrack.",
+    );
+    assert.equal(forwarded.starts(), 0);
+    assert.equal(await forwarded.services.track(), "Tracked in CRM.");
+    assert.equal(await forwarded.services.track(), "This item is already tracked in CRM.");
+    pane.dispose();
+  });
+
   it("the pane takes the launch events' requests and syncs once for them", async () => {
     const pane = browser.pane();
     const owner = await pane.runtime;

@@ -6,12 +6,33 @@ import type { HostNotice } from "../../src/ports/outlook-host";
 import type { CommandServices } from "../../src/entry/commands/command-services";
 import { registerCommands, type ActionRegistry } from "../../src/entry/commands/register-commands";
 import { staticFile } from "../../src/entry/cli/start";
+import { commandText } from "../../src/entry/commands/action-text";
 
 type Handler = (event: Office.AddinCommands.Event) => void;
 
-function registry(): { office: ActionRegistry; handlers: Map<string, Handler> } {
+function registry(withItem = true): {
+  office: ActionRegistry;
+  handlers: Map<string, Handler>;
+  shown: { key: string; type: string; message: string }[];
+} {
   const handlers = new Map<string, Handler>();
-  return { office: { actions: { associate: (name, action) => void handlers.set(name, action) } }, handlers };
+  const shown: { key: string; type: string; message: string }[] = [];
+  const item = {
+    notificationMessages: {
+      replaceAsync: (key: string, details: { type: string; message: string }, callback: () => void) => {
+        shown.push({ key, ...details });
+        setTimeout(callback, 0);
+      },
+    },
+  };
+  return {
+    office: {
+      actions: { associate: (name, action) => void handlers.set(name, action) },
+      context: { mailbox: { item: withItem ? item : null } },
+    },
+    handlers,
+    shown,
+  };
 }
 
 /** Fires a registered function like Outlook does and resolves with what it passed to `completed`. */
@@ -85,9 +106,45 @@ describe("ribbon commands and send events (registerCommands)", () => {
     );
     assert.equal((await fire(broken.handlers, "untrackFromCrm")).calls, 1);
 
-    const offline = registry();
+    const offline = registry(false);
     registerCommands(offline.office, () => Promise.reject(new SyncError("storageUnavailable")));
     assert.equal((await fire(offline.handlers, "trackInCrm")).calls, 1);
+  });
+
+  it("says why in the notification bar when the add-in cannot start, within the 150-character limit", async () => {
+    const { office, handlers, shown } = registry();
+    registerCommands(office, () =>
+      Promise.reject(new SyncError("unauthorized", { details: "x".repeat(300) })),
+    );
+    assert.equal((await fire(handlers, "syncNow")).calls, 1);
+    assert.equal(shown.length, 1);
+    assert.equal(shown[0]?.type, "errorMessage");
+    assert.match(shown[0]?.message ?? "", /^CRM Sync could not start\. Your sign-in to the CRM has expired/);
+    assert.ok((shown[0]?.message.length ?? 0) <= 150);
+  });
+});
+
+describe("the sentence after Track and Untrack (commandText)", () => {
+  it("is true on an item that is not tracked, already tracked, or not taken by the CRM yet", () => {
+    const none = { stampBefore: null, stillPending: false };
+    assert.equal(
+      commandText("untrack", { timing: "immediate", mapId: null }, none),
+      "This item is not tracked in CRM: there was nothing to untrack.",
+    );
+    assert.equal(commandText("untrack", { timing: "immediate", mapId: "m" }, none), "Untracked.");
+    assert.equal(
+      commandText(
+        "track",
+        { timing: "immediate", mapId: null },
+        { stampBefore: "tracked", stillPending: false },
+      ),
+      "This item is already tracked in CRM.",
+    );
+    assert.match(
+      commandText("track", { timing: "immediate", mapId: "m" }, { stampBefore: null, stillPending: true }),
+      /did not take it yet/,
+    );
+    assert.equal(commandText("track", { timing: "immediate", mapId: "m" }, none), "Tracked in CRM.");
   });
 });
 

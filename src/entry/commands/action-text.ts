@@ -34,6 +34,33 @@ export function actionText(action: "track" | "untrack", outcome: ActionOutcome):
   return (action === "track" ? TRACK_TEXT : UNTRACK_TEXT)[outcome.timing];
 }
 
+/** What was true of the item around the action, so the sentence after it is too. */
+export interface ActionFacts {
+  /** The item's link stamp before the action ("tracked", "trackRequested", …), or null when it had none. */
+  readonly stampBefore: string | null;
+  /** The action's change is still waiting in the change log after an immediate sync (the CRM did not take it). */
+  readonly stillPending: boolean;
+}
+
+/**
+ * The sentence after a ribbon Track or Untrack, true also when the action had nothing to do: Track on an item
+ * already tracked, Untrack on one that was never tracked, or an immediate Track the CRM did not take yet.
+ */
+export function commandText(action: "track" | "untrack", outcome: ActionOutcome, facts: ActionFacts): string {
+  if (action === "track") {
+    if (outcome.mapId === null && facts.stampBefore === "tracked")
+      return "This item is already tracked in CRM.";
+    if (outcome.timing === "immediate" && facts.stillPending) {
+      return "Marked for tracking: the CRM did not take it yet, so it is sent again at the next sync.";
+    }
+    return actionText("track", outcome);
+  }
+  if (outcome.mapId === null && facts.stampBefore === null) {
+    return "This item is not tracked in CRM: there was nothing to untrack.";
+  }
+  return actionText("untrack", outcome);
+}
+
 /** The sentence shown after a sync: what is pending and whether anything failed. */
 export function syncText(status: { readonly pending: number; readonly errors: readonly unknown[] }): string {
   const errors =

@@ -13,7 +13,7 @@ import type { KeyValueStore, LaunchRequest } from "../launch-events/launch-reque
 import { actionText, surfaceOf, syncText, untrackOffersDelete } from "./action-text";
 import type { AddinRuntime } from "./addin-runtime";
 import type { CommandServices } from "./command-services";
-import { engineCommandServices } from "./engine-command-services";
+import { engineCommandServices, explainOutcome } from "./engine-command-services";
 import { failureText, ReportedFailure } from "./command-runner";
 import {
   forwardToOwner,
@@ -64,14 +64,15 @@ export function ownerRequestHandler(
     for (const request of requests) {
       const itemId = request.itemId;
       if ((request.kind === "track" || request.kind === "untrack") && itemId !== null) {
-        await answer(request.id, async () =>
-          request.kind === "track"
-            ? actionText("track", await engine.track({ surface: request.surface, itemId }))
-            : actionText(
-                "untrack",
-                await engine.untrack({ surface: request.surface, itemId, deleteInCrm: false }),
-              ),
-        );
+        const action = request.kind;
+        await answer(request.id, async () => {
+          const before = (await runtime.mailbox.getItems([itemId])).get(itemId)?.link?.state ?? null;
+          const outcome =
+            action === "track"
+              ? await engine.track({ surface: request.surface, itemId })
+              : await engine.untrack({ surface: request.surface, itemId, deleteInCrm: false });
+          return explainOutcome(runtime, action, outcome, before);
+        });
       } else {
         syncs.push(request);
       }
@@ -111,7 +112,10 @@ export function ownedCommandServices(deps: OwnedCommandDeps): CommandServices {
     const answer = await forwardToOwner(deps, request);
     if (answer === null) return QUEUED_TEXT;
     if (!answer.ok) throw new ReportedFailure(answer.text);
-    return action === "untrack" && item !== null && untrackOffersDelete(item.kind)
+    return action === "untrack" &&
+      item !== null &&
+      untrackOffersDelete(item.kind) &&
+      item.link?.state === "tracked"
       ? `${answer.text} To also delete the CRM record, use Untrack in the CRM pane.`
       : answer.text;
   };
