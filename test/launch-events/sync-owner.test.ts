@@ -211,6 +211,7 @@ describe("one sync owner per mailbox and browser (Web Locks)", function () {
     assert.equal(first.starts() + second.starts(), 0, "the commands started no engine of their own");
     assert.equal(browser.started.length, 1);
     assert.equal(await browser.emailRecords(), 1);
+    assert.equal((await browser.storage.getKeys()).filter((key) => key.includes("answer")).length, 0);
     pane.dispose();
     await new Promise((resolve) => setTimeout(resolve, 20));
     assert.deepEqual(browser.locks.heldNames(), [], "the pane let go of its locks");
@@ -280,6 +281,11 @@ describe("one sync owner per mailbox and browser (Web Locks)", function () {
     subscription.dispose();
     assert.equal(cycles, 1, "one cycle for both requests");
     assert.equal(await browser.storage.getItem(`outlookCrmSync.requests:${browser.email}`), "[]");
+    assert.deepEqual(
+      await browser.storage.getKeys(),
+      [`outlookCrmSync.requests:${browser.email.toLowerCase()}`],
+      "no answers are left for launch events, which never read them",
+    );
     pane.dispose();
   });
 });

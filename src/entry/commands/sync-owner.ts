@@ -175,6 +175,7 @@ export async function forwardToOwner(deps: QueueDeps, request: LaunchRequest): P
     }
     return null;
   }
+  await deps.store.removeItem(key);
   return null;
 }
 
@@ -203,7 +204,15 @@ export class RequestPump implements Disposable {
     const requests = await locks.request(queueLockName(mailbox), {}, () => takeRequests(store, mailbox));
     if (requests.length === 0) return;
     const answers = await this.deps.handle(requests);
-    for (const [id, answer] of answers) await store.setItem(answerKey(mailbox, id), JSON.stringify(answer));
+    // Only a command still waiting reads an answer: launch events never do, and a command gives up after
+    // FORWARD_WAIT_MS (removing its key), so nothing else is written that no one would remove.
+    const now = this.deps.clock.now();
+    for (const request of requests) {
+      const answer = answers.get(request.id);
+      const waiting = request.kind === "track" || request.kind === "untrack" || request.kind === "syncNow";
+      if (answer === undefined || !waiting || now - request.at >= FORWARD_WAIT_MS) continue;
+      await store.setItem(answerKey(mailbox, request.id), JSON.stringify(answer));
+    }
   }
 
   dispose(): void {
