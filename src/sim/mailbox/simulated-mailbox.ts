@@ -656,9 +656,10 @@ export class SimulatedMailbox {
 
   /**
    * The user opens a message form: a draft in Drafts, selected in compose mode. With `parent`, the form is a
-   * reply to or a forward of that message; a forward carries the parent's add-in custom properties
-   * (CustomProperties.get remarks in @types/office-js: "custom properties saved to a mail item in read mode
-   * remain accessible while the item is being forwarded").
+   * reply to or a forward of that message; a forward carries the parent's add-in custom properties, as classic
+   * Outlook on Windows does ("Get and set add-in metadata for an Outlook add-in", table of saved custom
+   * properties: "Forward: Loads parent's properties"; the other clients start with none). The twin plays that
+   * client's case so the add-in is tested against it.
    */
   openCompose(
     fields: Fields,
