@@ -259,11 +259,30 @@ function recordConflicts(rule: FieldRule, winner: Side, state: MergeState): void
   });
 }
 
+/**
+ * Codecs whose values only ever grow (a cancelled occurrence never comes back, SPEC §15): when both sides
+ * changed, both get the union, and nothing is overwritten.
+ */
+const GROWING_CODECS: ReadonlySet<FieldRule["codec"]> = new Set(["occurrenceList"]);
+
+function unionOf(rule: FieldRule, state: MergeState): readonly string[] {
+  const { outlook, crm } = state.input;
+  const lists = [ruleToCrm(rule, outlook.current)[0] ?? null, readValues(crm.current, rule.crm)[0] ?? null];
+  return [...new Set(lists.flatMap((list) => (Array.isArray(list) ? (list as readonly string[]) : [])))];
+}
+
 function mergeRule(rule: FieldRule, state: MergeState): void {
   const { outlook, crm, options } = state.input;
   const outlookChanged = changedSince(outlook.current, outlook.snapshot, rule.outlook);
   const crmChanged = changedSince(crm.current, crm.snapshot, rule.crm);
   const equivalent = outlookChanged && crmChanged && equivalentValues(rule, state.input);
+  if (outlookChanged && crmChanged && !equivalent && GROWING_CODECS.has(rule.codec)) {
+    const target = ruleToOutlook(rule, { [rule.crm[0] ?? ""]: unionOf(rule, state) }, options) ?? [];
+    const asOutlook = Object.fromEntries(rule.outlook.map((key, index) => [key, target[index] ?? null]));
+    writeDiffering(rule.outlook, target, outlook.current, state.outlookWrites);
+    writeDiffering(rule.crm, ruleToCrm(rule, asOutlook), crm.current, state.crmWrites);
+    return;
+  }
   const outlookReceives = state.input.outlookReceives ?? true;
   const decision = decideField({
     outlookReceives,

@@ -244,6 +244,26 @@ export function formatRecurrence(recurrence: Recurrence): string {
   return render(parseRecurrence(render(recurrence)));
 }
 
+/**
+ * The canonical text of a recurrence given as loose pattern and range objects that may carry every member
+ * (as patternedRecurrence JSON does, unused members as 0 or a default): only the members {@link PATTERN_MEMBERS}
+ * and {@link RANGE_MEMBERS} give the types are read. Throws `SyncError("invalidInput")` as parseRecurrence does.
+ */
+export function recurrenceFromParts(
+  pattern: Readonly<Record<string, unknown>>,
+  range: Readonly<Record<string, unknown>>,
+): string {
+  const patternType = oneOf(PATTERN_TYPES, String(pattern.type), "pattern");
+  const rangeType = oneOf(RANGE_TYPES, String(range.type), "range");
+  const rule = PATTERN_MEMBERS[patternType];
+  const pick = (source: Readonly<Record<string, unknown>>, keys: readonly string[]) =>
+    Object.fromEntries(keys.filter((key) => source[key] != null).map((key) => [key, source[key]]));
+  return formatRecurrence({
+    pattern: { type: patternType, ...pick(pattern, [...rule.required, ...Object.keys(rule.defaults)]) },
+    range: { type: rangeType, ...pick(range, RANGE_MEMBERS[rangeType]) },
+  } as unknown as Recurrence);
+}
+
 /** The canonical form of a recurrence text; throws on a text {@link parseRecurrence} refuses. */
 export function canonicalRecurrence(text: string): string {
   return formatRecurrence(parseRecurrence(text));

@@ -417,7 +417,10 @@ async function createInCrm(
     type: mapping.type,
     createdAt: clock.now(),
   });
-  const fields = toCrm(mapping.type, item.fields, context.maps);
+  const fields = {
+    ...toCrm(mapping.type, item.fields, context.maps),
+    ...(await seriesOfException(context, item)),
+  };
   const record = await crm.createRecord({
     idempotencyKey: key,
     type: mapping.type,
@@ -438,6 +441,59 @@ async function createInCrm(
     snapshot: snapshotOf(context.maps, mapping.type, stamped.fields, record.fields, record.owner),
   };
   return { mappings: [linked], pendingCreatesDone: [key] };
+}
+
+/** The CRM key that names an exception record's series (SPEC §15). */
+const SERIES_KEY = "seriesid";
+
+/** An exception's link to its series' record; nothing for any other item. */
+async function seriesOfException(context: CycleContext, item: MailboxItem): Promise<Fields> {
+  const masterId = item.series?.eventType === "exception" ? item.series.seriesMasterId : null;
+  if (masterId === null) return {};
+  const master = await context.deps.cache.findByItemId(masterId);
+  if (master?.crmId == null)
+    throw new SyncError("notFound", { details: "The series of this occurrence is not in the CRM yet." });
+  return { [SERIES_KEY]: master.crmId };
+}
+
+/**
+ * A CRM exception record without an item (SPEC §15): its occurrence of the series' Outlook master gets the
+ * record's values and so becomes an exception. A series deleted in Outlook takes its exceptions with it.
+ */
+async function linkException(
+  context: CycleContext,
+  mapping: Mapping,
+  record: CrmRecord,
+  seriesId: string,
+): Promise<Partial<AppliedBatch>> {
+  const { cache, mailbox, clock } = context.deps;
+  const series = await cache.findByCrmId(seriesId);
+  if (series?.deletedLocally) return { deleteMappings: [mapping.mapId] };
+  const originalStart = readValue(record.fields, "originalstart");
+  if (series?.itemId == null || !series.linked || typeof originalStart !== "string")
+    throw new SyncError("notFound", {
+      details: `The series ${seriesId} of this exception is not in Outlook yet.`,
+    });
+  const fields = toOutlook(
+    mapping.type,
+    record.fields,
+    mappingOptions(context, record.related?.parentAccountName),
+    context.maps,
+  );
+  const item = await mailbox.updateOccurrence(series.itemId, originalStart, {
+    fields,
+    categories: [TRACKED_CATEGORY],
+    link: { crmId: record.id, state: "tracked" },
+  });
+  const linked: Mapping = {
+    ...mapping,
+    itemId: item.itemId,
+    linked: true,
+    crmVersion: record.version,
+    verifiedTime: clock.now(),
+    snapshot: snapshotOf(context.maps, mapping.type, item.fields, record.fields, record.owner),
+  };
+  return { mappings: [linked] };
 }
 
 /** An Outlook item that already stands for `record`: stamped with its id, made for it, or (initial sync) matching it. */
@@ -477,6 +533,8 @@ async function linkOrCreateInOutlook(
   record: CrmRecord,
 ): Promise<Partial<AppliedBatch>> {
   const { cache, mailbox, clock } = context.deps;
+  const seriesId = readValue(record.fields, SERIES_KEY);
+  if (typeof seriesId === "string") return linkException(context, mapping, record, seriesId);
   const existing = await findExistingItem(context, record, mapping);
   if (existing !== null) {
     const linked: Mapping = {

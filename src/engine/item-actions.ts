@@ -124,7 +124,8 @@ export async function trackItem(
   target: ActionTarget,
   surface: Surface,
 ): Promise<ActionOutcome> {
-  const { item, kind } = target;
+  const { kind } = target;
+  const item = await seriesMasterOf(context, target.item);
   if (!context.packageTypes.has(item.type)) {
     throw new SyncError("notInPackage", {
       details: `The CRM package in force does not sync ${ENTITY_PLURALS[item.type]}.`,
@@ -148,6 +149,15 @@ export async function trackItem(
   });
   await stamp(context, item, { crmId: null, state: "trackRequested" }, true);
   return { timing, mapId: entry.mapId };
+}
+
+/** A series is tracked whole (SPEC §15): Track on one of its exceptions tracks its master. */
+async function seriesMasterOf(context: CycleContext, item: MailboxItem): Promise<MailboxItem> {
+  const masterId = item.series?.seriesMasterId ?? null;
+  if (masterId === null) return item;
+  return (
+    (await context.deps.mailbox.getItems([masterId], new Map([[masterId, item.type]]))).get(masterId) ?? item
+  );
 }
 
 /**

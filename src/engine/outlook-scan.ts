@@ -5,6 +5,10 @@
  * stamped on an item (SPEC §7). Items stamped with a CRM id but unknown to the cache (a lost cache, another
  * primary client, a type a customization package dropped and synced again) are linked again here, before any
  * create could duplicate them. A folder's checkpoint is saved only after its entries are written.
+ *
+ * Recurring series (SPEC §15): a series is tracked through its master. An exception of a tracked series that
+ * has no mapping yet gets one, to be created in the CRM as the series' exception record; an exception of an
+ * untracked series is left alone. Masters are noted before exceptions, so a series' record is made first.
  */
 import { matchKey } from "../core/match-keys";
 import type { EntityType } from "../core/types";
@@ -56,11 +60,32 @@ export async function scanOutlook(
   for (const folder of folders) {
     const whole = fullTypes.includes(folder.type);
     await scanFolderOnce(cache, mailbox, folder.folderId, whole, async (scan) => {
-      for (const item of scan.changed) await noteScannedItem(context, item, whole ? index : null);
+      for (const item of mastersFirst(scan.changed))
+        await noteScannedItem(context, item, whole ? index : null);
       for (const itemId of scan.removed) await noteRemovedItem(context, itemId);
     });
   }
   return index;
+}
+
+/** The items with every exception after the rest, otherwise in scan order. */
+function mastersFirst(items: readonly MailboxItem[]): MailboxItem[] {
+  const isException = (item: MailboxItem): boolean => item.series?.eventType === "exception";
+  return [...items.filter((item) => !isException(item)), ...items.filter(isException)];
+}
+
+/** An exception without a mapping: mapped when its series is tracked, to become the series' exception record. */
+async function noteNewException(context: CycleContext, item: MailboxItem): Promise<void> {
+  const { cache, newId } = context.deps;
+  const masterId = item.series?.seriesMasterId ?? null;
+  const master = masterId === null ? undefined : await cache.findByItemId(masterId);
+  if (master === undefined || !master.linked || master.deletedLocally) return;
+  await cache.recordOutlookChange({
+    itemId: item.itemId,
+    kind: "track",
+    at: item.modifiedAt,
+    create: { mapId: newId(), type: item.type, trackedByHand: false },
+  });
 }
 
 async function noteRemovedItem(context: CycleContext, itemId: string): Promise<void> {
@@ -85,6 +110,10 @@ async function noteScannedItem(
     } else if (outlookChangedSince(context.maps, item.type, mapping.snapshot.outlook, item.fields)) {
       await cache.recordOutlookChange({ itemId: item.itemId, kind: "upsert", at: item.modifiedAt });
     }
+    return;
+  }
+  if (item.series?.eventType === "exception" && item.link?.crmId == null) {
+    await noteNewException(context, item);
     return;
   }
   const link = item.link;

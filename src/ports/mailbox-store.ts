@@ -9,8 +9,16 @@ import type { EntityType, Fields } from "../core/types";
  * Values: dates and times come back in one canonical form, whatever form was written:
  * `YYYY-MM-DDTHH:mm:ssZ` (UTC, milliseconds only when non-zero) for date-times and `YYYY-MM-DD` for the
  * contact dates `birthday` and `anniversary`. Take snapshots from the items the store returns.
- * Read-only keys (`direction`, `iCalUId`) are ignored on write; `duration` is derived from start and end
- * (writing `duration` alone moves `end`).
+ * Read-only keys (`direction`, `iCalUId`, `originalStart`) are ignored on write; `duration` is derived from start
+ * and end (writing `duration` alone moves `end`).
+ *
+ * Recurring series (SPEC §15): a series is its master, an appointment whose fields hold `recurrence` (the
+ * pattern text of src/core/recurrence.ts) and `cancelledOccurrences` (the original starts of its cancelled
+ * occurrences), and its exceptions, appointments of their own with `originalStart`; {@link MailboxItem.series}
+ * says which. A scan lists a series through its master and its exceptions, never through its plain
+ * occurrences. Writing `cancelledOccurrences` on a master cancels the occurrences the new list adds; a
+ * cancelled occurrence cannot come back (invalidInput). Deleting an exception cancels its occurrence; deleting a
+ * master deletes the series with its exceptions.
  */
 
 /**
@@ -105,6 +113,13 @@ export interface CrmLinkStamp {
     | "suspended";
 }
 
+/** Where an event stands in a recurring series (Graph event `type` and `seriesMasterId`, SPEC §15). */
+export interface SeriesInfo {
+  readonly eventType: "seriesMaster" | "exception";
+  /** An exception's series master (its item id); null for the master itself. */
+  readonly seriesMasterId: string | null;
+}
+
 /** One mailbox item as plain data. Field keys are the Outlook keys of SPEC §2. */
 export interface MailboxItem {
   readonly itemId: string;
@@ -119,6 +134,8 @@ export interface MailboxItem {
   readonly link: CrmLinkStamp | null;
   /** The client-made key stamped at creation (events: transactionId), or null. */
   readonly idempotencyKey: string | null;
+  /** Series masters and exceptions only; absent on every other item. */
+  readonly series?: SeriesInfo;
 }
 
 /** A folder the engine scans. */
@@ -228,6 +245,16 @@ export interface MailboxStore {
    * key or value is not valid for the type (nothing is written then). `type` is an optional hint as in getItems.
    */
   updateItem(itemId: string, patch: MailboxItemPatch, type?: EntityType): Promise<MailboxItem>;
+  /**
+   * Writes the patch on the occurrence of series `seriesMasterId` that the pattern starts at `originalStart`:
+   * the first write makes it an exception, later ones update that exception; returns the exception. Fails with
+   * SyncError("notFound") when the series is gone or has no such occurrence (not on the pattern, or cancelled).
+   */
+  updateOccurrence(
+    seriesMasterId: string,
+    originalStart: string,
+    patch: MailboxItemPatch,
+  ): Promise<MailboxItem>;
   /** Deletes an item. Deleting an item that is already gone succeeds. */
   deleteItem(itemId: string, type?: EntityType): Promise<void>;
   /**

@@ -478,6 +478,93 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
       assert.equal(notices.length, 2);
     });
 
+    describe("recurring series (SPEC §15)", function () {
+      const WEEKLY =
+        "pattern=weekly;interval=1;daysOfWeek=monday,wednesday;firstDayOfWeek=sunday;range=endDate;startDate=2026-03-09;endDate=2026-03-25";
+      const series = () =>
+        h.mailbox.createItem(
+          {
+            type: "appointment",
+            fields: {
+              ...SAMPLE_FIELDS.appointment,
+              start: "2026-03-09T14:00:00Z",
+              end: "2026-03-09T15:00:00Z",
+              recurrence: WEEKLY,
+            },
+          },
+          { notify: false, by: "world" },
+        );
+
+      it("lists a series through its master and its exceptions, never its plain occurrences", async () => {
+        const folderId = await folderOf("appointment");
+        const master = series();
+        const first = await h.store.scanFolder(folderId, null);
+        assert.deepEqual(
+          first.changed.map((item) => [item.itemId, item.series, item.fields.recurrence]),
+          [[master.immutableId, { eventType: "seriesMaster", seriesMasterId: null }, WEEKLY]],
+        );
+        const exception = await h.store.updateOccurrence(master.immutableId, "2026-03-11T14:00:00Z", {
+          fields: { start: "2026-03-11T16:00:00Z", end: "2026-03-11T17:00:00Z", subject: "Moved" },
+        });
+        assert.deepEqual(exception.series, { eventType: "exception", seriesMasterId: master.immutableId });
+        assert.equal(exception.fields.originalStart, "2026-03-11T14:00:00Z");
+        assert.equal(exception.fields.subject, "Moved");
+        assert.equal(exception.fields.recurrence, undefined);
+        const again = await h.store.updateOccurrence(master.immutableId, "2026-03-11T14:00:00Z", {
+          fields: { location: "Room 9" },
+        });
+        assert.equal(again.itemId, exception.itemId, "a second write updates the same exception");
+        const second = await h.store.scanFolder(folderId, first.checkpoint);
+        assert.deepEqual(
+          second.changed.map((item) => item.itemId),
+          [exception.itemId],
+        );
+        await rejectsWith(
+          h.store.updateOccurrence(master.immutableId, "2026-03-12T14:00:00Z", {}),
+          "notFound",
+        );
+      });
+
+      it("cancels occurrences a new cancelled list adds, never restores one, and deletes a series whole", async () => {
+        const folderId = await folderOf("appointment");
+        const master = series();
+        const first = await h.store.scanFolder(folderId, null);
+        const exception = await h.store.updateOccurrence(master.immutableId, "2026-03-16T14:00:00Z", {
+          fields: { subject: "Moved" },
+        });
+        const cancelled = await h.store.updateItem(master.immutableId, {
+          fields: { cancelledOccurrences: ["2026-03-11T14:00:00Z"] },
+        });
+        assert.deepEqual(cancelled.fields.cancelledOccurrences, ["2026-03-11T14:00:00Z"]);
+        await rejectsWith(
+          h.store.updateItem(master.immutableId, { fields: { cancelledOccurrences: [] } }),
+          "invalidInput",
+        );
+        await rejectsWith(
+          h.store.updateOccurrence(master.immutableId, "2026-03-11T14:00:00Z", {}),
+          "notFound",
+        );
+        await h.store.deleteItem(exception.itemId);
+        const [after] = [...(await h.store.getItems([master.immutableId])).values()];
+        assert.deepEqual(after?.fields.cancelledOccurrences, [
+          "2026-03-11T14:00:00Z",
+          "2026-03-16T14:00:00Z",
+        ]);
+        const second = await h.store.scanFolder(folderId, first.checkpoint);
+        assert.deepEqual(
+          second.changed.map((item) => item.itemId),
+          [master.immutableId],
+        );
+        assert.deepEqual(second.removed, [exception.itemId]);
+        const other = await h.store.updateOccurrence(master.immutableId, "2026-03-18T14:00:00Z", {
+          fields: { subject: "x" },
+        });
+        await h.store.deleteItem(master.immutableId);
+        const gone = await h.store.getItems([master.immutableId, other.itemId]);
+        assert.deepEqual([...gone.values()], [null, null]);
+      });
+    });
+
     describe("faults", function () {
       beforeEach(function () {
         if (!h.http) skipTestBecause(this, "HTTP faults the in-process twin cannot have");

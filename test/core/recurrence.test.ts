@@ -368,6 +368,21 @@ describe("recurrence: mapping, field kinds and merge", () => {
     ]);
   });
 
+  it("merges cancelled occurrences added on both sides as their union: a cancellation never comes back", () => {
+    const monday = "2026-12-14T09:00:00Z";
+    const wednesday = "2026-12-16T09:00:00Z";
+    const result = merge({
+      type: "appointment",
+      outlook: { current: { cancelledOccurrences: [monday] }, snapshot: {}, modifiedAt: 5 },
+      crm: { current: { cancelledoccurrences: [wednesday] }, snapshot: {}, modifiedAt: 9 },
+      options: OPTIONS,
+    });
+    assert.deepEqual(result.outlookWrites, { cancelledOccurrences: [monday, wednesday] });
+    assert.deepEqual(result.crmWrites, { cancelledoccurrences: [monday, wednesday] });
+    assert.deepEqual(result.conflicts, []);
+    assert.deepEqual(result.snapshot.crm, { cancelledoccurrences: [monday, wednesday] });
+  });
+
   it("sees no change when both sides hold the same series in different spellings", () => {
     const result = merge({
       type: "appointment",

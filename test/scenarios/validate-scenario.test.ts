@@ -84,6 +84,36 @@ describe("validateScenario", () => {
       'crm[0].fields.parentaccount: unknown account ref "x"',
     ],
     [
+      "a series that is not an appointment",
+      { crm: [{ ref: "x1", type: "appointment", owner: "alice", fields: { seriesid: "a1" } }] },
+      'crm[0].fields.seriesid: unknown appointment series ref "a1"',
+    ],
+    [
+      "an occurrence step on something that is not an appointment",
+      { steps: [{ do: "outlook.cancelOccurrence", series: "a1", originalStart: "2026-03-09T09:00:00Z" }] },
+      'steps[0].series: ref "a1" is not an appointment',
+    ],
+    [
+      "an occurrence step without a date-time",
+      {
+        outlook: [{ ref: "s1", type: "appointment", fields: { subject: "Series" } }],
+        steps: [
+          { do: "outlook.updateOccurrence", ref: "e1", series: "s1", originalStart: "Monday", fields: {} },
+        ],
+      },
+      /^steps\[0\]\.originalStart: expected an ISO 8601 date and time/,
+    ],
+    [
+      "an occurrence step on an unknown series",
+      { steps: [{ do: "outlook.cancelOccurrence", series: "s9", originalStart: "2026-03-09T09:00:00Z" }] },
+      'steps[0].series: unknown ref "s9"',
+    ],
+    [
+      "a bad recurrence pattern",
+      { outlook: [{ ref: "s1", type: "appointment", fields: { recurrence: "pattern=daily;interval=1" } }] },
+      /^outlook\[0\]\.fields\.recurrence: Recurrence: range= is missing/,
+    ],
+    [
       "a duplicate client",
       {
         clients: [

@@ -110,7 +110,7 @@ describe("CRM appointment series (SPEC §15)", function () {
     await rejectsWith(exception(alice, "not-an-id"), "invalidInput", /seriesid: must be a record id/);
   });
 
-  it("never changes an exception's series or original start, and never drops a series' pattern", async () => {
+  it("never changes an exception's series or original start, never drops a series' pattern or a cancellation", async () => {
     const standUp = await series();
     const moved = await exception(alice, standUp.id);
     await rejectsWith(
@@ -137,6 +137,16 @@ describe("CRM appointment series (SPEC §15)", function () {
       fields: { cancelledoccurrences: ["2026-12-14T09:00:00Z"] },
     });
     assert.equal(cancelled.status, "updated");
+    if (cancelled.status !== "updated") return;
+    await rejectsWith(
+      alice.updateRecord({
+        id: standUp.id,
+        expectedVersion: cancelled.record.version,
+        fields: { cancelledoccurrences: ["2026-12-16T09:00:00Z"] },
+      }),
+      "invalidInput",
+      /a cancelled occurrence cannot come back \(2026-12-14T09:00:00Z\)/,
+    );
   });
 
   it("deletes a series' exceptions with it: each leaves a tombstone in the change feed", async () => {

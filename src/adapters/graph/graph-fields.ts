@@ -1,4 +1,5 @@
 import { SyncError } from "../../core/errors";
+import { occurrenceStart, parseRecurrence, recurrenceFromParts } from "../../core/recurrence";
 import type { EntityType, FieldValue, Fields } from "../../core/types";
 
 /**
@@ -82,6 +83,40 @@ function fromDateTime(value: unknown): string | null {
   return null;
 }
 
+/**
+ * A recurrence text as Graph's patternedRecurrence ("patternedRecurrence resource type"): the members the
+ * pattern and range types use, days read in UTC (recurrenceTimeZone "UTC"); null for no recurrence.
+ */
+function recurrenceToGraph(value: FieldValue | undefined): Json | null {
+  const text = str(value);
+  if (text === null) return null;
+  const { pattern, range } = parseRecurrence(text);
+  return { pattern: { ...pattern }, range: { ...range, recurrenceTimeZone: "UTC" } };
+}
+
+/**
+ * Graph's patternedRecurrence as the recurrence text: only the members its pattern and range types use are
+ * read (Graph answers every member, unused ones as 0, "first" or "0001-01-01").
+ */
+function recurrenceFromGraph(value: unknown): string | null {
+  if (typeof value !== "object" || value === null) return null;
+  const { pattern = {}, range = {} } = value as { pattern?: Json; range?: Json };
+  return recurrenceFromParts(pattern, range);
+}
+
+/**
+ * A master's cancelledOccurrences (occurrence ids "OID.<seriesMasterId>.<YYYY-MM-DD>", "event resource
+ * type") as original starts: that day at the series' time of day.
+ */
+function cancelledFromGraph(value: unknown, start: string | null): readonly string[] | null {
+  if (!Array.isArray(value) || start === null) return null;
+  const days = value.flatMap((entry: unknown) => {
+    const day = typeof entry === "string" ? /(\d{4}-\d{2}-\d{2})$/.exec(entry)?.[1] : undefined;
+    return day === undefined ? [] : [occurrenceStart(start, day)];
+  });
+  return days.length === 0 ? null : [...new Set(days)].sort();
+}
+
 function body(value: FieldValue | undefined): Json {
   return { contentType: "text", content: str(value) ?? "" };
 }
@@ -143,6 +178,7 @@ export function fieldsToGraph(type: EntityType, fields: Fields): Json {
         organizer: str(fields.organizer) === null ? null : { emailAddress: { address: fields.organizer } },
         importance: str(fields.priority) ?? "normal",
         showAs: str(fields.showTimeAs) ?? "busy",
+        recurrence: recurrenceToGraph(fields.recurrence),
       };
     case "task":
       return {
@@ -226,6 +262,10 @@ export function graphToFields(type: EntityType, json: Json): Record<string, Fiel
       if (has("importance")) out.priority = text(json.importance);
       if (has("showAs")) out.showTimeAs = json.showAs === "unknown" ? null : text(json.showAs);
       if (has("iCalUId")) out.iCalUId = text(json.iCalUId);
+      if (has("recurrence")) out.recurrence = recurrenceFromGraph(json.recurrence);
+      if (has("originalStart")) out.originalStart = fromDateTime(json.originalStart);
+      if (has("cancelledOccurrences"))
+        out.cancelledOccurrences = cancelledFromGraph(json.cancelledOccurrences, fromDateTime(json.start));
       return out;
     }
     case "task": {
@@ -298,7 +338,7 @@ const DATE_KEYS = new Set([
 const LIST_KEYS = new Set(["requiredAttendees", "optionalAttendees", "to", "cc"]);
 const READ_ONLY: Readonly<Record<EntityType, readonly string[]>> = {
   contact: [],
-  appointment: ["duration", "iCalUId"],
+  appointment: ["duration", "iCalUId", "cancelledOccurrences", "originalStart"],
   task: [],
   email: ["direction", "sentAt", "receivedAt", "internetMessageId"],
 };

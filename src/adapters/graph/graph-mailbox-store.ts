@@ -21,6 +21,7 @@ import {
   type MailboxItemPatch,
   type NewMailboxItem,
   type MailboxStore,
+  type SeriesInfo,
 } from "../../ports/mailbox-store";
 import { codeFor, describe, GraphClient, NetworkLost, parseAnswer } from "./graph-client";
 import {
@@ -35,6 +36,7 @@ import {
   collectionSchema,
   folderListSchema,
   folderSchema,
+  instanceSchema,
   removedSchema,
   resourceSchema,
   taskPartsSchema,
@@ -94,6 +96,8 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
   private readonly pageSize: number;
   private readonly cecpId: string;
   private readonly typeOf = new Map<string, EntityType>();
+  /** Occurrences seen in a calendar view, by id, with their series master's id (SPEC §15). */
+  private readonly seriesOf = new Map<string, string>();
   private folderIds: Promise<Folders> | null = null;
 
   constructor(options: {
@@ -174,7 +178,8 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
       if (next !== undefined) url = next;
     }
     const ids = [...seen.keys()];
-    const items = await this.getItems(ids, new Map(ids.map((id) => [id, type])));
+    const items = new Map(await this.getItems(ids, new Map(ids.map((id) => [id, type]))));
+    if (type === "appointment") await this.foldOccurrences(seen, items);
     const changed: MailboxItem[] = [];
     const removed: string[] = [];
     for (const [id, kind] of seen) {
@@ -191,12 +196,37 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     return { changed, removed: fullRescan ? [] : removed, fullRescan, checkpoint: { deltaLink, watermark } };
   }
 
+  /**
+   * A calendar view lists a series as its occurrences ("Get incremental changes to events in a calendar view"):
+   * each occurrence seen, changed or removed, stands for its master instead, which is read and listed (or
+   * listed as removed when it is gone). An occurrence removed before this store saw it is not traced back.
+   */
+  private async foldOccurrences(
+    seen: Map<string, "changed" | "removed">,
+    items: Map<string, MailboxItem | null>,
+  ): Promise<void> {
+    const masters = new Set<string>();
+    for (const id of [...seen.keys()]) {
+      const masterId = this.seriesOf.get(id);
+      if (masterId === undefined) continue;
+      masters.add(masterId);
+      if (seen.get(id) === "removed") this.seriesOf.delete(id);
+      seen.delete(id);
+    }
+    const found = await this.getItems([...masters], new Map([...masters].map((id) => [id, "appointment"])));
+    for (const [id, master] of found) {
+      seen.set(id, master === null ? "removed" : "changed");
+      items.set(id, master);
+    }
+  }
+
   async getItems(
     itemIds: readonly string[],
     types?: ReadonlyMap<string, EntityType>,
   ): Promise<ReadonlyMap<string, MailboxItem | null>> {
     const folders = await this.folders();
     const result = new Map<string, MailboxItem | null>(itemIds.map((id) => [id, null]));
+    if (itemIds.length === 0) return result;
     const requests: { id: string; itemId: string; type: EntityType; url: string }[] = [];
     for (const itemId of new Set(itemIds)) {
       const known = types?.get(itemId) ?? this.typeOf.get(itemId);
@@ -225,6 +255,19 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
   }
 
   async createItem(input: NewMailboxItem): Promise<MailboxItem> {
+    const cancelled = input.fields.cancelledOccurrences;
+    const created = await this.createOnce(input);
+    if (input.type !== "appointment" || cancelled === undefined || cancelled === null) return created;
+    await this.cancelOccurrences(created.itemId, cancelled);
+    return (
+      (await this.getItems([created.itemId], new Map([[created.itemId, "appointment"]]))).get(
+        created.itemId,
+      ) ?? created
+    );
+  }
+
+  /** The create itself, retried on a lost answer without a duplicate (the idempotency key finds the first). */
+  private async createOnce(input: NewMailboxItem): Promise<MailboxItem> {
     checkFields(input.type, input.fields);
     const folders = await this.folders();
     const fields = withDuration(input.type, input.fields, {});
@@ -307,10 +350,17 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     return first === undefined ? null : this.toItem(folders, type, first);
   }
 
-  async updateItem(itemId: string, patch: MailboxItemPatch, type?: EntityType): Promise<MailboxItem> {
+  async updateItem(itemId: string, requested: MailboxItemPatch, type?: EntityType): Promise<MailboxItem> {
     const folders = await this.folders();
     const itemType = type ?? (await this.resolveType(itemId));
-    checkFields(itemType, patch.fields ?? {});
+    checkFields(itemType, requested.fields ?? {});
+    const { cancelledOccurrences, ...otherFields } = requested.fields ?? {};
+    if (itemType === "appointment" && cancelledOccurrences !== undefined)
+      await this.cancelOccurrences(itemId, cancelledOccurrences);
+    const patch: MailboxItemPatch = {
+      ...requested,
+      ...(requested.fields !== undefined && { fields: otherFields }),
+    };
     const path = this.itemPath(folders, itemType, itemId, false);
     const current = parseAnswer(
       resourceSchema,
@@ -361,6 +411,65 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
         extensions: current.extensions,
       }),
     });
+  }
+
+  /**
+   * "List instances" of the series for the minute starting at `originalStart`, then "Update event" on the
+   * instance whose originalStart matches: Graph turns an updated occurrence into an exception.
+   */
+  async updateOccurrence(
+    seriesMasterId: string,
+    originalStart: string,
+    patch: MailboxItemPatch,
+  ): Promise<MailboxItem> {
+    return this.updateItem(await this.findInstance(seriesMasterId, originalStart), patch, "appointment");
+  }
+
+  /** The id of the series' instance (occurrence or exception) whose originalStart is `originalStart`. */
+  private async findInstance(seriesMasterId: string, originalStart: string): Promise<string> {
+    const at = Date.parse(originalStart);
+    if (Number.isNaN(at))
+      throw new SyncError("invalidInput", { details: `originalStart "${originalStart}" is not a date-time` });
+    const window = `startDateTime=${new Date(at).toISOString()}&endDateTime=${new Date(at + 60_000).toISOString()}`;
+    const page = parseAnswer(
+      collectionSchema,
+      await this.client.request(
+        "GET",
+        `/me/events/${encodeURIComponent(seriesMasterId)}/instances?${window}`,
+      ),
+      "instances",
+    );
+    const instance = page.value
+      .map((entry) => parseAnswer(instanceSchema, entry, "instance"))
+      .find((entry) => entry.originalStart !== undefined && Date.parse(entry.originalStart) === at);
+    if (instance === undefined)
+      throw new SyncError("notFound", {
+        details: `series ${seriesMasterId} has no occurrence at ${originalStart}`,
+      });
+    return instance.id;
+  }
+
+  /**
+   * Cancels the occurrences a new `cancelledOccurrences` list adds ("Delete event" on each instance); a list
+   * that drops a cancelled occurrence is refused first, since Graph cannot bring one back.
+   */
+  private async cancelOccurrences(masterId: string, value: FieldValue): Promise<void> {
+    const master = (await this.getItems([masterId], new Map([[masterId, "appointment"]]))).get(masterId);
+    if (master == null) throw new SyncError("notFound", { details: `event ${masterId} does not exist` });
+    const wanted = Array.isArray(value) ? (value as readonly string[]).map((start) => Date.parse(start)) : [];
+    const current = master.fields.cancelledOccurrences;
+    const now = Array.isArray(current) ? (current as readonly string[]) : [];
+    const restored = now.filter((start) => !wanted.includes(Date.parse(start)));
+    if (restored.length > 0) {
+      throw new SyncError("invalidInput", {
+        details: `appointment field "cancelledOccurrences": a cancelled occurrence cannot come back (${restored.join(", ")})`,
+      });
+    }
+    const cancelled = new Set(now.map((start) => Date.parse(start)));
+    for (const at of wanted.filter((start) => !cancelled.has(start))) {
+      const instanceId = await this.findInstance(masterId, new Date(at).toISOString());
+      await this.client.request("DELETE", `/me/events/${encodeURIComponent(instanceId)}`);
+    }
   }
 
   async deleteItem(itemId: string, type?: EntityType): Promise<void> {
@@ -563,7 +672,16 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
           ? (resource.transactionId ?? null)
           : (extended.get(IDEMPOTENCY_PROPERTY_ID) ?? null);
     }
+    if (resource.type === "occurrence" && typeof resource.seriesMasterId === "string")
+      this.seriesOf.set(resource.id, resource.seriesMasterId);
+    const series: SeriesInfo | null =
+      resource.type === "seriesMaster"
+        ? { eventType: "seriesMaster", seriesMasterId: null }
+        : resource.type === "exception" && typeof resource.seriesMasterId === "string"
+          ? { eventType: "exception", seriesMasterId: resource.seriesMasterId }
+          : null;
     return {
+      ...(series !== null && { series }),
       itemId: resource.id,
       type,
       folderId,

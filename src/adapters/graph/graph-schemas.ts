@@ -13,6 +13,8 @@ export const resourceSchema = z.looseObject({
   parentFolderId: z.string().optional(),
   transactionId: z.string().nullable().optional(),
   isDraft: z.boolean().optional(),
+  type: z.string().optional(),
+  seriesMasterId: z.string().nullable().optional(),
   singleValueExtendedProperties: z.array(extendedPropertySchema).optional(),
 });
 export type GraphResource = z.infer<typeof resourceSchema>;
@@ -40,6 +42,9 @@ export const collectionSchema = z.looseObject({
   "@odata.nextLink": z.string().optional(),
   "@odata.deltaLink": z.string().optional(),
 });
+
+/** An instance of a series, as "List instances" answers it (metadata: event.originalStart). */
+export const instanceSchema = z.looseObject({ id: z.string().min(1), originalStart: z.string().optional() });
 
 export const folderSchema = z.looseObject({ id: z.string().min(1) });
 export const folderListSchema = z.object({

@@ -1,5 +1,5 @@
 import { SyncError } from "../../core/errors";
-import type { EntityType } from "../../core/types";
+import type { EntityType, FieldValue } from "../../core/types";
 import type { Clock, Disposable } from "../../ports/clock";
 import type { ItemIdTranslator } from "../../ports/item-ids";
 import {
@@ -18,7 +18,9 @@ import {
   type MailboxItemPatch,
   type NewMailboxItem,
   type MailboxStore,
+  type SeriesInfo,
 } from "../../ports/mailbox-store";
+import { canonicalFields } from "../../sim/mailbox/field-catalog";
 import { overlapsWindow } from "../../sim/mailbox/calendar-window";
 import type { SimulatedItem, SimulatedMailbox } from "../../sim/mailbox/simulated-mailbox";
 
@@ -125,17 +127,20 @@ export class SimulatedMailboxStore implements MailboxStore, ItemIdTranslator {
         customPropertiesWithLink({}, input.link, stampMessageId(input.type, input.fields)),
       );
     }
+    const { cancelledOccurrences, ...fields } = input.fields;
     const created = this.mailbox.createItem(
       {
         type: input.type,
-        fields: input.fields,
+        fields,
         categories: input.categories ?? [],
         extendedProperties,
         transactionId: input.type === "appointment" ? input.idempotencyKey : null,
       },
       { notify: false, by: "client" },
     );
-    return this.toItem(created);
+    if (cancelledOccurrences === undefined || cancelledOccurrences === null) return this.toItem(created);
+    this.cancel(created.immutableId, cancelledOccurrences);
+    return this.toItem(this.mailbox.get(created.immutableId) ?? created);
   }
 
   async findByIdempotencyKey(type: EntityType, idempotencyKey: string): Promise<MailboxItem | null> {
@@ -149,6 +154,46 @@ export class SimulatedMailboxStore implements MailboxStore, ItemIdTranslator {
 
   async updateItem(itemId: string, patch: MailboxItemPatch): Promise<MailboxItem> {
     await later();
+    const { cancelledOccurrences, ...fields } = patch.fields ?? {};
+    if (cancelledOccurrences !== undefined) this.cancel(itemId, cancelledOccurrences);
+    return this.write(itemId, { ...patch, ...(patch.fields !== undefined && { fields }) });
+  }
+
+  async updateOccurrence(
+    seriesMasterId: string,
+    originalStart: string,
+    patch: MailboxItemPatch,
+  ): Promise<MailboxItem> {
+    await later();
+    const exception = this.mailbox.updateOccurrence(
+      seriesMasterId,
+      originalStart,
+      {},
+      { notify: false, by: "client" },
+    );
+    return this.write(exception.immutableId, patch);
+  }
+
+  /** Cancels the occurrences a new `cancelledOccurrences` list adds; a list that drops one is refused first. */
+  private cancel(itemId: string, value: FieldValue): void {
+    const master = this.mailbox.get(itemId);
+    if (master === undefined)
+      throw new SyncError("notFound", { details: `mailbox item ${itemId} does not exist` });
+    const wanted = canonicalFields("appointment", { cancelledOccurrences: value }).cancelledOccurrences;
+    const next = Array.isArray(wanted) ? (wanted as readonly string[]) : [];
+    const current = master.fields.cancelledOccurrences;
+    const now = Array.isArray(current) ? (current as readonly string[]) : [];
+    const restored = now.filter((start) => !next.includes(start));
+    if (restored.length > 0) {
+      throw new SyncError("invalidInput", {
+        details: `appointment field "cancelledOccurrences": a cancelled occurrence cannot come back (${restored.join(", ")})`,
+      });
+    }
+    for (const start of next.filter((entry) => !now.includes(entry)))
+      this.mailbox.cancelOccurrence(itemId, start, { notify: false, by: "client" });
+  }
+
+  private write(itemId: string, patch: MailboxItemPatch): MailboxItem {
     const propertyId = customPropertiesPropertyId(this.addinId);
     const extendedProperties: Record<string, string | null> = {};
     if (patch.link !== undefined) {
@@ -190,11 +235,19 @@ export class SimulatedMailboxStore implements MailboxStore, ItemIdTranslator {
   }
 
   private toItem(item: SimulatedItem): MailboxItem {
+    const { seriesMasterId, ...fields } = item.fields;
+    const series: SeriesInfo | null =
+      typeof seriesMasterId === "string"
+        ? { eventType: "exception", seriesMasterId }
+        : typeof fields.recurrence === "string"
+          ? { eventType: "seriesMaster", seriesMasterId: null }
+          : null;
     return {
+      ...(series !== null && { series }),
       itemId: item.immutableId,
       type: item.type,
       folderId: item.folderId,
-      fields: item.fields,
+      fields,
       modifiedAt: item.modifiedAt,
       changeKey: item.changeKey,
       categories: item.categories,

@@ -98,6 +98,19 @@ export function checkSeriesPatch(type: CrmRecordType, current: Fields, patch: Fi
     if (key in patch && JSON.stringify(patch[key] ?? null) !== JSON.stringify(current[key] ?? null))
       throw new InputError(`fields.${key}`, "is set when the exception is made and cannot change");
   }
+  const before = current[SERIES_KEYS.cancelled];
+  if (SERIES_KEYS.cancelled in patch && Array.isArray(before)) {
+    const after = patch[SERIES_KEYS.cancelled];
+    const kept = new Set(
+      (Array.isArray(after) ? (after as readonly string[]) : []).map((start) => Date.parse(start)),
+    );
+    const restored = (before as readonly string[]).filter((start) => !kept.has(Date.parse(start)));
+    if (restored.length > 0)
+      throw new InputError(
+        `fields.${SERIES_KEYS.cancelled}`,
+        `a cancelled occurrence cannot come back (${restored.join(", ")})`,
+      );
+  }
   const isException = given(current, SERIES_KEYS.series);
   if (isException && (given(patch, SERIES_KEYS.pattern) || given(patch, SERIES_KEYS.cancelled)))
     throw new InputError(`fields.${SERIES_KEYS.pattern}`, "an exception has no pattern of its own");

@@ -2,6 +2,7 @@ import type { EntityType } from "../../core/types";
 import { overlapsWindow } from "../mailbox/calendar-window";
 import type { DeltaEntry, SimulatedFolder, SimulatedMailbox } from "../mailbox/simulated-mailbox";
 import { error, page, type Reply } from "./graph-reply";
+import { seriesInView } from "./graph-series";
 import { itemToGraph, type BodyType, type IdForm } from "./graph-shapes";
 
 /**
@@ -89,7 +90,14 @@ export function deltaPage(
   for (const entry of entries.slice(0, size)) {
     taken += 1;
     last = key(entry);
-    if (entry.kind === "removed") {
+    const series =
+      state.window === null
+        ? null
+        : seriesInView(mailbox, entry, state.window, state.since > 0, (item) =>
+            itemToGraph(item, { idForm, bodyType: request.bodyType }),
+          );
+    if (series !== null) out.push(...series);
+    else if (entry.kind === "removed") {
       const id = idForm === "immutable" ? entry.immutableId : entry.itemId;
       out.push({ id, "@removed": { reason: "deleted" } });
     } else if (

@@ -121,6 +121,22 @@ export function handleGraphRequest(
       );
     case "parts":
       return handleParts(ctx, method, target, body);
+    case "instances":
+      return only("GET", () => {
+        // event-list-instances: the occurrences and exceptions of a series master in the given window.
+        const from = Date.parse(query.get("startDateTime") ?? "");
+        const to = Date.parse(query.get("endDateTime") ?? "");
+        if (Number.isNaN(from) || Number.isNaN(to))
+          return error(400, "ErrorInvalidParameter", "instances needs startDateTime and endDateTime");
+        const master = liveItem(mailbox, "appointment", null, target.itemId);
+        if (isReply(master)) return master;
+        const value = mailbox
+          .instances(master.immutableId, from, to)
+          .map((item) =>
+            select(renderItem(item, { extendedIds: undefined, parts: [] }, idForm, bodyType), query),
+          );
+        return page(value, null, null);
+      });
     case "collection":
     case "item":
       break;
@@ -184,6 +200,36 @@ export function handleGraphRequest(
     };
   }
 
+  const occurrence = target.type === "appointment" ? mailbox.occurrence(target.itemId) : undefined;
+  if (occurrence !== undefined) {
+    const masterId = String(occurrence.fields.seriesMasterId);
+    const originalStart = String(occurrence.fields.originalStart);
+    if (method === "GET") return { status: 200, body: render(occurrence) };
+    // event-delete: deleting an instance of a series cancels that occurrence.
+    if (method === "DELETE") {
+      mailbox.cancelOccurrence(masterId, originalStart, { notify: false });
+      return { status: 204 };
+    }
+    if (method !== "PATCH")
+      return error(405, "ErrorInvalidRequest", `${method} is not allowed on /${resolved.shape}`);
+    const write = writeOf(ctx, "appointment", body, "update");
+    if (isReply(write)) return write;
+    // event-update on an instance makes it an exception of its series.
+    const exception = mailbox.updateOccurrence(
+      masterId,
+      originalStart,
+      {
+        fields: write.fields as Fields,
+        ...(write.categories !== undefined && { categories: write.categories }),
+        extendedProperties: write.extended,
+      },
+      { notify: false, by: "client" },
+    );
+    return {
+      status: 200,
+      body: renderItem(exception, { extendedIds: undefined, parts: [] }, idForm, bodyType),
+    };
+  }
   const item = liveItem(mailbox, target.type, target.folder, target.itemId);
   if (isReply(item)) return item;
   if (method === "GET") return { status: 200, body: render(item) };

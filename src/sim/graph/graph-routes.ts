@@ -16,6 +16,7 @@ export type Target =
   | { kind: "collection"; type: EntityType; folder: SimulatedFolder | null; createIn: SimulatedFolder }
   | { kind: "item"; type: EntityType; folder: SimulatedFolder | null; itemId: string }
   | { kind: "delta"; type: EntityType; folder: SimulatedFolder }
+  | { kind: "instances"; itemId: string }
   | { kind: "parts"; part: TaskPart; folder: SimulatedFolder; itemId: string; partId: string | null };
 
 /** The served paths (shapes from resolvePath) and what they address; null for a path the twin does not serve. */
@@ -104,6 +105,8 @@ export function locate(
     }
     case "me/events/{id}":
       return { kind: "item", type: "appointment", folder: null, itemId: k0 ?? "" };
+    case "me/events/{id}/instances":
+      return { kind: "instances", itemId: k0 ?? "" };
     case "me/calendarView/delta":
       return { kind: "delta", type: "appointment", folder: wellKnown("calendar") };
     case "me/todo/lists":

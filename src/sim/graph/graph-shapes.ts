@@ -1,5 +1,6 @@
 import type { EntityType, FieldValue } from "../../core/types";
 import type { SimulatedItem } from "../mailbox/simulated-mailbox";
+import { recurrenceFromBody, seriesToGraph } from "./graph-series";
 
 /**
  * The Graph twin's own view of mailbox items as Graph resources (contact, event, todoTask, message) and of
@@ -211,6 +212,7 @@ export function itemToGraph(
         showAs: text(f.showTimeAs) ?? "busy",
         iCalUId: text(f.iCalUId),
         transactionId: item.transactionId,
+        ...seriesToGraph(item),
       };
       break;
     case "task":
@@ -342,6 +344,7 @@ export function graphToMailboxFields(type: EntityType, json: Json): Record<strin
       if (has("organizer")) out.organizer = addresses([json.organizer])[0] || null;
       if (has("importance")) out.priority = str(json.importance);
       if (has("showAs")) out.showTimeAs = json.showAs === "unknown" ? null : str(json.showAs);
+      if (has("recurrence")) out.recurrence = recurrenceFromBody(json.recurrence);
       return out;
     }
     case "task": {

@@ -99,6 +99,33 @@ export function newImmutableId(itemNumber: number): string {
   return restIdFromEwsId(encodeBase64([...IMMUTABLE_PREFIX, ...MARKER, ...textBytes(`${itemNumber}`)]));
 }
 
+/**
+ * The id of a series' occurrence that is not an item of its own (an occurrence Graph lists in a calendar view
+ * or "List instances"): the master's item number and the occurrence's start, in the immutable form.
+ */
+export function occurrenceId(masterImmutableId: string, startMs: number): string | null {
+  const bytes = restBytes(masterImmutableId, IMMUTABLE_PREFIX);
+  if (bytes === null) return null;
+  const number = String.fromCharCode(...bytes.slice(IMMUTABLE_PREFIX.length + MARKER.length));
+  if (number.includes(".")) return null;
+  return restIdFromEwsId(
+    encodeBase64([...IMMUTABLE_PREFIX, ...MARKER, ...textBytes(`${number}.${startMs}`)]),
+  );
+}
+
+/** The master's immutable id and the start of an {@link occurrenceId}, or null for any other id. */
+export function parseOccurrenceId(
+  id: string,
+): { readonly masterId: string; readonly startMs: number } | null {
+  const bytes = restBytes(id, IMMUTABLE_PREFIX);
+  if (bytes === null) return null;
+  const [number, start, ...rest] = String.fromCharCode(
+    ...bytes.slice(IMMUTABLE_PREFIX.length + MARKER.length),
+  ).split(".");
+  if (number === undefined || start === undefined || rest.length > 0) return null;
+  return { masterId: newImmutableId(Number(number)), startMs: Number(start) };
+}
+
 /** The bytes of a REST-alphabet id with the given prefix and a payload of digits and dots, or null. */
 function restBytes(restId: string, prefix: readonly number[]): number[] | null {
   // use-rest-api: the REST form is URL-safe; an id with the EWS alphabet's "+" or "/" is not a REST id.

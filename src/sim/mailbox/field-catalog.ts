@@ -1,4 +1,5 @@
 import { SyncError } from "../../core/errors";
+import { canonicalOccurrenceList, canonicalRecurrence } from "../../core/recurrence";
 import type { EntityType, FieldValue, Fields } from "../../core/types";
 
 /**
@@ -13,7 +14,9 @@ type FieldKind =
   | { readonly kind: "list" }
   | { readonly kind: "boolean" }
   | { readonly kind: "number" }
-  | { readonly kind: "choice"; readonly values: readonly string[] };
+  | { readonly kind: "choice"; readonly values: readonly string[] }
+  | { readonly kind: "recurrence" }
+  | { readonly kind: "dateTimeList" };
 
 const TEXT: FieldKind = { kind: "text" };
 const DATE: FieldKind = { kind: "date" };
@@ -91,6 +94,12 @@ export const FIELD_CATALOG: Readonly<Record<EntityType, Readonly<Record<string, 
     priority: PRIORITY,
     showTimeAs: { kind: "choice", values: ["free", "tentative", "busy", "oof", "workingElsewhere"] },
     iCalUId: TEXT,
+    // "event resource type": a seriesMaster's recurrence and cancelledOccurrences, an exception's
+    // originalStart and seriesMasterId (the series master's immutable id here).
+    recurrence: { kind: "recurrence" },
+    cancelledOccurrences: { kind: "dateTimeList" },
+    originalStart: DATE_TIME,
+    seriesMasterId: TEXT,
   },
   email: {
     subject: TEXT,
@@ -106,7 +115,13 @@ export const FIELD_CATALOG: Readonly<Record<EntityType, Readonly<Record<string, 
 };
 
 /** Keys that the server assigns or derives: a store's writes ignore them; the world may set them. */
-export const READ_ONLY_KEYS: ReadonlySet<string> = new Set(["direction", "iCalUId"]);
+export const READ_ONLY_KEYS: ReadonlySet<string> = new Set([
+  "direction",
+  "iCalUId",
+  "cancelledOccurrences",
+  "originalStart",
+  "seriesMasterId",
+]);
 
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -154,6 +169,30 @@ function canonicalValue(type: EntityType, key: string, kind: FieldKind, value: F
         return new Date(Date.parse(value)).toISOString().slice(0, 10);
       }
       throw invalid(type, key, "expected an ISO 8601 date");
+    case "recurrence":
+    case "dateTimeList":
+      return canonicalSeriesValue(type, key, kind.kind, value);
+  }
+}
+
+function canonicalSeriesValue(
+  type: EntityType,
+  key: string,
+  kind: "recurrence" | "dateTimeList",
+  value: FieldValue,
+): FieldValue {
+  try {
+    if (kind === "recurrence") {
+      if (typeof value !== "string") throw invalid(type, key, "expected a recurrence pattern text");
+      return canonicalRecurrence(value);
+    }
+    if (!Array.isArray(value) || !value.every((entry) => typeof entry === "string"))
+      throw invalid(type, key, "expected an array of date-times");
+    return canonicalOccurrenceList(value);
+  } catch (error) {
+    if (error instanceof SyncError && error.code === "invalidInput" && !error.details?.startsWith(type))
+      throw invalid(type, key, error.details ?? error.message);
+    throw error;
   }
 }
 

@@ -8,10 +8,13 @@ import {
   isImmutableId,
   newImmutableId,
   newRestId,
+  occurrenceId,
+  parseOccurrenceId,
   parseExchangeId,
   type ExchangeIdFormat,
 } from "./exchange-ids";
 import { canonicalDateTime, canonicalFields, READ_ONLY_KEYS } from "./field-catalog";
+import { isCancelled, isSeriesMaster, occurrenceAt, occurrenceFields, occurrenceStarts } from "./series";
 import { SimulatedFaults } from "./simulated-faults";
 
 /**
@@ -452,16 +455,149 @@ export class SimulatedMailbox {
     return this.view(stored);
   }
 
-  /** Deletes an item (it stays as a tombstone for the journal). Returns false when it was already gone. */
+  /**
+   * The series' occurrence at `originalStart` gets the patch: the first write makes it an exception, an event
+   * of its own with `originalStart` and `seriesMasterId` that starts as a copy of the occurrence; later writes
+   * update that exception ("Update event" on an instance). Throws SyncError("notFound") when the pattern gives
+   * the series no occurrence at that start or it was cancelled.
+   */
+  updateOccurrence(
+    masterId: string,
+    originalStart: string,
+    patch: ItemPatch,
+    options: WriteOptions,
+  ): SimulatedItem {
+    const master = this.live(masterId);
+    const start = occurrenceAt(master.fields, originalStart);
+    if (!isSeriesMaster(master.fields) || start === null || isCancelled(master.fields, start)) {
+      throw new SyncError("notFound", {
+        details: `series ${masterId} has no occurrence at ${originalStart}`,
+      });
+    }
+    const existing = this.exceptionsOf(master).find((stored) => stored.fields.originalStart === start);
+    if (existing !== undefined) return this.updateItem(existing.immutableId, patch, options);
+    const exception = this.createItem(
+      {
+        type: "appointment",
+        folder: master.folderId,
+        fields: {
+          ...occurrenceFields(master.fields, start),
+          originalStart: start,
+          seriesMasterId: master.immutableId,
+        },
+        categories: master.categories,
+      },
+      { notify: false, by: "world" },
+    );
+    return this.updateItem(exception.immutableId, patch, options);
+  }
+
+  /**
+   * Cancels the series' occurrence at `originalStart` ("Delete event" on an instance): the master lists it in
+   * `cancelledOccurrences` and an exception made for it is deleted. Cancelling it again changes nothing.
+   * Throws SyncError("notFound") when the pattern gives the series no occurrence at that start.
+   */
+  cancelOccurrence(masterId: string, originalStart: string, options: WriteOptions): SimulatedItem {
+    const master = this.live(masterId);
+    const start = occurrenceAt(master.fields, originalStart);
+    if (!isSeriesMaster(master.fields) || start === null) {
+      throw new SyncError("notFound", {
+        details: `series ${masterId} has no occurrence at ${originalStart}`,
+      });
+    }
+    if (isCancelled(master.fields, start)) return this.view(master);
+    const exception = this.exceptionsOf(master).find((stored) => stored.fields.originalStart === start);
+    if (exception !== undefined) this.remove(exception, options);
+    const cancelled = master.fields.cancelledOccurrences;
+    applyFields(master, {
+      cancelledOccurrences: [
+        ...(Array.isArray(cancelled) ? (cancelled as readonly string[]) : []),
+        start,
+      ].sort(),
+    });
+    this.stamp(master);
+    this.announce(master, "upsert", options);
+    return this.view(master);
+  }
+
+  /**
+   * Deletes an item (it stays as a tombstone for the journal). Returns false when it was already gone.
+   * Deleting a series master deletes its exceptions; deleting an exception cancels its occurrence.
+   */
   deleteItem(itemId: string, options: WriteOptions): boolean {
     const stored = this.resolve(itemId);
     if (stored === undefined || stored.deleted) return false;
+    const masterId = stored.fields.seriesMasterId;
+    if (typeof masterId === "string" && typeof stored.fields.originalStart === "string") {
+      const master = this.resolve(masterId);
+      if (master !== undefined && !master.deleted) {
+        this.cancelOccurrence(masterId, stored.fields.originalStart, options);
+        return true;
+      }
+    }
+    for (const exception of this.exceptionsOf(stored)) this.remove(exception, options);
+    this.remove(stored, options);
+    return true;
+  }
+
+  /**
+   * "List instances": a series' occurrences and exceptions that start in [fromMs, toMs), in start order,
+   * cancelled ones left out. An occurrence that is not an exception is a view of the master at its start,
+   * named by its occurrence id, with `originalStart` and `seriesMasterId` ("event resource type").
+   */
+  instances(masterId: string, fromMs: number, toMs: number): readonly SimulatedItem[] {
+    const master = this.live(masterId);
+    const exceptions = new Map(
+      this.exceptionsOf(master).map((stored) => [stored.fields.originalStart, stored]),
+    );
+    return occurrenceStarts(master.fields, toMs)
+      .filter((start) => Date.parse(start) >= fromMs && Date.parse(start) < toMs)
+      .filter((start) => !isCancelled(master.fields, start))
+      .map((start) => {
+        const exception = exceptions.get(start);
+        return exception === undefined ? this.occurrenceView(master, start) : this.view(exception);
+      });
+  }
+
+  /** The occurrence an occurrence id names, while the pattern gives it and it is not cancelled or an exception. */
+  occurrence(id: string): SimulatedItem | undefined {
+    const parsed = parseOccurrenceId(id);
+    const master = parsed === null ? undefined : this.resolve(parsed.masterId);
+    if (parsed === null || master === undefined || master.deleted) return undefined;
+    const start = occurrenceAt(master.fields, new Date(parsed.startMs).toISOString());
+    if (start === null || isCancelled(master.fields, start)) return undefined;
+    if (this.exceptionsOf(master).some((stored) => stored.fields.originalStart === start)) return undefined;
+    return this.occurrenceView(master, start);
+  }
+
+  private occurrenceView(master: Stored, start: string): SimulatedItem {
+    const id = occurrenceId(master.immutableId, Date.parse(start)) ?? master.immutableId;
+    return {
+      ...this.view(master),
+      itemId: id,
+      immutableId: id,
+      fields: {
+        ...occurrenceFields(master.fields, start),
+        originalStart: start,
+        seriesMasterId: master.immutableId,
+      },
+      transactionId: null,
+    };
+  }
+
+  /** The live exceptions of a series master (none for any other item). */
+  private exceptionsOf(master: Stored): Stored[] {
+    return [...this.items.values()].filter(
+      (stored) => !stored.deleted && stored.fields.seriesMasterId === master.immutableId,
+    );
+  }
+
+  private remove(stored: Stored, options: WriteOptions): void {
     stored.deleted = true;
     this.restIndex.delete(stored.itemId);
     this.stamp(stored);
     if (this.currentSelection?.itemId === stored.immutableId) this.select(null);
     this.announce(stored, "delete", options);
-    return true;
   }
 
   /**
@@ -865,9 +1001,24 @@ function applyFields(stored: Stored, fields: Record<string, FieldValue>): void {
       next.end = canonicalDateTime(Date.parse(start) + duration * 60_000);
     }
     const end = next.end;
+    checkSeriesStart(next);
     if (typeof start === "string" && typeof end === "string") {
       next.duration = Math.round((Date.parse(end) - Date.parse(start)) / 60_000);
     } else delete next.duration;
   }
   stored.fields = next;
+}
+
+/**
+ * A series needs a start, on the day its range starts ("patternedRecurrence resource type": the range's
+ * startDate must be the same as the start of the recurring event).
+ */
+function checkSeriesStart(fields: Record<string, FieldValue>): void {
+  if (typeof fields.recurrence !== "string") return;
+  const startDate = /startDate=(\d{4}-\d{2}-\d{2})/.exec(fields.recurrence)?.[1];
+  if (typeof fields.start !== "string" || fields.start.slice(0, 10) !== startDate) {
+    throw new SyncError("invalidInput", {
+      details: `appointment field "recurrence": the range starts on ${startDate ?? "no date"}, so the series must start that day`,
+    });
+  }
 }

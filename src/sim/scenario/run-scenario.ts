@@ -7,7 +7,6 @@
  * and every scheduled timer due by then has run.
  */
 import { SyncError } from "../../core/errors";
-import type { Fields } from "../../core/types";
 import {
   isPackageStep,
   outputPackages,
@@ -48,11 +47,6 @@ export async function runScenario(checked: CheckedScenario, world: ScenarioWorld
   return collectOutput(world);
 }
 
-function resolveRefs(world: ScenarioWorld, fields: Fields): Fields {
-  const parent = fields["parentaccount"];
-  return typeof parent === "string" ? { ...fields, parentaccount: world.refs.recordOf(parent) } : fields;
-}
-
 async function runStep(world: ScenarioWorld, step: ScenarioStep): Promise<void> {
   const { mailbox, refs, service } = world;
   if (isPackageStep(step)) {
@@ -84,13 +78,29 @@ async function runStep(world: ScenarioWorld, step: ScenarioStep): Promise<void> 
     case "outlook.delete":
       mailbox.deleteItem(refs.itemOf(step.ref), { notify: step.notify ?? true, by: "world" });
       return;
+    case "outlook.updateOccurrence": {
+      const exception = mailbox.updateOccurrence(
+        refs.itemOf(step.series),
+        step.originalStart,
+        { fields: step.fields },
+        { notify: step.notify ?? true, by: "world" },
+      );
+      refs.setItem(step.ref, exception.immutableId);
+      return;
+    }
+    case "outlook.cancelOccurrence":
+      mailbox.cancelOccurrence(refs.itemOf(step.series), step.originalStart, {
+        notify: step.notify ?? true,
+        by: "world",
+      });
+      return;
     case "crm.create": {
       const { record } = await service.records.create({
         // Only an administrator creates a record owned by someone else.
         by: (step.by ?? step.owner) === step.owner ? step.owner : world.administrator,
         type: step.type,
         owner: step.owner,
-        fields: resolveRefs(world, step.fields),
+        fields: world.refs.resolve(step.fields),
       });
       refs.setRecord(step.ref, record.id);
       return;
@@ -98,7 +108,7 @@ async function runStep(world: ScenarioWorld, step: ScenarioStep): Promise<void> 
     case "crm.update": {
       const id = refs.recordOf(step.ref);
       const by = await world.actorFor(step.by ?? (await world.ownerOf(id)), id, "update");
-      await service.records.update({ by, id, fields: resolveRefs(world, step.fields) });
+      await service.records.update({ by, id, fields: world.refs.resolve(step.fields) });
       return;
     }
     case "crm.delete": {
@@ -166,7 +176,7 @@ async function runStep(world: ScenarioWorld, step: ScenarioStep): Promise<void> 
 async function collectOutput(world: ScenarioWorld): Promise<ScenarioOutput> {
   await world.refreshRefs();
   const { refs } = world;
-  const refOfRecord = (crmId: string): string | undefined => refs.recordRef(crmId);
+  const refOfRecord = (id: string): string | undefined => refs.recordRef(id) ?? refs.itemRef(id);
   const crm: ScenarioOutput["crm"] = {};
   for (const record of await world.service.records.listAll()) {
     const ref = refs.recordRef(record.id);

@@ -60,6 +60,8 @@ function stepBag(step: ScenarioStep, typeOfRef: (ref: string) => string | undefi
       return { type: step.type, side: "outlook", fields: step.fields };
     case "outlook.update":
       return { type: typeOfRef(step.ref), side: "outlook", fields: step.fields };
+    case "outlook.updateOccurrence":
+      return { type: "appointment", side: "outlook", fields: step.fields };
     case "crm.create":
       return { type: step.type, side: "crm", fields: step.fields };
     case "crm.update":

@@ -4,6 +4,10 @@
  * item); an object sync made without a ref gets `<type>#<n>` in the order it is first seen.
  */
 import { SyncError } from "../../core/errors";
+import type { FieldValue, Fields } from "../../core/types";
+
+/** CRM keys whose scenario value is another record's ref. */
+const RECORD_REFERENCE_KEYS: readonly string[] = ["parentaccount", "seriesid"];
 
 /** An object the table is told about, on one side. */
 export interface SeenObject {
@@ -37,6 +41,19 @@ export class ScenarioRefs {
 
   recordRef(crmId: string): string | undefined {
     return this.recordRefs.get(crmId);
+  }
+
+  /**
+   * A CRM field bag with the refs its reference keys name (a contact's account, an exception's series) replaced
+   * by the record ids; throws as {@link recordOf} for a ref without a record.
+   */
+  resolve(fields: Fields): Fields {
+    const resolved: Record<string, FieldValue> = { ...fields };
+    for (const key of RECORD_REFERENCE_KEYS) {
+      const ref = fields[key];
+      if (typeof ref === "string") resolved[key] = this.recordOf(ref);
+    }
+    return resolved;
   }
 
   /** The item a ref names; throws SyncError("invalidInput") when the ref has none (yet). */

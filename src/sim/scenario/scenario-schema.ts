@@ -72,6 +72,22 @@ export const StepSchema = z.discriminatedUnion("do", [
   z.strictObject({ ...at, do: z.literal("outlook.delete"), ref: RefSchema, notify: z.boolean().optional() }),
   z.strictObject({
     ...at,
+    do: z.literal("outlook.updateOccurrence"),
+    ref: RefSchema,
+    series: RefSchema,
+    originalStart: z.string(),
+    fields: ScenarioFieldsSchema,
+    notify: z.boolean().optional(),
+  }),
+  z.strictObject({
+    ...at,
+    do: z.literal("outlook.cancelOccurrence"),
+    series: RefSchema,
+    originalStart: z.string(),
+    notify: z.boolean().optional(),
+  }),
+  z.strictObject({
+    ...at,
     do: z.literal("crm.create"),
     ref: RefSchema,
     type: RecordTypeSchema,

@@ -116,11 +116,7 @@ export class ScenarioWorld {
     await publishInitialPackages(this.service, scenario);
     const token = await this.service.users.issueToken(scenario.mailbox, "simulator");
     for (const record of scenario.crm) {
-      const parent = record.fields["parentaccount"];
-      const fields =
-        typeof parent === "string"
-          ? { ...record.fields, parentaccount: this.refs.recordOf(parent) }
-          : record.fields;
+      const fields = this.refs.resolve(record.fields);
       const { record: created } = await this.service.records.create({
         by: record.owner,
         owner: record.owner,

@@ -2,6 +2,7 @@
  * Turns scenario text into a checked scenario, or a SyncError("invalidScenario") whose details name the JSON
  * path of the first problem, e.g. `steps[3].ref: unknown ref "k9"` (docs/SCENARIOS.md exit status 2).
  */
+import { findFieldProblem } from "../../core/field-kinds";
 import { SyncError } from "../../core/errors";
 import { headerFieldProblem, stepFieldProblem, type ScenarioFieldProblem } from "./scenario-fields";
 import { isPackageStep, packageProblem } from "./scenario-packages";
@@ -45,6 +46,10 @@ function stepRefs(step: ScenarioStep): { creates: string[]; uses: [string, strin
     case "crm.create":
     case "compose":
       return { creates: [step.ref], uses: [] };
+    case "outlook.updateOccurrence":
+      return { creates: [step.ref], uses: [["series", step.series]] };
+    case "outlook.cancelOccurrence":
+      return { creates: [], uses: [["series", step.series]] };
     case "setRegarding":
       return {
         creates: [],
@@ -143,7 +148,7 @@ export function validateScenario(text: string): CheckedScenario {
     }
     refTypes.set(item.ref, item.type);
   });
-  scenario.crm.forEach((record, index) => checkParent(record.fields, refTypes, ["crm", index, "fields"]));
+  scenario.crm.forEach((record, index) => checkReferences(record.fields, refTypes, ["crm", index, "fields"]));
   throwFieldProblem(headerFieldProblem(scenario));
 
   const startMs = Date.parse(scenario.start);
@@ -170,11 +175,26 @@ export function validateScenario(text: string): CheckedScenario {
       throw invalid([...path, "ref"], `ref "${step.ref}" is not a composed draft`);
     }
     if (step.do === "crm.create" || step.do === "crm.update")
-      checkParent(step.fields, refTypes, [...path, "fields"]);
+      checkReferences(step.fields, refTypes, [...path, "fields"]);
+    if (step.do === "outlook.updateOccurrence" || step.do === "outlook.cancelOccurrence") {
+      if (refTypes.get(step.series) !== "appointment")
+        throw invalid([...path, "series"], `ref "${step.series}" is not an appointment`);
+      const problem = findFieldProblem("appointment", "outlook", { originalStart: step.originalStart });
+      if (problem !== null) throw invalid([...path, "originalStart"], problem.problem);
+    }
     throwFieldProblem(stepFieldProblem(step, path, (ref) => refTypes.get(ref)));
     for (const ref of creates) {
       if (refTypes.has(ref)) throw invalid([...path, "ref"], `ref "${ref}" is already used`);
-      refTypes.set(ref, step.do === "compose" ? "draft" : "type" in step ? step.type : "email");
+      refTypes.set(
+        ref,
+        step.do === "compose"
+          ? "draft"
+          : step.do === "outlook.updateOccurrence"
+            ? "appointment"
+            : "type" in step
+              ? step.type
+              : "email",
+      );
     }
   });
   return { scenario, startMs, stepTimes };
@@ -184,14 +204,21 @@ function throwFieldProblem(problem: ScenarioFieldProblem | null): void {
   if (problem !== null) throw invalid(problem.path, problem.message);
 }
 
-function checkParent(
+function checkReferences(
   fields: Readonly<Record<string, unknown>>,
   refTypes: Map<string, string>,
   path: PropertyKey[],
 ): void {
-  const parent = fields["parentaccount"];
-  if (parent === undefined || parent === null) return;
-  if (typeof parent !== "string" || refTypes.get(parent) !== "account") {
-    throw invalid([...path, "parentaccount"], `unknown account ref ${JSON.stringify(parent)}`);
+  for (const [key, type, name] of REFERENCE_KEYS) {
+    const value = fields[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== "string" || refTypes.get(value) !== type)
+      throw invalid([...path, key], `unknown ${name} ref ${JSON.stringify(value)}`);
   }
 }
+
+/** CRM keys that name another record by its ref: a contact's account, an exception's series (SPEC §15). */
+const REFERENCE_KEYS: readonly (readonly [string, string, string])[] = [
+  ["parentaccount", "account", "account"],
+  ["seriesid", "appointment", "appointment series"],
+];

@@ -1,0 +1,126 @@
+// Recurring series through the engine (docs/SPEC.md §15), over the real adapters: GraphMailboxStore on the
+// Graph subset server (which lists a series as its occurrences), HttpCrmClient on the real server.
+import assert from "node:assert/strict";
+import type { CrmRecord } from "../../src/ports/crm-client";
+import { HistoryWorld, SharedServer } from "./support/reliability-harness";
+
+const WEEKLY =
+  "pattern=weekly;interval=1;daysOfWeek=monday,wednesday;firstDayOfWeek=sunday;range=endDate;startDate=2026-03-09;endDate=2026-03-25";
+
+let shared: SharedServer;
+let users = 0;
+
+describe("SyncEngine: recurring series (SPEC §15)", function () {
+  this.timeout(60_000);
+  let open: HistoryWorld[] = [];
+  before(async () => {
+    shared = await SharedServer.start();
+  });
+  after(async () => {
+    await shared.close();
+  });
+  afterEach(async () => {
+    for (const w of open) await w.close();
+    open = [];
+  });
+
+  const world = async (): Promise<HistoryWorld> => {
+    users += 1;
+    const w = new HistoryWorld(shared, `ser${users}-${Date.now().toString(36)}`);
+    await w.start({ settings: { entities: ["appointment"] } });
+    open.push(w);
+    return w;
+  };
+  const records = async (w: HistoryWorld): Promise<CrmRecord[]> =>
+    (await w.shared.server.service.records.listAll()).filter((r) => r.owner === w.userId);
+  const series = (w: HistoryWorld) =>
+    w.mailbox.createItem(
+      {
+        type: "appointment",
+        fields: {
+          subject: "Stand-up",
+          start: "2026-03-09T09:00:00Z",
+          end: "2026-03-09T09:15:00Z",
+          recurrence: WEEKLY,
+        },
+      },
+      { notify: false, by: "world" },
+    );
+
+  it("leaves an untracked series alone, occurrences and exceptions included", async () => {
+    const w = await world();
+    const master = series(w);
+    w.mailbox.updateOccurrence(
+      master.immutableId,
+      "2026-03-11T09:00:00Z",
+      { fields: { subject: "Moved" } },
+      { notify: false, by: "world" },
+    );
+    await w.sync();
+    w.mailbox.cancelOccurrence(master.immutableId, "2026-03-16T09:00:00Z", { notify: false });
+    await w.sync();
+    assert.deepEqual(await records(w), []);
+  });
+
+  it("tracks the whole series when the user tracks one of its exceptions, as one record", async () => {
+    const w = await world();
+    const master = series(w);
+    const exception = w.mailbox.updateOccurrence(
+      master.immutableId,
+      "2026-03-11T09:00:00Z",
+      { fields: { subject: "Moved" } },
+      { notify: false, by: "world" },
+    );
+    await w.sync();
+    await w.engine.track({ surface: "explorer", itemId: exception.immutableId });
+    await w.sync();
+    const made = await records(w);
+    assert.deepEqual(
+      made.map((record) => [record.fields["subject"], record.fields["recurrencepattern"]]),
+      [["Stand-up", WEEKLY]],
+    );
+    w.clock.moveTo(w.clock.now() + 60_000);
+    w.mailbox.updateItem(exception.immutableId, { fields: { location: "Room 2" } }, { notify: false });
+    await w.sync();
+    const after = await records(w);
+    const child = after.find((record) => record.fields["seriesid"] === made[0]?.id);
+    assert.equal(after.length, 2, "the exception that changed became the series' exception record");
+    assert.deepEqual(
+      [child?.fields["subject"], child?.fields["location"], child?.fields["originalstart"]],
+      ["Moved", "Room 2", "2026-03-11T09:00:00Z"],
+    );
+  });
+
+  it("drops a CRM exception of a series deleted in Outlook, and never makes it an item", async () => {
+    const w = await world();
+    const master = series(w);
+    await w.sync();
+    await w.engine.track({ surface: "explorer", itemId: master.immutableId });
+    const [record] = await records(w);
+    assert.ok(record);
+    w.mailbox.deleteItem(master.immutableId, { notify: false });
+    w.clock.moveTo(Date.parse("2026-03-30T09:00:00Z"));
+    await w.sync();
+    assert.equal(
+      (await records(w)).find((r) => r.id === record.id)?.deleted,
+      false,
+      "an ended series is kept",
+    );
+    await w.shared.server.service.records.create({
+      by: w.userId,
+      type: "appointment",
+      fields: {
+        subject: "Late exception",
+        organizer: `${w.userId}@contoso.example`,
+        seriesid: record.id,
+        originalstart: "2026-03-23T09:00:00Z",
+        scheduledstart: "2026-03-23T10:00:00Z",
+        scheduledend: "2026-03-23T10:15:00Z",
+      },
+    });
+    await w.sync();
+    const items = w.mailbox.allItems().filter((item) => !item.deleted);
+    assert.deepEqual(items, []);
+    assert.deepEqual(w.engine.status().errors, []);
+  });
+});
