@@ -151,7 +151,7 @@ export async function trackItem(
   return { timing, mapId: entry.mapId };
 }
 
-/** A series is tracked whole (SPEC §15): Track on one of its exceptions tracks its master. */
+/** A series is tracked whole (SPEC §15): Track on one of its occurrences or exceptions tracks its master. */
 async function seriesMasterOf(context: CycleContext, item: MailboxItem): Promise<MailboxItem> {
   const masterId = item.series?.seriesMasterId ?? null;
   if (masterId === null) return item;

@@ -115,8 +115,9 @@ export interface CrmLinkStamp {
 
 /** Where an event stands in a recurring series (Graph event `type` and `seriesMasterId`, SPEC §15). */
 export interface SeriesInfo {
-  readonly eventType: "seriesMaster" | "exception";
-  /** An exception's series master (its item id); null for the master itself. */
+  /** `occurrence`: a plain occurrence, which getItems may return for an id Outlook gave; a scan never lists one. */
+  readonly eventType: "seriesMaster" | "exception" | "occurrence";
+  /** An exception's or occurrence's series master (its item id); null for the master itself. */
   readonly seriesMasterId: string | null;
 }
 

@@ -91,6 +91,24 @@ describe("SyncEngine: recurring series (SPEC §15)", function () {
     );
   });
 
+  it("tracks the series, never the occurrence, when the user tracks a plain occurrence", async () => {
+    const w = await world();
+    const master = series(w);
+    await w.sync();
+    const [occurrence] = w.mailbox.instances(
+      master.immutableId,
+      Date.parse("2026-03-16T00:00:00Z"),
+      Date.parse("2026-03-17T00:00:00Z"),
+    );
+    assert.ok(occurrence);
+    await w.engine.track({ surface: "explorer", itemId: occurrence.itemId });
+    await w.sync();
+    assert.deepEqual(
+      (await records(w)).map((record) => [record.fields["recurrencepattern"], record.fields["seriesid"]]),
+      [[WEEKLY, undefined]],
+    );
+  });
+
   it("drops a CRM exception of a series deleted in Outlook, and never makes it an item", async () => {
     const w = await world();
     const master = series(w);

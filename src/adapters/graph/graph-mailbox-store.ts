@@ -677,8 +677,9 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     const series: SeriesInfo | null =
       resource.type === "seriesMaster"
         ? { eventType: "seriesMaster", seriesMasterId: null }
-        : resource.type === "exception" && typeof resource.seriesMasterId === "string"
-          ? { eventType: "exception", seriesMasterId: resource.seriesMasterId }
+        : (resource.type === "exception" || resource.type === "occurrence") &&
+            typeof resource.seriesMasterId === "string"
+          ? { eventType: resource.type, seriesMasterId: resource.seriesMasterId }
           : null;
     return {
       ...(series !== null && { series }),
