@@ -28,7 +28,7 @@
  */
 import { BugError, ERROR_TABLE, SyncError } from "../core/errors";
 import { ENTITY_PLURALS } from "../core/package-rules";
-import { isPermanentFailure, MAX_ATTEMPTS } from "../core/retry-policy";
+import { isPermanentFailure, MAX_ATTEMPTS, nextRetryDelay } from "../core/retry-policy";
 import { DOWNLOADABLE_ENTITY_TYPES, type ClientRole, type EntityType, type Privilege } from "../core/types";
 import type { Disposable } from "../ports/clock";
 import type { LookupHit } from "../ports/crm-client";
@@ -88,6 +88,8 @@ export class SyncEngine {
   private readonly onClose = new Map<string, string>();
   private timer: Disposable | null = null;
   private nextSyncAt: number | null = null;
+  /** Cycles that failed in a row; the next automatic one comes after the entries' backoff (SPEC §5). */
+  private failedCycles = 0;
   private readonly sendJobs = new Set<Disposable>();
   private currentSettings: SyncSettings;
   private user: CycleUser | null = null;
@@ -482,6 +484,7 @@ export class SyncEngine {
     const mapping = await this.deps.cache.findByItemId(notice.itemId);
     if (mapping === undefined || mapping.deletedLocally || !mapping.linked) return;
     await this.deps.cache.recordOutlookChange({ itemId: notice.itemId, kind: notice.kind, at: notice.at });
+    this.board.update({ pending: await this.deps.cache.countEntries() });
   }
 
   private async sentMail(context: CycleContext): Promise<void> {
@@ -508,6 +511,7 @@ export class SyncEngine {
     } finally {
       this.board.update({ running: false });
     }
+    this.failedCycles = failure === null ? 0 : this.failedCycles + 1;
     this.armTimer();
     return this.saveStatus({ failure });
   }
@@ -632,11 +636,17 @@ export class SyncEngine {
     this.nextSyncAt = null;
     const minutes = this.currentSettings.intervalMinutes;
     if (this.disposed || minutes <= 0) return;
-    this.nextSyncAt = this.deps.clock.now() + minutes * 60_000;
+    // After a failed cycle (server down, throttled) the next one comes with the entries' backoff, so sync
+    // resumes soon after the server does, never later than the interval.
+    const delay =
+      this.failedCycles === 0
+        ? minutes * 60_000
+        : Math.min(minutes * 60_000, nextRetryDelay(this.failedCycles, (this.deps.random ?? Math.random)()));
+    this.nextSyncAt = this.deps.clock.now() + delay;
     this.timer = this.deps.clock.setTimeout(() => {
       this.timer = null;
       this.syncNow().catch((e: unknown) => this.logFailure("timer sync", e));
-    }, minutes * 60_000);
+    }, delay);
   }
 
   private logFailure(what: string, error: unknown): void {

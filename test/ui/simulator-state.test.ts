@@ -139,4 +139,89 @@ describe("simulator page across reloads and faults (Chromium)", function () {
     await s.page.getByRole("region", { name: "Faults" }).getByText("The sync server is up again.").waitFor();
     await crmRow(s.page, "Ann Lee");
   });
+
+  it("while the server is down says so with a next try within minutes, and clears on its own once it is back", async () => {
+    const s = await open();
+    await s.pane.getByRole("button", { name: "Sync now" }).click();
+    await s.pane
+      .getByRole("status")
+      .filter({ hasText: /^Synchronized/ })
+      .waitFor({ timeout: 30_000 });
+    world?.server.setCrmDown(true);
+    await s.pane.getByRole("button", { name: "Sync now" }).click();
+    const alert = s.pane.getByRole("region", { name: "Sync status" }).getByRole("alert");
+    await alert.filter({ hasText: "could not be reached" }).waitFor({ timeout: 30_000 });
+    const text = (await alert.textContent()) ?? "";
+    assert.match(text, /got no answer\. Check your connection\./, "full sentences");
+    const next = await s.page.evaluate(() => {
+      const frame = document.querySelector<HTMLIFrameElement>('iframe[title="CRM pane"]');
+      return frame?.contentDocument?.querySelector("[data-part=next-sync]")?.textContent ?? "";
+    });
+    const minutes = (Date.parse(next) - Date.now()) / 60_000;
+    assert.ok(Number.isNaN(minutes) || minutes < 2, `the next try is soon, not at the interval: ${next}`);
+    assert.match(text, /Next try at \d{1,2}:\d{2}/);
+
+    world?.server.setCrmDown(false);
+    await alert.waitFor({ state: "hidden", timeout: 90_000 });
+  });
+
+  it("counts an Outlook edit of a tracked item as pending as soon as it is recorded", async () => {
+    const s = await open();
+    await selectItem(s.page, "Contacts", "Ann Lee");
+    await s.pane
+      .getByRole("region", { name: "This item" })
+      .getByText("Tracked in CRM", { exact: true })
+      .waitFor();
+    const form = s.page.getByRole("form", { name: "Edit item" });
+    await form.getByText("Edit in Outlook").click();
+    await form.getByLabel("Job title", { exact: true }).fill("Head buyer");
+    await form.getByRole("button", { name: "Save in Outlook" }).click();
+    await s.pane.locator("[data-part=pending]", { hasText: /^1$/ }).waitFor({ timeout: 10_000 });
+  });
+
+  it("Edit in Outlook offers every field of the type with readable labels, and says when the rules drop an edit", async () => {
+    const s = await open();
+    await selectItem(s.page, "Contacts", "Ann Lee");
+    const form = s.page.getByRole("form", { name: "Edit item" });
+    await form.getByText("Edit in Outlook").click();
+    for (const label of [
+      "First name",
+      "Mobile telephone number",
+      "Email 2 address",
+      "Birthday",
+      "Company name",
+    ]) {
+      assert.equal(await form.getByLabel(label, { exact: true }).count(), 1, label);
+    }
+    await form.getByLabel("Company name", { exact: true }).fill("Someone else Ltd");
+    await form.getByLabel("Mobile telephone number", { exact: true }).fill("+1 555 0199");
+    await form.getByRole("button", { name: "Save in Outlook" }).click();
+    await s.page
+      .getByRole("form", { name: "Edit item" })
+      .getByRole("status")
+      .filter({ hasText: "Company name is not sent to the CRM" })
+      .waitFor();
+
+    await selectItem(s.page, "Tasks", "Send the Contoso proposal");
+    const task = s.page.getByRole("form", { name: "Edit item" });
+    await task.getByText("Edit in Outlook").click();
+    const status = task.getByLabel("Status", { exact: true });
+    assert.deepEqual(await status.locator("option").allTextContents(), [
+      "(none)",
+      "notStarted",
+      "inProgress",
+      "waitingOnOthers",
+      "deferred",
+      "completed",
+    ]);
+  });
+
+  it("the CRM form shows a contact's parent account by name", async () => {
+    const s = await open();
+    await s.page.getByRole("button", { name: "Open CRM record Ann Lee" }).click();
+    const form = s.page.getByRole("form", { name: "Edit CRM record" });
+    const company = form.getByLabel("CRM parentaccount");
+    assert.equal(await company.locator("option:checked").textContent(), "Contoso Ltd");
+    assert.doesNotMatch((await form.textContent()) ?? "", /[0-9a-f]{8}-[0-9a-f]{4}-/);
+  });
 });

@@ -267,7 +267,7 @@ export class HttpCrmClient implements CrmClient {
         ...(signal ? { signal } : {}),
       });
     } catch (error) {
-      throw new SyncError("network", { details: `${spec.method} ${spec.path} failed`, cause: error });
+      throw new SyncError("network", { details: `${spec.method} ${spec.path} got no answer.`, cause: error });
     }
   }
 }

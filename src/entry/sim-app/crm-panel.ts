@@ -13,6 +13,8 @@ import { failureText } from "../commands/command-runner";
 /** The CRM view's own client id: it reads the change stream like any client, and never synchronizes. */
 export const CRM_VIEW_CLIENT = "simulator-crm-view";
 const REFRESH_MS = 2000;
+/** The contact field that names its account (SPEC §2 company). */
+const PARENT_ACCOUNT = "parentaccount";
 const ID_BATCH = 100;
 
 /** Every record the caller can read now, from the start of the change stream. */
@@ -41,6 +43,8 @@ export class CrmPanel implements Disposable {
   private readonly timer: ReturnType<typeof setInterval>;
   private registered: Promise<unknown> | null = null;
   private refreshFailed = false;
+  /** The accounts of the last refresh, by id: a contact's company is chosen from them by name. */
+  private accounts = new Map<string, string>();
 
   constructor(
     root: HTMLElement,
@@ -83,6 +87,11 @@ export class CrmPanel implements Disposable {
       const records = await listCrmRecords(this.crm, CRM_VIEW_CLIENT);
       if (this.refreshFailed) this.status.textContent = "";
       this.refreshFailed = false;
+      this.accounts = new Map(
+        records
+          .filter((record) => record.type === "account")
+          .map((record) => [record.id, recordLabel(record)]),
+      );
       setChildren(this.table, ...records.map((record) => this.row(record)));
     } catch (error) {
       this.registered = null;
@@ -109,7 +118,10 @@ export class CrmPanel implements Disposable {
   }
 
   private edit(record: CrmRecord): void {
-    const inputs = textFieldInputs(record.fields, "CRM");
+    const { [PARENT_ACCOUNT]: parent, ...rest } = record.fields;
+    const inputs = textFieldInputs(rest, "CRM");
+    if (record.type === "contact")
+      inputs.push(this.accountChoice(typeof parent === "string" ? parent : null));
     const form = el(
       "form",
       { class: "crm-edit", "aria-label": "Edit CRM record" },
@@ -120,12 +132,33 @@ export class CrmPanel implements Disposable {
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const fields: Record<string, string> = {};
-      for (const input of form.querySelectorAll("input")) {
-        if (input.value !== record.fields[input.name]) fields[input.name] = input.value;
+      for (const input of form.querySelectorAll<HTMLInputElement | HTMLSelectElement>("input, select")) {
+        if (input.value !== (record.fields[input.name] ?? "")) fields[input.name] = input.value;
       }
       void this.save(record, fields);
     });
     setChildren(this.editor, form);
+  }
+
+  /** The contact's company as a choice of the accounts by name (the record stores the account's id). */
+  private accountChoice(current: string | null): HTMLElement {
+    const known = current === null || this.accounts.has(current);
+    return el(
+      "label",
+      { class: "field" },
+      el("span", {}, "Company (parent account)"),
+      el(
+        "select",
+        { name: PARENT_ACCOUNT, "aria-label": `CRM ${PARENT_ACCOUNT}` },
+        ...(current === null ? [el("option", { value: "", selected: true }, "(none)")] : []),
+        ...(known || current === null
+          ? []
+          : [el("option", { value: current, selected: true }, "an account you cannot read")]),
+        ...[...this.accounts].map(([id, name]) =>
+          el("option", { value: id, selected: id === current }, name),
+        ),
+      ),
+    );
   }
 
   private async save(record: CrmRecord, fields: Record<string, string>): Promise<void> {

@@ -8,7 +8,15 @@ import type { FieldValue } from "../../core/types";
 import type { Disposable } from "../../ports/clock";
 import type { SimulatedItem, SimulatedMailbox } from "../../sim/mailbox/simulated-mailbox";
 import { el, setChildren } from "../taskpane/dom";
-import { fieldText, textFieldInputs } from "./field-inputs";
+import { failureText } from "../commands/command-runner";
+import {
+  controlValue,
+  droppedEditReason,
+  fieldLabel,
+  fieldText,
+  outlookFieldInputs,
+  outlookFieldSpecs,
+} from "./field-inputs";
 import type { CommandSurface, Ribbon, RibbonButton } from "./manifest-ribbon";
 
 /** What the shell asks of the page hosting the add-in. */
@@ -62,6 +70,8 @@ export class SimShell implements Disposable {
   private readonly reading: HTMLElement;
   private readonly ribbonGroup: HTMLElement;
   private readonly folderButtons = new Map<FolderView, HTMLButtonElement>();
+  /** The last edit's outcome per item, shown under its edit form until the next edit. */
+  private readonly notes = new Map<string, string>();
 
   constructor(
     root: HTMLElement,
@@ -220,7 +230,7 @@ export class SimShell implements Disposable {
       return;
     }
     const rows = Object.entries(item.fields).flatMap(([key, value]) => [
-      el("dt", {}, key),
+      el("dt", {}, fieldLabel(key)),
       el("dd", {}, fieldText(value)),
     ]);
     setChildren(
@@ -237,9 +247,13 @@ export class SimShell implements Disposable {
     );
   }
 
-  /** Edits an item's text fields as the user would in Outlook (a notified change). */
+  /**
+   * Edits an item as the user would in Outlook (a notified change): every SPEC §2 field of its type, with
+   * readable labels, and a note for each edit that the sync rules do not send to the CRM.
+   */
   private editForm(item: SimulatedItem): HTMLElement {
-    const inputs = textFieldInputs(item.fields);
+    const specs = outlookFieldSpecs(item.type, item.fields);
+    const note = el("p", { class: "edit-note", role: "status" });
     const form = el(
       "form",
       { class: "edit", "aria-label": "Edit item" },
@@ -247,18 +261,37 @@ export class SimShell implements Disposable {
         "details",
         {},
         el("summary", {}, "Edit in Outlook"),
-        ...inputs,
+        ...outlookFieldInputs(specs, item.fields),
         el("button", { type: "submit" }, "Save in Outlook"),
       ),
+      note,
     );
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      const fields: Record<string, string> = {};
-      for (const input of form.querySelectorAll("input")) {
-        if (input.value !== item.fields[input.name]) fields[input.name] = input.value;
+      const fields: Record<string, FieldValue> = {};
+      for (const control of form.querySelectorAll<HTMLInputElement | HTMLSelectElement>("input, select")) {
+        const spec = specs.get(control.name);
+        if (spec === undefined) continue;
+        const value = controlValue(control, spec);
+        if (fieldText(value) !== fieldText(item.fields[control.name] ?? null)) fields[control.name] = value;
       }
-      this.mailbox.updateItem(item.itemId, { fields }, { notify: true, by: "world" });
+      if (Object.keys(fields).length === 0) {
+        note.textContent = "Nothing changed.";
+        return;
+      }
+      try {
+        this.mailbox.updateItem(item.itemId, { fields }, { notify: true, by: "world" });
+      } catch (error) {
+        note.textContent = failureText(error);
+        return;
+      }
+      const dropped = Object.keys(fields).flatMap((key) => droppedEditReason(item.type, key) ?? []);
+      this.notes.set(
+        item.itemId,
+        dropped.length > 0 ? `Saved in Outlook. ${dropped.join(" ")}` : "Saved in Outlook.",
+      );
     });
+    note.textContent = this.notes.get(item.itemId) ?? "";
     return form;
   }
 

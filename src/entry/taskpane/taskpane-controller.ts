@@ -113,14 +113,30 @@ function syncModel(status: EngineStatus): SyncModel {
       message: error.message,
       action: actionOf(error.code === "syncFailed" ? "syncFailed" : error.code),
     })),
-    cycleError: status.lastCycleError
-      ? {
-          // A 401: the token expired or was revoked; the user is signed out, not facing a sync fault.
-          message: status.lastCycleError.code === "unauthorized" ? SIGNED_OUT : status.lastCycleError.message,
-          action: actionOf(status.lastCycleError.code),
-        }
-      : null,
+    cycleError: status.lastCycleError ? cycleErrorModel(status.lastCycleError, status.nextSyncAt) : null,
   };
+}
+
+/** A time of day as the pane shows when sync tries again (HH:MM in the user's locale). */
+function clockTime(ms: number): string {
+  return new Date(ms).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+}
+
+/**
+ * The failed cycle as the pane tells it: a throttled one says so and when it retries; the others keep their
+ * message and add when the next automatic try is.
+ */
+function cycleErrorModel(
+  error: { readonly code: string; readonly message: string },
+  nextSyncAt: number | null,
+): { message: string; action: string } {
+  // A 401: the token expired or was revoked; the user is signed out, not facing a sync fault.
+  if (error.code === "unauthorized") return { message: SIGNED_OUT, action: actionOf(error.code) };
+  if (error.code === "rateLimited" && nextSyncAt !== null) {
+    return { message: `Throttled, retrying at ${clockTime(nextSyncAt)}.`, action: actionOf(error.code) };
+  }
+  const retry = nextSyncAt === null ? "" : ` Next try at ${clockTime(nextSyncAt)}.`;
+  return { message: error.message, action: `${actionOf(error.code)}${retry}` };
 }
 
 /** A model for the moments before the add-in is connected, or when connecting failed. */
