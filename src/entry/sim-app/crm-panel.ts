@@ -121,7 +121,12 @@ export class CrmPanel implements Disposable {
     const { [PARENT_ACCOUNT]: parent, ...rest } = record.fields;
     const inputs = textFieldInputs(rest, "CRM");
     if (record.type === "contact")
-      inputs.push(this.accountChoice(typeof parent === "string" ? parent : null));
+      inputs.push(
+        this.accountChoice(
+          typeof parent === "string" ? parent : null,
+          record.related?.parentAccountName ?? null,
+        ),
+      );
     const form = el(
       "form",
       { class: "crm-edit", "aria-label": "Edit CRM record" },
@@ -140,8 +145,8 @@ export class CrmPanel implements Disposable {
     setChildren(this.editor, form);
   }
 
-  /** The contact's company as a choice of the accounts by name (the record stores the account's id). */
-  private accountChoice(current: string | null): HTMLElement {
+  /** The contact's company as a choice of accounts by name (the record stores its id); accounts never sync, so the current one is named from the record. */
+  private accountChoice(current: string | null, currentName: string | null): HTMLElement {
     const known = current === null || this.accounts.has(current);
     return el(
       "label",
@@ -153,7 +158,7 @@ export class CrmPanel implements Disposable {
         ...(current === null ? [el("option", { value: "", selected: true }, "(none)")] : []),
         ...(known || current === null
           ? []
-          : [el("option", { value: current, selected: true }, "an account you cannot read")]),
+          : [el("option", { value: current, selected: true }, currentName ?? "an account you cannot read")]),
         ...[...this.accounts].map(([id, name]) =>
           el("option", { value: id, selected: id === current }, name),
         ),
