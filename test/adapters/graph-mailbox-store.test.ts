@@ -9,15 +9,33 @@ import { runMailboxStoreContract } from "./mailbox-store-contract";
 
 const addinId = "5f1e2d3c-0000-4000-8000-00000000a11d";
 
-async function harness(options: { pageSize?: number } = {}) {
-  const clock = new ManualClock(Date.parse("2026-03-02T09:00:00Z"), true);
+/** What the store sent: method, path and JSON body of every request. */
+interface Sent {
+  readonly method: string;
+  readonly path: string;
+  readonly body: Record<string, unknown> | null;
+}
+
+async function harness(options: { pageSize?: number; clock?: ManualClock } = {}) {
+  const sent: Sent[] = [];
+  const recording: typeof fetch = (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const text = typeof init?.body === "string" ? init.body : null;
+    sent.push({
+      method: init?.method ?? "GET",
+      path: decodeURIComponent(url.pathname.replace(/^\/v1\.0/, "")),
+      body: text === null ? null : (JSON.parse(text) as Record<string, unknown>),
+    });
+    return globalThis.fetch(input, init);
+  };
+  const clock = options.clock ?? new ManualClock(Date.parse("2026-03-02T09:00:00Z"), true);
   const mailbox = new SimulatedMailbox({
     clock,
     owner: { emailAddress: "alice@contoso.com", displayName: "Alice" },
   });
   const server: GraphSubsetServer = await startGraphSubsetServer({ mailbox, clock, token: "sim-token" });
   const store = new GraphMailboxStore({
-    fetch: globalThis.fetch,
+    fetch: recording,
     baseUrl: server.baseUrl,
     tokens: new StaticTokenProvider("sim-token"),
     clock,
@@ -26,7 +44,7 @@ async function harness(options: { pageSize?: number } = {}) {
     changeFeed: mailbox,
     ...(options.pageSize !== undefined && { pageSize: options.pageSize }),
   });
-  return { store, mailbox, clock, addinId, http: true, server, dispose: () => server.close() };
+  return { store, mailbox, clock, addinId, http: true, server, sent, dispose: () => server.close() };
 }
 
 runMailboxStoreContract("GraphMailboxStore over the Graph subset server", () => harness());
@@ -75,6 +93,141 @@ describe("GraphMailboxStore specifics", () => {
       });
       const probed = await fresh.getItems([ids[0] ?? ""]);
       assert.equal(probed.get(ids[0] ?? "")?.type, "task");
+    } finally {
+      await h.dispose();
+    }
+  });
+
+  it("stamps received and sent mail with extended properties and categories only, never its subject or body", async () => {
+    const h = await harness();
+    try {
+      const received = h.mailbox.createItem(
+        {
+          type: "email",
+          fields: {
+            subject: "Order",
+            body: "Hi",
+            from: "bob@contoso.com",
+            receivedAt: "2026-03-01T10:00:00Z",
+          },
+        },
+        { notify: false, by: "world" },
+      );
+      h.sent.length = 0;
+      const stamped = await h.store.updateItem(received.immutableId, {
+        link: { crmId: "crm-1", state: "tracked" },
+        categories: ["Tracked to CRM"],
+      });
+      assert.deepEqual(stamped.link, { crmId: "crm-1", state: "tracked" });
+      const patches = h.sent.filter((request) => request.method === "PATCH");
+      assert.equal(patches.length, 1);
+      assert.deepEqual(Object.keys(patches[0]?.body ?? {}).sort(), [
+        "categories",
+        "singleValueExtendedProperties",
+      ]);
+      assert.equal(h.mailbox.get(received.itemId)?.fields.subject, "Order");
+      await assert.rejects(
+        h.store.updateItem(received.immutableId, { fields: { subject: "Changed" } }),
+        (error: unknown) => error instanceof Error && /subject/.test(error.message),
+      );
+      assert.equal(h.mailbox.get(received.itemId)?.fields.subject, "Order");
+    } finally {
+      await h.dispose();
+    }
+  });
+
+  it("patches only the properties that change", async () => {
+    const h = await harness();
+    try {
+      const created = await h.store.createItem({
+        type: "appointment",
+        fields: {
+          subject: "Review",
+          body: "Agenda",
+          start: "2026-03-10T14:00:00Z",
+          end: "2026-03-10T15:00:00Z",
+        },
+        idempotencyKey: "p1",
+      });
+      h.sent.length = 0;
+      await h.store.updateItem(created.itemId, { fields: { subject: "Review 2", body: "Agenda" } });
+      const patch = h.sent.find((request) => request.method === "PATCH");
+      assert.deepEqual(patch?.body, { subject: "Review 2" });
+      h.sent.length = 0;
+      await h.store.updateItem(created.itemId, { link: { crmId: "crm-2", state: "tracked" } });
+      assert.deepEqual(Object.keys(h.sent.find((request) => request.method === "PATCH")?.body ?? {}), [
+        "singleValueExtendedProperties",
+      ]);
+    } finally {
+      await h.dispose();
+    }
+  });
+
+  it("reads and writes bodies as text, so a round trip never turns text into HTML", async () => {
+    const h = await harness();
+    try {
+      const body = "Line <1>\nLine & 2";
+      const created = await h.store.createItem({
+        type: "appointment",
+        fields: { subject: "s", body, start: "2026-03-10T14:00:00Z", end: "2026-03-10T15:00:00Z" },
+        idempotencyKey: "b1",
+      });
+      assert.equal(created.fields.body, body);
+      assert.equal((await h.store.getItems([created.itemId])).get(created.itemId)?.fields.body, body);
+      assert.equal(h.mailbox.get(created.itemId)?.fields.body, body);
+    } finally {
+      await h.dispose();
+    }
+  });
+
+  it("writes only extended property values that are present, and empties a cleared text one", async () => {
+    const h = await harness();
+    try {
+      const created = await h.store.createItem({
+        type: "contact",
+        fields: { firstName: "Ann", pagerNumber: "1" },
+        idempotencyKey: "x1",
+      });
+      const post = h.sent.find((request) => request.method === "POST" && request.path.endsWith("/contacts"));
+      const values = (post?.body?.singleValueExtendedProperties ?? []) as { id: string; value: string }[];
+      assert.ok(
+        values.every((entry) => entry.value !== ""),
+        JSON.stringify(values),
+      );
+      assert.ok(!values.some((entry) => entry.id.startsWith("SystemTime")));
+      const cleared = await h.store.updateItem(created.itemId, { fields: { pagerNumber: null } });
+      assert.equal(cleared.fields.pagerNumber, undefined);
+    } finally {
+      await h.dispose();
+    }
+  });
+
+  it("keeps within the mailbox's 4 concurrent requests, batch sub-requests included, across concurrent calls", async () => {
+    const clock = new ManualClock(Date.parse("2026-03-02T09:00:00Z"));
+    const h = await harness({ clock });
+    try {
+      const ids = Array.from(
+        { length: 13 },
+        (_, i) =>
+          h.mailbox.createItem({ type: "task", fields: { subject: `t${i}` } }, { notify: false, by: "world" })
+            .immutableId,
+      );
+      h.mailbox.faults.slow(1000, 50);
+      let settled = false;
+      const work = Promise.all([
+        h.store.getItems(ids, new Map(ids.map((id) => [id, "task" as const]))),
+        h.store.getItems(ids.slice(0, 6)),
+        h.store.updateItem(ids[0] ?? "", { fields: { subject: "changed" } }, "task"),
+        h.store.listFolders(["contact"]),
+      ]).finally(() => (settled = true));
+      while (!settled) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        clock.advance(50);
+      }
+      const [all, probed] = await work;
+      assert.equal([...all.values()].filter((item) => item !== null).length, 13);
+      assert.equal([...probed.values()].filter((item) => item !== null).length, 6);
+      assert.equal(h.server.stats().overConcurrency, 0, "no request went over the limit");
     } finally {
       await h.dispose();
     }

@@ -4,8 +4,9 @@ import type { EntityType, FieldValue, Fields } from "../../core/types";
 
 /**
  * The Outlook keys of SPEC §2 ↔ Microsoft Graph resource JSON (contact, event, To Do task, message).
- * `fieldsToGraph` writes a complete representation (null for every absent property, so a PATCH clears what
- * the fields lack); `graphToFields` reads back only what the JSON holds. Contact fields Graph has no plain
+ * `fieldsToGraph` writes a complete representation (null for every absent property; extended properties only
+ * for present values); `changedProperties` turns two of them into a PATCH body; `graphToFields` reads back only
+ * what the JSON holds. Contact fields Graph has no plain
  * property for travel as single-value extended properties (MAPI tags). Date-times are UTC.
  */
 
@@ -154,13 +155,12 @@ export function fieldsToGraph(type: EntityType, fields: Fields): Json {
       json.businessAddress = Object.fromEntries(
         Object.entries(ADDRESS).map(([graph, key]) => [graph, str(fields[key])]),
       );
-      json.singleValueExtendedProperties = Object.entries(CONTACT_EXTENDED_FIELDS).map(([key, id]) => ({
-        id,
-        value:
-          key === "anniversary" && str(fields[key]) !== null
-            ? `${String(fields[key])}T00:00:00Z`
-            : (str(fields[key]) ?? ""),
-      }));
+      // Only values that are present: Graph refuses an empty string for a SystemTime property.
+      json.singleValueExtendedProperties = Object.entries(CONTACT_EXTENDED_FIELDS).flatMap(([key, id]) => {
+        const value = str(fields[key]);
+        if (value === null) return [];
+        return [{ id, value: key === "anniversary" ? `${value}T00:00:00Z` : value }];
+      });
       return json;
     }
     case "appointment":
@@ -315,9 +315,13 @@ export function changedProperties(type: EntityType, before: Fields, after: Field
       const old = new Map(
         ((was[key] ?? []) as { id: string; value: string }[]).map((entry) => [entry.id, entry.value]),
       );
-      const changed = (value as { id: string; value: string }[]).filter(
-        (entry) => old.get(entry.id) !== entry.value,
-      );
+      const next = value as { id: string; value: string }[];
+      const changed = next.filter((entry) => old.get(entry.id) !== entry.value);
+      // A cleared String property is written empty; a SystemTime one cannot be emptied (see docs/real-outlook.md).
+      for (const id of old.keys()) {
+        if (!next.some((entry) => entry.id === id) && id.startsWith("String "))
+          changed.push({ id, value: "" });
+      }
       if (changed.length > 0) out[key] = changed;
     } else if (JSON.stringify(was[key]) !== JSON.stringify(value)) out[key] = value;
   }
@@ -348,7 +352,11 @@ const READ_ONLY: Readonly<Record<EntityType, readonly string[]>> = {
  * SyncError("invalidInput") naming the field. Choice values (status, showAs, …) are checked by Graph.
  */
 export function checkFields(type: EntityType, fields: Fields): void {
-  const known = new Set([...Object.keys(graphToFields(type, fieldsToGraph(type, {}))), ...READ_ONLY[type]]);
+  const known = new Set([
+    ...Object.keys(graphToFields(type, fieldsToGraph(type, {}))),
+    ...(type === "contact" ? Object.keys(CONTACT_EXTENDED_FIELDS) : []),
+    ...READ_ONLY[type],
+  ]);
   for (const [key, value] of Object.entries(fields)) {
     const fail = (problem: string) =>
       new SyncError("invalidInput", { details: `${type} field "${key}": ${problem}` });

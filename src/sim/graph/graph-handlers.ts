@@ -11,6 +11,7 @@ import {
   CONTACT_MAPI_FIELDS,
   GRAPH_TYPE,
   graphToMailboxFields,
+  isDraft,
   itemToGraph,
   NotSimulated,
   type BodyType,
@@ -98,8 +99,25 @@ export function handleGraphRequest(
           : error(400, translated.code, translated.message);
       });
     case "folder":
+      if (method === "DELETE" && target.folder.wellKnownName === null) {
+        // contactfolder-delete, todotasklist-delete: the folder goes with what it holds.
+        mailbox.deleteFolder(target.folder.folderId, { notify: false, by: "client" });
+        return { status: 204 };
+      }
       return only("GET", () => ({ status: 200, body: select(target.json, query) }));
-    case "folders":
+    case "folders": {
+      const create = target.create;
+      if (method === "POST" && create !== undefined) {
+        if (typeof body !== "object" || body === null || Array.isArray(body))
+          return error(400, "BadRequest", "The request body must be a JSON object.");
+        const failure = checkBody(metadata, create.entityType, body);
+        if (failure) return error(failure.status, failure.code, failure.message);
+        const name = (body as { displayName?: unknown }).displayName;
+        if (typeof name !== "string" || name.trim() === "")
+          return error(400, "ErrorInvalidRequest", "displayName is required.");
+        const made = mailbox.createFolder(create.parent, name);
+        return { status: 201, body: create.render(made) };
+      }
       return only("GET", () =>
         page(
           target.json.map((json) => select(json, query)),
@@ -107,6 +125,7 @@ export function handleGraphRequest(
           null,
         ),
       );
+    }
     case "delta":
       return only("GET", () =>
         deltaPage(mailbox, {
@@ -239,6 +258,8 @@ export function handleGraphRequest(
   }
   if (method !== "PATCH")
     return error(405, "ErrorInvalidRequest", `${method} is not allowed on /${resolved.shape}`);
+  const sealed = target.type === "email" && !isDraft(item) ? sentMessageRefusal(body) : null;
+  if (sealed) return sealed;
   const write = writeOf(ctx, target.type, body, "update");
   if (isReply(write)) return write;
   const updated = mailbox.updateItem(
@@ -265,6 +286,35 @@ function liveItem(
   return item !== undefined && item.type === type && (folder === null || item.folderId === folder.folderId)
     ? item
     : error(404, "ErrorItemNotFound", "The specified object was not found in the store.");
+}
+
+/**
+ * message-update: subject, body, sender and recipients (and internetMessageId) are "updatable only if isDraft =
+ * true"; a sent or received message takes categories, flag, importance, inferenceClassification, isRead and
+ * extended properties. Exchange answers ErrorInvalidPropertyUpdateSentMessage.
+ */
+const DRAFT_ONLY = new Set([
+  "bccRecipients",
+  "body",
+  "ccRecipients",
+  "from",
+  "internetMessageId",
+  "replyTo",
+  "sender",
+  "subject",
+  "toRecipients",
+]);
+
+function sentMessageRefusal(body: unknown): Reply | null {
+  if (typeof body !== "object" || body === null) return null;
+  const refused = Object.keys(body).find((key) => DRAFT_ONLY.has(key));
+  return refused === undefined
+    ? null
+    : error(
+        400,
+        "ErrorInvalidPropertyUpdateSentMessage",
+        `Update operation is invalid for property '${refused}' of a sent message.`,
+      );
 }
 
 /** Keeps only `$select`ed properties (and the id) when the request has one (graph/query-parameters: select). */
@@ -368,6 +418,20 @@ function filterItems(
   return notSimulated(`$filter=${filter}`);
 }
 
+/**
+ * A value in the textual form of the property's MAPI type (extended-properties-overview: the id begins with the
+ * type; MS-OXCDATA 2.11.1 property data types): SystemTime an ISO 8601 date-time, Integer and Long whole
+ * numbers, Boolean true/false. An empty string is no date-time.
+ */
+function validPropertyValue(id: string, value: string | null): boolean {
+  if (value === null) return true;
+  const type = /^(\w+)\s/.exec(id)?.[1]?.toLowerCase();
+  if (type === "systemtime") return /^\d{4}-\d{2}-\d{2}T/.test(value) && !Number.isNaN(Date.parse(value));
+  if (type === "integer" || type === "long" || type === "short") return /^-?\d+$/.test(value);
+  if (type === "boolean") return value === "true" || value === "false";
+  return true;
+}
+
 interface Write {
   readonly fields: Record<string, unknown>;
   readonly categories?: string[];
@@ -397,6 +461,13 @@ function writeOf(
   }
   const extended: Record<string, string | null> = {};
   const properties = (json.singleValueExtendedProperties ?? []) as { id: string; value: string | null }[];
+  const badValue = properties.find((entry) => !validPropertyValue(entry.id, entry.value));
+  if (badValue)
+    return error(
+      400,
+      "ErrorInvalidExtendedPropertyValue",
+      `The value ${JSON.stringify(badValue.value)} is not valid for extended property '${badValue.id}'.`,
+    );
   for (const entry of properties) {
     const id = canonicalPropertyId(entry.id);
     const field = type === "contact" ? CONTACT_MAPI_FIELDS[id] : undefined;

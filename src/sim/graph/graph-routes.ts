@@ -12,7 +12,16 @@ import type { TaskPart } from "./graph-todo";
 export type Target =
   | { kind: "translate" }
   | { kind: "folder"; folder: SimulatedFolder; json: Record<string, unknown> }
-  | { kind: "folders"; json: Record<string, unknown>[] }
+  | {
+      kind: "folders";
+      json: Record<string, unknown>[];
+      /** Where a POST makes a folder, its metadata type, and how the new folder is answered. */
+      create?: {
+        readonly parent: "contacts" | "tasks";
+        readonly entityType: string;
+        readonly render: (folder: SimulatedFolder) => Record<string, unknown>;
+      };
+    }
   | { kind: "collection"; type: EntityType; folder: SimulatedFolder | null; createIn: SimulatedFolder }
   | { kind: "item"; type: EntityType; folder: SimulatedFolder | null; itemId: string }
   | { kind: "delta"; type: EntityType; folder: SimulatedFolder }
@@ -63,6 +72,12 @@ export function locate(
           .folders()
           .filter((f) => f.type === "contact" && f.parentFolderId === contacts.folderId)
           .map(contactFolderJson),
+        // user-post-contactfolders makes a folder there.
+        create: {
+          parent: "contacts",
+          entityType: "microsoft.graph.contactFolder",
+          render: contactFolderJson,
+        },
       };
     case "me/contactFolders/{id}":
     case "me/contactFolders/{id}/childFolders": {
@@ -116,6 +131,8 @@ export function locate(
           .folders()
           .filter((f) => f.type === "task")
           .map(listJson),
+        // todo-post-lists makes a list.
+        create: { parent: "tasks", entityType: "microsoft.graph.todoTaskList", render: listJson },
       };
     case "me/todo/lists/{id}": {
       const folder = inFolder("task", k0);

@@ -21,12 +21,28 @@ import { error, type Reply } from "./graph-reply";
 export interface GraphSubsetServer {
   /** e.g. http://127.0.0.1:PORT/v1.0 */
   readonly baseUrl: string;
-  /** Requests answered over HTTP (a $batch counts once) and body bytes sent and received. */
-  stats(): { readonly requests: number; readonly bytesIn: number; readonly bytesOut: number };
+  /**
+   * Requests answered over HTTP (a $batch counts once), body bytes sent and received, and requests or batch
+   * sub-requests refused for going over the mailbox's concurrency limit.
+   */
+  stats(): {
+    readonly requests: number;
+    readonly bytesIn: number;
+    readonly bytesOut: number;
+    readonly overConcurrency: number;
+  };
   close(): Promise<void>;
 }
 
+/** json-batching: "JSON batch requests are currently limited to 20 individual requests." */
 const MAX_BATCH = 20;
+/**
+ * throttling-limits (Outlook service limits): 4 concurrent requests per app per mailbox, more answer 429;
+ * json-batching: each request of a batch counts against the limits of its service.
+ */
+const MAILBOX_CONCURRENCY = 4;
+/** The Retry-After the twin gives a request over the concurrency limit (seconds). */
+const CONCURRENCY_RETRY_AFTER = 1;
 
 const batchSchema = z.object({
   requests: z.array(
@@ -39,6 +55,16 @@ const batchSchema = z.object({
     }),
   ),
 });
+
+/** The number of requests in a $batch body (0 when it is not one; the batch step reports why). */
+function batchSize(raw: string): number {
+  try {
+    const parsed = JSON.parse(raw) as { requests?: unknown };
+    return Array.isArray(parsed.requests) ? parsed.requests.length : 0;
+  } catch {
+    return 0;
+  }
+}
 
 let defaultMetadata: GraphMetadata | null = null;
 
@@ -57,7 +83,8 @@ export async function startGraphSubsetServer(options: {
   readonly metadata?: GraphMetadata;
 }): Promise<GraphSubsetServer> {
   const { mailbox, clock, token } = options;
-  const counters = { requests: 0, bytesIn: 0, bytesOut: 0 };
+  const counters = { requests: 0, bytesIn: 0, bytesOut: 0, overConcurrency: 0 };
+  let inFlight = 0;
   let nextPart = 0;
   const context: { -readonly [K in keyof GraphContext]: GraphContext[K] } = {
     mailbox,
@@ -79,7 +106,15 @@ export async function startGraphSubsetServer(options: {
   const handle = (method: string, url: string, body: unknown, headers: RequestHeaders): Reply =>
     handleGraphRequest(context, method, url, body, headers);
 
-  const batch = (body: unknown): Reply => {
+  const tooMany = (): Reply => {
+    counters.overConcurrency += 1;
+    return error(429, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.", {
+      "Retry-After": String(CONCURRENCY_RETRY_AFTER),
+    });
+  };
+
+  /** Answers a $batch; sub-requests from index `admitted` on are over the concurrency limit. */
+  const batch = (body: unknown, admitted: number): Reply => {
     const parsed = batchSchema.safeParse(body);
     if (!parsed.success)
       return error(
@@ -90,7 +125,11 @@ export async function startGraphSubsetServer(options: {
     if (parsed.data.requests.length > MAX_BATCH) {
       return error(400, "BadRequest", `Number of requests in the batch exceeds the limit of ${MAX_BATCH}.`);
     }
-    const responses = parsed.data.requests.map((request) => {
+    const responses = parsed.data.requests.map((request, index) => {
+      if (index >= admitted) {
+        const reply = tooMany();
+        return { id: request.id, status: reply.status, headers: reply.headers, body: reply.body };
+      }
       const fault = mailbox.faults.takeHttpFault(request.method, request.url.split("?")[0] ?? "");
       if (fault?.kind === "throttle") {
         const reply = error(429, "TooManyRequests", "Too many requests.", {
@@ -127,7 +166,14 @@ export async function startGraphSubsetServer(options: {
         const method = req.method ?? "GET";
         const url = req.url ?? "/";
         const path = url.split("?")[0] ?? "/";
+        const isBatch = path === "/v1.0/$batch" && method === "POST";
+        const wanted = isBatch ? batchSize(raw) : 1;
+        const admitted = Math.min(wanted, MAILBOX_CONCURRENCY - inFlight);
+        let held = Math.max(0, admitted);
+        inFlight += held;
         const send = (reply: Reply) => {
+          inFlight -= held;
+          held = 0;
           const text = reply.body === undefined ? "" : JSON.stringify(reply.body);
           counters.bytesOut += text.length;
           res.writeHead(reply.status, {
@@ -136,6 +182,10 @@ export async function startGraphSubsetServer(options: {
           });
           res.end(text);
         };
+        if (admitted <= 0 && !(isBatch && wanted === 0)) {
+          send(tooMany());
+          return;
+        }
         const fault = path.endsWith("/$batch")
           ? null
           : mailbox.faults.takeHttpFault(method, path.replace(/^\/v1\.0/, ""));
@@ -164,11 +214,10 @@ export async function startGraphSubsetServer(options: {
         }
         const prefer = req.headers.prefer;
         const headers = { prefer: Array.isArray(prefer) ? prefer.join(",") : prefer };
-        const reply =
-          path === "/v1.0/$batch" && method === "POST"
-            ? batch(body)
-            : safely(() => handle(method, url, body, headers));
+        const reply = isBatch ? batch(body, admitted) : safely(() => handle(method, url, body, headers));
         if (fault?.kind === "loseResponse") {
+          inFlight -= held;
+          held = 0;
           res.socket?.destroy();
           return;
         }

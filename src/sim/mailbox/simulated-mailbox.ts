@@ -312,6 +312,22 @@ export class SimulatedMailbox {
     return folder;
   }
 
+  /**
+   * Deletes a folder the world or a client made (not a well-known one), with the items in it and its child
+   * folders. Throws SyncError("invalidInput") for a well-known folder and ("notFound") for an unknown one.
+   */
+  deleteFolder(folderId: string, options: WriteOptions): void {
+    const folder = this.folderList.find((f) => f.folderId === folderId);
+    if (folder === undefined)
+      throw new SyncError("notFound", { details: `folder ${folderId} does not exist` });
+    if (folder.wellKnownName !== null)
+      throw new SyncError("invalidInput", { details: `folder "${folder.name}" is a well-known folder` });
+    for (const child of this.folderList.filter((f) => f.parentFolderId === folderId))
+      this.deleteFolder(child.folderId, options);
+    for (const item of this.list(folderId)) this.deleteItem(item.itemId, options);
+    this.folderList.splice(this.folderList.indexOf(folder), 1);
+  }
+
   /** The folder with this id or well-known name, or undefined. */
   folder(idOrName: string): SimulatedFolder | undefined {
     return this.folderList.find(

@@ -171,6 +171,58 @@ describe("Graph subset server", () => {
     assert.equal(mailbox.allItems().length, 0);
   });
 
+  it("refuses draft-only properties on a sent or received message and takes its categories and flags", async () => {
+    const received = mailbox.createItem(
+      {
+        type: "email",
+        fields: { subject: "Order", from: "bob@contoso.com", receivedAt: "2026-03-01T10:00:00Z" },
+      },
+      { notify: false, by: "world" },
+    );
+    for (const body of [
+      { subject: "x" },
+      { body: { contentType: "text", content: "x" } },
+      { toRecipients: [] },
+    ]) {
+      const answer = await call("PATCH", `/me/messages/${received.itemId}`, body);
+      assert.deepEqual(
+        [answer.status, (answer.json.error as { code?: string }).code],
+        [400, "ErrorInvalidPropertyUpdateSentMessage"],
+      );
+    }
+    const ok = await call("PATCH", `/me/messages/${received.itemId}`, { categories: ["Red"], isRead: true });
+    assert.equal(ok.status, 200);
+    assert.equal(mailbox.get(received.itemId)?.fields.subject, "Order");
+    const draft = mailbox.openCompose({ subject: "Draft" });
+    const edited = await call("PATCH", `/me/messages/${draft.itemId}`, { subject: "Draft 2" });
+    assert.equal(edited.status, 200);
+  });
+
+  it("refuses an extended property value that is not of the property's type, an empty SystemTime included", async () => {
+    const contact = mailbox.createItem(
+      { type: "contact", fields: { firstName: "A" } },
+      { notify: false, by: "world" },
+    );
+    for (const [id, value] of [
+      ["SystemTime 0x3A41", ""],
+      ["SystemTime 0x3A41", "soon"],
+      ["Integer {6f1c3e52-9b7d-4a7e-8c1e-2d5b9a4f0c11} Name n", "1.5"],
+    ] as const) {
+      const answer = await call("PATCH", `/me/contacts/${contact.itemId}`, {
+        singleValueExtendedProperties: [{ id, value }],
+      });
+      assert.deepEqual(
+        [answer.status, (answer.json.error as { code?: string }).code],
+        [400, "ErrorInvalidExtendedPropertyValue"],
+      );
+    }
+    const ok = await call("PATCH", `/me/contacts/${contact.itemId}`, {
+      singleValueExtendedProperties: [{ id: "SystemTime 0x3A41", value: "2005-06-18T00:00:00Z" }],
+    });
+    assert.equal(ok.status, 200);
+    assert.equal(mailbox.get(contact.itemId)?.fields.anniversary, "2005-06-18");
+  });
+
   it("keeps a task's linked resources and open extensions and finds the task by a linked resource", async () => {
     const list = mailbox.folder("tasks")?.folderId ?? "";
     const created = await call("POST", `/me/todo/lists/${list}/tasks`, {
@@ -212,6 +264,44 @@ describe("Graph subset server", () => {
     assert.equal(mailbox.allItems().length, 0);
     const unauthorized = await fetch(`${server.baseUrl}/me/events`);
     assert.equal(unauthorized.status, 401);
+  });
+
+  it("answers 429 with Retry-After past 4 concurrent requests per mailbox, counting each batch sub-request", async () => {
+    const clock = new ManualClock(Date.parse("2026-03-02T09:00:00Z"));
+    const held = new SimulatedMailbox({ clock, owner: { emailAddress: "a@contoso.com", displayName: "A" } });
+    const slowServer = await startGraphSubsetServer({ mailbox: held, clock, token: "t" });
+    try {
+      const get = () =>
+        fetch(`${slowServer.baseUrl}/me/calendar`, { headers: { Authorization: "Bearer t" } });
+      held.faults.slow(4, 1000);
+      const first = [get(), get(), get(), get()];
+      while (clock.pending() < 4) await new Promise((resolve) => setTimeout(resolve, 5));
+      const fifth = await get();
+      assert.equal(fifth.status, 429);
+      assert.equal(fifth.headers.get("Retry-After"), "1");
+      clock.advance(1000);
+      assert.deepEqual(
+        (await Promise.all(first)).map((r) => r.status),
+        [200, 200, 200, 200],
+      );
+      const requests = Array.from({ length: 5 }, (_, i) => ({
+        id: String(i),
+        method: "GET",
+        url: "/me/calendar",
+      }));
+      const batch = await fetch(`${slowServer.baseUrl}/$batch`, {
+        method: "POST",
+        headers: { Authorization: "Bearer t", "Content-Type": "application/json" },
+        body: JSON.stringify({ requests }),
+      });
+      const statuses = ((await batch.json()) as { responses: { status: number }[] }).responses.map(
+        (r) => r.status,
+      );
+      assert.deepEqual(statuses.sort(), [200, 200, 200, 200, 429]);
+      assert.equal(slowServer.stats().overConcurrency, 2);
+    } finally {
+      await slowServer.close();
+    }
   });
 
   it("refuses a $batch of more than 20 requests", async () => {
