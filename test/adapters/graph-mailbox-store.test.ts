@@ -233,6 +233,32 @@ describe("GraphMailboxStore specifics", () => {
     }
   });
 
+  it("bounds the first Sent Items scan by date, and later rounds keep the bound", async () => {
+    const h = await harness();
+    try {
+      const old = h.mailbox.createItem(
+        { type: "email", fields: { subject: "old", sentAt: "2025-09-01T10:00:00Z" }, folder: "sentitems" },
+        { notify: false, by: "world" },
+      );
+      const recent = h.mailbox.createItem(
+        { type: "email", fields: { subject: "recent", sentAt: "2026-03-01T10:00:00Z" }, folder: "sentitems" },
+        { notify: false, by: "world" },
+      );
+      const [folder] = await h.store.listFolders(["email"]);
+      const first = await h.store.scanFolder(folder?.folderId ?? "", null);
+      assert.deepEqual(
+        first.changed.map((item) => item.itemId),
+        [recent.immutableId],
+      );
+      assert.ok(h.sent.some((request) => request.path.endsWith("/messages/delta")));
+      h.mailbox.updateItem(old.itemId, { categories: ["x"] }, { notify: false });
+      const second = await h.store.scanFolder(folder?.folderId ?? "", first.checkpoint);
+      assert.deepEqual(second.changed, []);
+    } finally {
+      await h.dispose();
+    }
+  });
+
   it("reports a wrong token as unauthorized", async () => {
     const h = await harness();
     try {

@@ -94,6 +94,7 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
   private readonly window: CalendarWindow;
   private readonly feed: MailboxChangeFeed | null;
   private readonly pageSize: number;
+  private readonly mailScanDays: number;
   private readonly cecpId: string;
   private readonly typeOf = new Map<string, EntityType>();
   /** Occurrences seen in a calendar view, by id, with their series master's id (SPEC §15). */
@@ -117,6 +118,8 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     readonly maxAttempts?: number;
     /** Delta page size asked with Prefer: odata.maxpagesize, default 100. */
     readonly pageSize?: number;
+    /** How far back a first Sent Items scan reads (days, by receivedDateTime), default 90. */
+    readonly mailScanDays?: number;
   }) {
     this.client = new GraphClient({
       fetch: options.fetch,
@@ -130,6 +133,7 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     this.window = options.calendarWindow ?? DEFAULT_CALENDAR_WINDOW;
     this.feed = options.changeFeed ?? null;
     this.pageSize = options.pageSize ?? 100;
+    this.mailScanDays = options.mailScanDays ?? DEFAULT_CALENDAR_WINDOW.pastDays;
     this.cecpId = customPropertiesPropertyId(options.addinId);
   }
 
@@ -588,8 +592,11 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
       }
       case "task":
         return `/me/todo/lists/${id}/tasks/delta`;
-      case "email":
-        return `/me/mailFolders/${id}/messages/delta`;
+      case "email": {
+        // message-delta: a round may start at a receivedDateTime (ge), so the first scan reads recent mail only.
+        const from = new Date(this.clock.now() - this.mailScanDays * DAY_MS).toISOString();
+        return `/me/mailFolders/${id}/messages/delta?$filter=${encodeURIComponent(`receivedDateTime ge ${from}`)}`;
+      }
     }
   }
 

@@ -1,6 +1,11 @@
 import type { EntityType } from "../../core/types";
 import { overlapsWindow } from "../mailbox/calendar-window";
-import type { DeltaEntry, SimulatedFolder, SimulatedMailbox } from "../mailbox/simulated-mailbox";
+import type {
+  DeltaEntry,
+  SimulatedFolder,
+  SimulatedItem,
+  SimulatedMailbox,
+} from "../mailbox/simulated-mailbox";
 import { error, page, type Reply } from "./graph-reply";
 import { seriesInView } from "./graph-series";
 import { itemToGraph, type BodyType, type IdForm } from "./graph-shapes";
@@ -28,6 +33,12 @@ function decodeToken(token: string): Record<string, unknown> | null {
   }
 }
 
+/** A message's receivedDateTime (sent mail: when it was sent; metadata: message.receivedDateTime). */
+function messageTime(item: SimulatedItem): number {
+  const at = item.fields.receivedAt ?? item.fields.sentAt;
+  return typeof at === "string" ? Date.parse(at) : item.createdAt;
+}
+
 export function deltaPage(
   mailbox: SimulatedMailbox,
   request: {
@@ -45,8 +56,26 @@ export function deltaPage(
   // graph/paging: "Prefer: odata.maxpagesize={x}".
   const size = Number(/odata\.maxpagesize=(\d+)/.exec(prefer ?? "")?.[1] ?? DEFAULT_PAGE);
   const tokenText = query.get("$deltatoken") ?? query.get("$skiptoken");
-  let state: { since: number; snap: number; after: string; epoch: number; window: [number, number] | null };
+  let state: {
+    since: number;
+    snap: number;
+    after: string;
+    epoch: number;
+    window: [number, number] | null;
+    /** Messages only: the receivedDateTime the round's $filter starts at (ms; "gt" as ms + 1). */
+    from: number | null;
+  };
   if (tokenText === null) {
+    let from: number | null = null;
+    const filter = query.get("$filter");
+    if (filter !== null) {
+      // message-delta: "$filter … receivedDateTime+ge+{value} or receivedDateTime+gt+{value}" only.
+      const bound = /^receivedDateTime (ge|gt) (\S+)$/.exec(filter);
+      const ms = bound ? Date.parse(bound[2] ?? "") : Number.NaN;
+      if (type !== "email" || Number.isNaN(ms))
+        return error(400, "BadRequest", `delta supports no $filter "${filter}" here`);
+      from = bound?.[1] === "gt" ? ms + 1 : ms;
+    }
     let window: [number, number] | null = null;
     if (type === "appointment") {
       const start = Date.parse(query.get("startDateTime") ?? "");
@@ -62,6 +91,7 @@ export function deltaPage(
       after: "",
       epoch: mailbox.deltaEpoch(folder.folderId),
       window,
+      from,
     };
   } else {
     const decoded = decodeToken(tokenText);
@@ -75,10 +105,11 @@ export function deltaPage(
       );
     }
     const window = Array.isArray(decoded.w) ? (decoded.w as [number, number]) : null;
+    const from = typeof decoded.r === "number" ? decoded.r : null;
     const since = Number(decoded.s);
     state = query.has("$deltatoken")
-      ? { since, snap: mailbox.currentSeq(), after: "", epoch: Number(decoded.e), window }
-      : { since, snap: Number(decoded.n), after: String(decoded.a), epoch: Number(decoded.e), window };
+      ? { since, snap: mailbox.currentSeq(), after: "", epoch: Number(decoded.e), window, from }
+      : { since, snap: Number(decoded.n), after: String(decoded.a), epoch: Number(decoded.e), window, from };
   }
   const key = (entry: DeltaEntry) => (entry.kind === "changed" ? entry.item.immutableId : entry.immutableId);
   const entries = mailbox
@@ -107,10 +138,12 @@ export function deltaPage(
       // An event that left the round's window is reported removed (event-delta, "@removed" with reason "changed").
       const id = idForm === "immutable" ? entry.item.immutableId : entry.item.itemId;
       if (state.since > 0) out.push({ id, "@removed": { reason: "changed" } });
+    } else if (state.from !== null && messageTime(entry.item) < state.from) {
+      continue;
     } else out.push(itemToGraph(entry.item, { idForm, bodyType: request.bodyType }));
   }
   const base = request.linkBase;
-  const common = { f: folder.folderId, e: state.epoch, w: state.window };
+  const common = { f: folder.folderId, e: state.epoch, w: state.window, r: state.from };
   if (taken < entries.length)
     return page(
       out,
