@@ -16,7 +16,13 @@ interface Sent {
   readonly body: Record<string, unknown> | null;
 }
 
-async function harness(options: { pageSize?: number; clock?: ManualClock } = {}) {
+async function harness(
+  options: {
+    pageSize?: number;
+    clock?: ManualClock;
+    calendarWindow?: { pastDays: number; futureDays: number };
+  } = {},
+) {
   const sent: Sent[] = [];
   const recording: typeof fetch = (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
@@ -43,6 +49,10 @@ async function harness(options: { pageSize?: number; clock?: ManualClock } = {})
     random: () => 0.5,
     changeFeed: mailbox,
     ...(options.pageSize !== undefined && { pageSize: options.pageSize }),
+    ...(options.calendarWindow !== undefined && {
+      calendarWindow: options.calendarWindow,
+      calendarRollDays: 2,
+    }),
   });
   return { store, mailbox, clock, addinId, http: true, server, sent, dispose: () => server.close() };
 }
@@ -254,6 +264,44 @@ describe("GraphMailboxStore specifics", () => {
       h.mailbox.updateItem(old.itemId, { categories: ["x"] }, { notify: false });
       const second = await h.store.scanFolder(folder?.folderId ?? "", first.checkpoint);
       assert.deepEqual(second.changed, []);
+    } finally {
+      await h.dispose();
+    }
+  });
+
+  it("rolls the calendar window forward without losing or repeating an event", async () => {
+    const h = await harness({ calendarWindow: { pastDays: 1, futureDays: 10 } });
+    try {
+      const day = 86_400_000;
+      const at = (days: number) => new Date(h.clock.now() + days * day).toISOString().replace(".000Z", "Z");
+      const event = (subject: string, days: number) =>
+        h.mailbox.createItem(
+          { type: "appointment", fields: { subject, start: at(days), end: at(days + 0.05) } },
+          { notify: false, by: "world" },
+        );
+      const inside = event("inside", 5);
+      const doomed = event("doomed", 6);
+      const later = event("later", 12);
+      const [folder] = await h.store.listFolders(["appointment"]);
+      const folderId = folder?.folderId ?? "";
+      const first = await h.store.scanFolder(folderId, null);
+      assert.deepEqual(first.changed.map((item) => item.fields.subject).sort(), ["doomed", "inside"]);
+      h.clock.advance(3 * day);
+      h.mailbox.deleteItem(doomed.itemId, { notify: false });
+      const rolled = await h.store.scanFolder(folderId, first.checkpoint);
+      assert.deepEqual(
+        rolled.changed.map((item) => item.itemId),
+        [later.immutableId],
+        "only the event the new window adds",
+      );
+      assert.deepEqual(rolled.removed, [doomed.immutableId], "the old round's removal is not lost");
+      assert.equal(rolled.fullRescan, false);
+      h.mailbox.updateItem(inside.itemId, { fields: { subject: "inside 2" } }, { notify: false });
+      const next = await h.store.scanFolder(folderId, rolled.checkpoint);
+      assert.deepEqual(
+        next.changed.map((item) => item.fields.subject),
+        ["inside 2"],
+      );
     } finally {
       await h.dispose();
     }

@@ -95,6 +95,7 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
   private readonly feed: MailboxChangeFeed | null;
   private readonly pageSize: number;
   private readonly mailScanDays: number;
+  private readonly calendarRollDays: number;
   private readonly cecpId: string;
   private readonly typeOf = new Map<string, EntityType>();
   /** Occurrences seen in a calendar view, by id, with their series master's id (SPEC §15). */
@@ -120,6 +121,8 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     readonly pageSize?: number;
     /** How far back a first Sent Items scan reads (days, by receivedDateTime), default 90. */
     readonly mailScanDays?: number;
+    /** How many days a calendarView delta round's window serves before the store rolls it forward, default 7. */
+    readonly calendarRollDays?: number;
   }) {
     this.client = new GraphClient({
       fetch: options.fetch,
@@ -134,6 +137,7 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     this.feed = options.changeFeed ?? null;
     this.pageSize = options.pageSize ?? 100;
     this.mailScanDays = options.mailScanDays ?? DEFAULT_CALENDAR_WINDOW.pastDays;
+    this.calendarRollDays = options.calendarRollDays ?? 7;
     this.cecpId = customPropertiesPropertyId(options.addinId);
   }
 
@@ -151,35 +155,30 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
   async scanFolder(folderId: string, checkpoint: FolderCheckpoint | null): Promise<FolderScan> {
     const folders = await this.folders();
     const type = this.folderType(folders, folderId);
-    let fullRescan = false;
-    let url = checkpoint?.deltaLink ?? this.firstDeltaUrl(type, folderId);
-    const seen = new Map<string, "changed" | "removed">();
-    let deltaLink: string | null = null;
-    while (deltaLink === null) {
-      let page: unknown;
-      try {
-        page = await this.client.request("GET", url, undefined, {
-          Prefer: `odata.maxpagesize=${this.pageSize}`,
-        });
-      } catch (error) {
-        if (!(error instanceof SyncError && error.code === "resyncRequired") || fullRescan) throw error;
-        fullRescan = true;
-        seen.clear();
-        url = this.firstDeltaUrl(type, folderId);
-        continue;
+    const stored = splitWindow(checkpoint?.deltaLink ?? null);
+    const round = await this.deltaRound(type, folderId, stored.link, stored.window);
+    const { seen, fullRescan } = round;
+    let { deltaLink, window } = round;
+    const rollAfter = this.window.pastDays * DAY_MS + this.calendarRollDays * DAY_MS;
+    if (
+      type === "appointment" &&
+      !fullRescan &&
+      window !== null &&
+      this.clock.now() - window[0] >= rollAfter
+    ) {
+      // event-delta: a round keeps the window it started with. Once the old round is read to its end, a fresh
+      // round over the window from now adds only the events the old window did not hold.
+      const old = window;
+      const fresh = await this.deltaRound(type, folderId, null, null);
+      const candidates = [...fresh.seen]
+        .filter(([id, kind]) => kind === "changed" && !seen.has(id))
+        .map(([id]) => id);
+      const items = await this.getItems(candidates, new Map(candidates.map((id) => [id, type])));
+      for (const [id, item] of items) {
+        if (item !== null && !overlaps(item.fields, old)) seen.set(id, "changed");
       }
-      const parsed = parseAnswer(collectionSchema, page, "delta page");
-      for (const entry of parsed.value) {
-        const removed = removedSchema.safeParse(entry);
-        const id = removed.success ? removed.data.id : parseAnswer(resourceSchema, entry, "delta entry").id;
-        seen.set(id, removed.success ? "removed" : "changed");
-        this.typeOf.set(id, type);
-      }
-      const next = parsed["@odata.nextLink"];
-      deltaLink = next === undefined ? (parsed["@odata.deltaLink"] ?? null) : null;
-      if (next === undefined && deltaLink === null)
-        throw new SyncError("serverError", { details: "Graph delta page without a next or delta link" });
-      if (next !== undefined) url = next;
+      deltaLink = fresh.deltaLink;
+      window = fresh.window;
     }
     const ids = [...seen.keys()];
     const items = new Map(await this.getItems(ids, new Map(ids.map((id) => [id, type]))));
@@ -197,7 +196,60 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
       (max, item) => (max === null || item.modifiedAt > max ? item.modifiedAt : max),
       fullRescan ? null : (checkpoint?.watermark ?? null),
     );
-    return { changed, removed: fullRescan ? [] : removed, fullRescan, checkpoint: { deltaLink, watermark } };
+    return {
+      changed,
+      removed: fullRescan ? [] : removed,
+      fullRescan,
+      checkpoint: { deltaLink: withWindow(deltaLink, window), watermark },
+    };
+  }
+
+  /**
+   * One delta round read to its delta link, from `link` (a stored delta link) or from the start; 410 /
+   * syncStateNotFound restarts it once from the start. `window` is the calendarView window the round uses.
+   */
+  private async deltaRound(
+    type: EntityType,
+    folderId: string,
+    link: string | null,
+    window: CalendarSpan | null,
+  ): Promise<{
+    seen: Map<string, "changed" | "removed">;
+    deltaLink: string;
+    fullRescan: boolean;
+    window: CalendarSpan | null;
+  }> {
+    let fullRescan = false;
+    let start = link === null ? this.firstDelta(type, folderId) : { url: link, window };
+    let url = start.url;
+    const seen = new Map<string, "changed" | "removed">();
+    for (;;) {
+      let page: unknown;
+      try {
+        page = await this.client.request("GET", url, undefined, {
+          Prefer: `odata.maxpagesize=${this.pageSize}`,
+        });
+      } catch (error) {
+        if (!(error instanceof SyncError && error.code === "resyncRequired") || fullRescan) throw error;
+        fullRescan = true;
+        seen.clear();
+        start = this.firstDelta(type, folderId);
+        url = start.url;
+        continue;
+      }
+      const parsed = parseAnswer(collectionSchema, page, "delta page");
+      for (const entry of parsed.value) {
+        const removed = removedSchema.safeParse(entry);
+        const id = removed.success ? removed.data.id : parseAnswer(resourceSchema, entry, "delta entry").id;
+        seen.set(id, removed.success ? "removed" : "changed");
+        this.typeOf.set(id, type);
+      }
+      const next = parsed["@odata.nextLink"];
+      const deltaLink = parsed["@odata.deltaLink"];
+      if (next !== undefined) url = next;
+      else if (deltaLink !== undefined) return { seen, deltaLink, fullRescan, window: start.window };
+      else throw new SyncError("serverError", { details: "Graph delta page without a next or delta link" });
+    }
   }
 
   /**
@@ -579,23 +631,30 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     throw new SyncError("notFound", { details: `folder ${folderId} is not a synced folder` });
   }
 
-  private firstDeltaUrl(type: EntityType, folderId: string): string {
+  /** The first request of a delta round, and for the calendar the window it covers (now − past, now + future). */
+  private firstDelta(type: EntityType, folderId: string): { url: string; window: CalendarSpan | null } {
     const id = encodeURIComponent(folderId);
     switch (type) {
       case "contact":
-        return `/me/contactFolders/${id}/contacts/delta`;
+        return { url: `/me/contactFolders/${id}/contacts/delta`, window: null };
       case "appointment": {
         const now = this.clock.now();
-        const start = new Date(now - this.window.pastDays * DAY_MS).toISOString();
-        const end = new Date(now + this.window.futureDays * DAY_MS).toISOString();
-        return `/me/calendarView/delta?startDateTime=${encodeURIComponent(start)}&endDateTime=${encodeURIComponent(end)}`;
+        const window: CalendarSpan = [
+          now - this.window.pastDays * DAY_MS,
+          now + this.window.futureDays * DAY_MS,
+        ];
+        const [start, end] = window.map((ms) => encodeURIComponent(new Date(ms).toISOString()));
+        return { url: `/me/calendarView/delta?startDateTime=${start}&endDateTime=${end}`, window };
       }
       case "task":
-        return `/me/todo/lists/${id}/tasks/delta`;
+        return { url: `/me/todo/lists/${id}/tasks/delta`, window: null };
       case "email": {
         // message-delta: a round may start at a receivedDateTime (ge), so the first scan reads recent mail only.
         const from = new Date(this.clock.now() - this.mailScanDays * DAY_MS).toISOString();
-        return `/me/mailFolders/${id}/messages/delta?$filter=${encodeURIComponent(`receivedDateTime ge ${from}`)}`;
+        return {
+          url: `/me/mailFolders/${id}/messages/delta?$filter=${encodeURIComponent(`receivedDateTime ge ${from}`)}`,
+          window: null,
+        };
       }
     }
   }
@@ -701,6 +760,40 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
       idempotencyKey,
     };
   }
+}
+
+/** A calendarView window: [start, end) in ms. */
+type CalendarSpan = readonly [number, number];
+
+/**
+ * The window a calendar round started with travels in the stored delta link's fragment (never sent: fetch
+ * drops fragments), so a checkpoint alone tells when to roll it.
+ */
+const WINDOW_FRAGMENT = "#calendarWindow=";
+
+function withWindow(deltaLink: string, window: CalendarSpan | null): string {
+  return window === null ? deltaLink : `${deltaLink}${WINDOW_FRAGMENT}${window[0]},${window[1]}`;
+}
+
+function splitWindow(stored: string | null): { link: string | null; window: CalendarSpan | null } {
+  if (stored === null) return { link: null, window: null };
+  const at = stored.indexOf(WINDOW_FRAGMENT);
+  if (at < 0) return { link: stored, window: null };
+  const [start, end] = stored
+    .slice(at + WINDOW_FRAGMENT.length)
+    .split(",")
+    .map(Number);
+  const window: CalendarSpan | null =
+    Number.isFinite(start) && Number.isFinite(end) ? [start ?? 0, end ?? 0] : null;
+  return { link: stored.slice(0, at), window };
+}
+
+/** calendarView: an event belongs to a window it overlaps (an event without a start belongs to none). */
+function overlaps(fields: Fields, window: CalendarSpan): boolean {
+  if (typeof fields.start !== "string") return false;
+  const start = Date.parse(fields.start);
+  const end = typeof fields.end === "string" ? Date.parse(fields.end) : start;
+  return start < window[1] && end >= window[0];
 }
 
 /** A To Do task's link stamp as an open extension (opentypeextension: extensionName plus custom data). */

@@ -328,6 +328,32 @@ describe("Graph subset server", () => {
     assert.match(await gone.text(), /syncStateNotFound/);
   });
 
+  it("keeps a calendarView delta round in the window it started with", async () => {
+    const start = "2026-03-01T00:00:00Z";
+    const end = "2026-03-31T00:00:00Z";
+    const first = await call("GET", `/me/calendarView/delta?startDateTime=${start}&endDateTime=${end}`);
+    mailbox.createItem(
+      {
+        type: "appointment",
+        fields: { subject: "april", start: "2026-04-10T10:00:00Z", end: "2026-04-10T11:00:00Z" },
+      },
+      { notify: false, by: "world" },
+    );
+    mailbox.createItem(
+      {
+        type: "appointment",
+        fields: { subject: "march", start: "2026-03-10T10:00:00Z", end: "2026-03-10T11:00:00Z" },
+      },
+      { notify: false, by: "world" },
+    );
+    const link = `${String(first.json["@odata.deltaLink"])}&startDateTime=2026-01-01T00:00:00Z&endDateTime=2026-12-31T00:00:00Z`;
+    const next = await fetch(link, { headers: { Authorization: "Bearer t" } });
+    const subjects = ((await next.json()) as { value: { subject?: string }[] }).value.map(
+      (entry) => entry.subject,
+    );
+    assert.deepEqual(subjects, ["march"]);
+  });
+
   it("lists a deleted item as @removed with reason deleted", async () => {
     const contact = mailbox.createItem(
       { type: "contact", fields: { firstName: "A" } },
