@@ -10,6 +10,14 @@ export const ERROR_TABLE = {
     message: "The CRM server could not be reached.",
     action: "Check your connection. Sync retries automatically.",
   },
+  mailboxUnreachable: {
+    message: "Your mailbox (Microsoft Graph) could not be reached.",
+    action: "Check your connection. Sync retries automatically.",
+  },
+  mailboxServerError: {
+    message: "Your mailbox (Microsoft Graph) had a problem with this request.",
+    action: "Sync retries automatically. If this persists, reload Outlook.",
+  },
   serverError: {
     message: "The CRM server had a problem with this request.",
     action: "Sync retries automatically. If this persists, tell your CRM administrator.",

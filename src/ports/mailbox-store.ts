@@ -19,6 +19,9 @@ import type { EntityType, Fields } from "../core/types";
  * occurrences. Writing `cancelledOccurrences` on a master cancels the occurrences the new list adds; a
  * cancelled occurrence cannot come back (invalidInput). Deleting an exception cancels its occurrence; deleting a
  * master deletes the series with its exceptions.
+ *
+ * Failures name the mailbox, never the CRM: SyncError("mailboxUnreachable") when the mailbox gives no answer,
+ * SyncError("mailboxServerError") when it answers with a failure or an answer that cannot be read.
  */
 
 /**

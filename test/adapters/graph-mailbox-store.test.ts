@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { GraphMailboxStore } from "../../src/adapters/graph/graph-mailbox-store";
 import { StaticTokenProvider } from "../../src/adapters/graph/token-provider";
+import { SyncError } from "../../src/core/errors";
 import { SimulatedMailbox } from "../../src/sim/mailbox/simulated-mailbox";
 import { startGraphSubsetServer, type GraphSubsetServer } from "../../src/sim/graph/graph-subset-server";
 import { ManualClock } from "../support/manual-clock";
@@ -305,6 +306,36 @@ describe("GraphMailboxStore specifics", () => {
     } finally {
       await h.dispose();
     }
+  });
+
+  it("names the mailbox, not the CRM, when Graph cannot be reached or fails", async () => {
+    const clock = new ManualClock(Date.parse("2026-03-02T09:00:00Z"), true);
+    const storeOver = (fetch: typeof globalThis.fetch) =>
+      new GraphMailboxStore({
+        fetch,
+        baseUrl: "https://graph.invalid/v1.0",
+        tokens: new StaticTokenProvider("sim-token"),
+        clock,
+        addinId,
+        random: () => 0.5,
+      });
+    const failsWith = (code: string) => (error: unknown) =>
+      error instanceof SyncError &&
+      error.code === code &&
+      /mailbox/.test(error.message) &&
+      !/CRM/.test(error.message);
+    await assert.rejects(
+      storeOver(() => Promise.reject(new TypeError("fetch failed"))).listFolders(["contact"]),
+      failsWith("mailboxUnreachable"),
+    );
+    const failing = () =>
+      Promise.resolve(
+        new Response(JSON.stringify({ error: { code: "generalException", message: "boom" } }), {
+          status: 500,
+          headers: { "content-type": "application/json" },
+        }),
+      );
+    await assert.rejects(storeOver(failing).listFolders(["contact"]), failsWith("mailboxServerError"));
   });
 
   it("reports a wrong token as unauthorized", async () => {

@@ -187,7 +187,7 @@ describe("SyncEngine with customization packages", function () {
     // Graph carries out the first retirement but every answer to it is lost, so the apply stops after it.
     w.mailbox.faults.loseResponse(5, { method: "PATCH" });
     await w.sync();
-    assert.equal(w.engine.status().lastCycleError?.code, "network");
+    assert.equal(w.engine.status().lastCycleError?.code, "mailboxUnreachable");
     assert.equal(w.engine.status().package.applied?.version, "2.0.0.0", "the package is applied whole");
     const tracked = () =>
       items(w, "task").filter((item) => item.categories.includes("Tracked to CRM")).length;

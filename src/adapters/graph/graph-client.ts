@@ -44,7 +44,7 @@ export function codeFor(status: number): ErrorCode {
   if (status === 409 || status === 412) return "conflict";
   if (status === 410) return "resyncRequired";
   if (status === 429) return "rateLimited";
-  return "serverError";
+  return "mailboxServerError";
 }
 
 export function describe(body: unknown): string {
@@ -52,7 +52,7 @@ export function describe(body: unknown): string {
   return parsed.success ? `${parsed.data.error.code}: ${parsed.data.error.message}` : "no error body";
 }
 
-/** Reads a response schema, reporting a mismatch as SyncError("serverError") naming where. */
+/** Reads a response schema, reporting a mismatch as SyncError("mailboxServerError") naming where. */
 export function parseAnswer<T>(
   schema: {
     safeParse(
@@ -67,7 +67,7 @@ export function parseAnswer<T>(
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  throw new SyncError("serverError", {
+  throw new SyncError("mailboxServerError", {
     details: `Graph answered a ${what} not as expected at "${issue?.path.map(String).join(".") ?? ""}": ${issue?.message ?? ""}`,
   });
 }
@@ -120,7 +120,10 @@ export class GraphClient {
         if (!(error instanceof NetworkLost)) throw error;
         if (!retryNetwork) throw error;
         if (attempt >= this.maxAttempts)
-          throw new SyncError("network", { details: `${method} ${url}: ${error.message}`, cause: error });
+          throw new SyncError("mailboxUnreachable", {
+            details: `${method} ${url}: ${error.message}`,
+            cause: error,
+          });
         await this.wait(this.backoff(attempt));
         continue;
       }
@@ -191,7 +194,10 @@ export class GraphClient {
       } catch (error) {
         if (!(error instanceof NetworkLost)) throw error;
         if (tries >= this.maxAttempts)
-          throw new SyncError("network", { details: `POST /$batch: ${error.message}`, cause: error });
+          throw new SyncError("mailboxUnreachable", {
+            details: `POST /$batch: ${error.message}`,
+            cause: error,
+          });
         await this.wait(this.backoff(tries));
         continue;
       }
@@ -259,7 +265,7 @@ export class GraphClient {
         try {
           json = JSON.parse(text);
         } catch {
-          throw new SyncError("serverError", { details: `${method} ${url}: the answer is not JSON` });
+          throw new SyncError("mailboxServerError", { details: `${method} ${url}: the answer is not JSON` });
         }
       }
       return { status: response.status, retryAfter: response.headers.get("Retry-After"), body: json };

@@ -248,7 +248,10 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
       const deltaLink = parsed["@odata.deltaLink"];
       if (next !== undefined) url = next;
       else if (deltaLink !== undefined) return { seen, deltaLink, fullRescan, window: start.window };
-      else throw new SyncError("serverError", { details: "Graph delta page without a next or delta link" });
+      else
+        throw new SyncError("mailboxServerError", {
+          details: "Graph delta page without a next or delta link",
+        });
     }
   }
 
@@ -384,7 +387,7 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
       } catch (error) {
         if (!(error instanceof NetworkLost) || attempt >= this.client.maxAttempts) {
           throw error instanceof NetworkLost
-            ? new SyncError("network", { details: error.message, cause: error })
+            ? new SyncError("mailboxUnreachable", { details: error.message, cause: error })
             : error;
         }
         await this.client.wait(this.client.backoff(attempt));
@@ -610,7 +613,7 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
         (entry) => entry.wellknownListName === "defaultList",
       );
       if (list === undefined)
-        throw new SyncError("serverError", { details: "the mailbox has no default To Do list" });
+        throw new SyncError("mailboxServerError", { details: "the mailbox has no default To Do list" });
       return {
         contacts: parseAnswer(folderSchema, contacts, "contacts folder").id,
         calendar: parseAnswer(folderSchema, calendar, "calendar").id,

@@ -148,7 +148,10 @@ export class ServerMailbox extends SimulatedMailbox implements Disposable {
       request.setRequestHeader("content-type", "application/json");
       request.send(JSON.stringify({ method, args }));
     } catch (cause) {
-      throw new SyncError("network", { details: `The simulator's server did not answer ${method}.`, cause });
+      throw new SyncError("mailboxUnreachable", {
+        details: `The simulator's server did not answer ${method}.`,
+        cause,
+      });
     }
     let body: unknown = null;
     try {
