@@ -1,5 +1,6 @@
 /** The task pane tells the user they are signed out when the CRM refuses their token (expired or revoked). */
 import assert from "node:assert/strict";
+import { SIMULATOR_USER } from "../../src/entry/cli/start";
 import { createCrmService, SystemClock } from "../../src/server";
 import {
   closeWorld,
@@ -34,7 +35,17 @@ describe("task pane when the CRM token is no longer valid", function () {
         clock: new SystemClock(),
         logger: quiet,
       });
-      for (const user of await service.users.list()) await service.users.revokeAllTokens(user.id);
+      // The page's own session token is signed by the simulator's server and renewed by the page, so the pane is
+      // made to hold an opaque token the server issued and then revoked, as a signed-out user's pane does.
+      const revoked = await service.users.issueToken(SIMULATOR_USER, "revoked in this test");
+      await service.users.revokeAllTokens(SIMULATOR_USER);
+      await s.context.route(
+        (url) => url.pathname.startsWith("/v1/"),
+        (route) =>
+          route.continue({
+            headers: { ...route.request().headers(), authorization: `Bearer ${revoked}` },
+          }),
+      );
       await s.pane.getByRole("button", { name: "Sync now" }).click();
       const alert = s.pane.getByRole("alert").filter({ hasText: "Signed out of the CRM" });
       await alert.waitFor({ timeout: 30_000 });
