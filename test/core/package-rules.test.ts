@@ -300,6 +300,39 @@ describe("customization package metadata checks", () => {
       /value table goes with the lookup codec/,
     ],
     [
+      "a lookup rule without CRM keys",
+      withRule({
+        outlook: ["importance"],
+        crm: [],
+        direction: "both",
+        codec: "lookup",
+        lookup: { name: "priority", rows: [{ outlook: "low", crm: [0], direction: "both" }] },
+      }),
+      /codec lookup takes one or more CRM keys/,
+    ],
+    [
+      "a value table without rows",
+      withRule({
+        outlook: ["importance"],
+        crm: ["prioritycode"],
+        direction: "both",
+        codec: "lookup",
+        lookup: { name: "priority", rows: [] },
+      }),
+      /value table "priority" has no rows/,
+    ],
+    [
+      "a value table row with the wrong number of CRM values",
+      withRule({
+        outlook: ["importance"],
+        crm: ["prioritycode"],
+        direction: "both",
+        codec: "lookup",
+        lookup: { name: "priority", rows: [{ outlook: "low", crm: [0, 1], direction: "both" }] },
+      }),
+      /value table row 0 needs 1 CRM values/,
+    ],
+    [
       "a one-way codec that flows both ways",
       withRule({ outlook: ["reminderTime"], crm: ["x"], direction: "both", codec: "reminderFromDue" }),
       /flows CRM→Outlook only/,

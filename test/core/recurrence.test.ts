@@ -199,6 +199,20 @@ describe("recurrence: the dates a pattern gives", () => {
       ["2026-03-10", "2027-03-09"],
     ],
     [
+      "february 29th yearly falls on the 28th in common years",
+      "pattern=absoluteYearly;interval=1;dayOfMonth=29;month=2;range=numbered;startDate=2028-02-29;numberOfOccurrences=3",
+      null,
+      99,
+      ["2028-02-29", "2029-02-28", "2030-02-28"],
+    ],
+    [
+      "weekly from a monday-first week, every third week",
+      "pattern=weekly;interval=3;daysOfWeek=sunday;firstDayOfWeek=monday;range=numbered;startDate=2026-12-07;numberOfOccurrences=2",
+      null,
+      99,
+      ["2026-12-13", "2027-01-03"],
+    ],
+    [
       "a series without an end, up to a day",
       "pattern=daily;interval=1;range=noEnd;startDate=2026-12-30",
       "2027-01-01",
@@ -228,6 +242,22 @@ describe("recurrence: the dates a pattern gives", () => {
     assert.equal(
       rangeEndDate(parseRecurrence("pattern=daily;interval=1;range=noEnd;startDate=2026-12-01")),
       null,
+    );
+  });
+
+  it("tells what is wrong with a recurrence text, or nothing when it is valid", () => {
+    assert.equal(recurrenceProblem(WEEKLY), null);
+    assert.match(
+      recurrenceProblem("pattern=daily;interval=0;range=noEnd;startDate=2026-12-01") ?? "",
+      /interval/,
+    );
+    assert.match(
+      recurrenceProblem("pattern=daily;interval=x;range=noEnd;startDate=2026-12-01") ?? "",
+      /interval "x"/,
+    );
+    assert.match(
+      recurrenceProblem("pattern=daily;interval=1;range=noEnd;startDate=soon") ?? "",
+      /startDate "soon"/,
     );
   });
 
