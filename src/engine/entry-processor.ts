@@ -466,7 +466,7 @@ async function linkException(
   record: CrmRecord,
   seriesId: string,
 ): Promise<Partial<AppliedBatch>> {
-  const { cache, mailbox, clock } = context.deps;
+  const { cache, mailbox } = context.deps;
   const series = await cache.findByCrmId(seriesId);
   if (series?.deletedLocally) return { deleteMappings: [mapping.mapId] };
   const originalStart = readValue(record.fields, "originalstart");
@@ -485,15 +485,19 @@ async function linkException(
     categories: [TRACKED_CATEGORY],
     link: { crmId: record.id, state: "tracked" },
   });
-  const linked: Mapping = {
+  return { mappings: [linkedTo(context, mapping, item, record)] };
+}
+
+/** The mapping of a pair just linked: the Outlook item written from the CRM record, both sides in its snapshot. */
+function linkedTo(context: CycleContext, mapping: Mapping, item: MailboxItem, record: CrmRecord): Mapping {
+  return {
     ...mapping,
     itemId: item.itemId,
     linked: true,
     crmVersion: record.version,
-    verifiedTime: clock.now(),
+    verifiedTime: context.deps.clock.now(),
     snapshot: snapshotOf(context.maps, mapping.type, item.fields, record.fields, record.owner),
   };
-  return { mappings: [linked] };
 }
 
 /** An Outlook item that already stands for `record`: stamped with its id, made for it, or (initial sync) matching it. */
@@ -566,15 +570,7 @@ async function linkOrCreateInOutlook(
     categories: [TRACKED_CATEGORY],
     link: { crmId: record.id, state: "tracked" },
   });
-  const linked: Mapping = {
-    ...mapping,
-    itemId: item.itemId,
-    linked: true,
-    crmVersion: record.version,
-    verifiedTime: clock.now(),
-    snapshot: snapshotOf(context.maps, mapping.type, item.fields, record.fields, record.owner),
-  };
-  return { mappings: [linked], pendingCreatesDone: [key] };
+  return { mappings: [linkedTo(context, mapping, item, record)], pendingCreatesDone: [key] };
 }
 
 /** Merges a linked pair (SPEC §6): Outlook writes first, then the guarded CRM update, then the new snapshots. */
