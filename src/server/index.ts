@@ -24,4 +24,5 @@ export type { AuthSettings, OidcSettings } from "./http/authenticator";
 export type { RateLimitSettings } from "./http/create-http-app";
 export { loadDemoData, type DemoResult } from "./demo-data";
 export { SystemClock } from "./system-clock";
+export { MailboxRegistry, type MailboxRun, type MailboxStatus } from "./worker/mailbox-registry";
 export { createPinoLogger } from "./pino-logger";

@@ -4,6 +4,7 @@
  */
 import type { ServerCommand } from "./command";
 import { demoCommand } from "./demo";
+import { mailboxesCommand } from "./mailboxes";
 import { packageCommand } from "./package";
 import { serveCommand } from "./serve";
 import { tokenCommand } from "./token";
@@ -14,6 +15,7 @@ export const SERVER_COMMANDS: readonly ServerCommand[] = [
   userCommand,
   tokenCommand,
   packageCommand,
+  mailboxesCommand,
   demoCommand,
 ];
 

@@ -1,8 +1,7 @@
 /** `token list`, `token revoke` and `token revoke-all`: the opaque bearer tokens the admin command printed. */
 import { createCrmService } from "../../../server";
 import { UsageError, type ServerCommand } from "./command";
-
-const day = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
+import { utcTime as day } from "./format";
 
 export const tokenCommand: ServerCommand = {
   name: "token",

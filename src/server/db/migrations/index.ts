@@ -5,6 +5,7 @@ import { packageAccess } from "./0003-package-access";
 import { recordSize } from "./0004-record-size";
 import { tokenExpiry } from "./0006-token-expiry";
 import { recordIdIndexes } from "./0005-record-id-indexes";
+import { serverMailboxes } from "./0007-server-mailboxes";
 
 /** One schema change: applied once, in `version` order, inside the start-up transaction. */
 export interface Migration {
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly Migration[] = [
   recordSize,
   recordIdIndexes,
   tokenExpiry,
+  serverMailboxes,
 ];

@@ -1,0 +1,147 @@
+/**
+ * The mailboxes the server syncs in the background (table `server_mailboxes`, migration 0007): which users are
+ * enabled, and what their last run did. The workers read it to schedule and write each run's outcome into it;
+ * `outlook-crm-server mailboxes` shows it.
+ */
+import { SyncError } from "../../core/errors";
+import type { Clock } from "../../ports/clock";
+import type { Database } from "../db/database";
+
+/** What one run of a mailbox did, as the worker records it. */
+export interface MailboxRun {
+  readonly startedAt: number;
+  readonly durationMs: number;
+  readonly changes: number;
+  readonly outcome: "ok" | "failed" | "throttled";
+  readonly errors: readonly string[];
+}
+
+/** One mailbox as `mailboxes list` and `mailboxes status` show it. */
+export interface MailboxStatus {
+  readonly userId: string;
+  readonly enabled: boolean;
+  /** When it was last enabled or disabled; null for a user whose mailbox never was. */
+  readonly changedAt: number | null;
+  readonly lastRun: MailboxRun | null;
+  /** Failed runs in a row since the last run that succeeded (a throttled run leaves the count as it is). */
+  readonly consecutiveFailures: number;
+  /** When the next scheduled run is due; null while disabled. */
+  readonly nextRunAt: number | null;
+}
+
+interface MailboxRow {
+  user_id: string;
+  enabled: boolean;
+  changed_at: number;
+  last_run_started_at: number | null;
+  last_run_duration_ms: number | null;
+  last_run_changes: number | null;
+  last_run_outcome: MailboxRun["outcome"] | null;
+  last_errors: string[];
+  consecutive_failures: number;
+  next_run_at: number | null;
+}
+
+const toStatus = (row: MailboxRow): MailboxStatus => ({
+  userId: row.user_id,
+  enabled: row.enabled,
+  changedAt: row.changed_at,
+  lastRun:
+    row.last_run_started_at === null || row.last_run_outcome === null
+      ? null
+      : {
+          startedAt: row.last_run_started_at,
+          durationMs: row.last_run_duration_ms ?? 0,
+          changes: row.last_run_changes ?? 0,
+          outcome: row.last_run_outcome,
+          errors: row.last_errors,
+        },
+  consecutiveFailures: row.consecutive_failures,
+  nextRunAt: row.enabled ? row.next_run_at : null,
+});
+
+/** At most this many errors of one run are kept (the first ones). */
+export const KEPT_ERRORS = 10;
+/** An error message is kept to this many characters. */
+export const KEPT_ERROR_LENGTH = 500;
+
+const noUser = (userId: string): SyncError =>
+  new SyncError("notFound", { details: `no user "${userId}" (add one with: outlook-crm-server user add)` });
+
+export class MailboxRegistry {
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Every mailbox that was ever enabled, by user id. */
+  async list(): Promise<MailboxStatus[]> {
+    const result = await this.db.query<MailboxRow>("SELECT * FROM server_mailboxes ORDER BY user_id");
+    return result.rows.map(toStatus);
+  }
+
+  /** The user ids of the enabled mailboxes, in id order. */
+  async enabledUsers(): Promise<string[]> {
+    const result = await this.db.query<{ user_id: string }>(
+      "SELECT user_id FROM server_mailboxes WHERE enabled ORDER BY user_id",
+    );
+    return result.rows.map((row) => row.user_id);
+  }
+
+  /** One user's mailbox; notFound when there is no such user. A user never enabled reads as disabled. */
+  async status(userId: string): Promise<MailboxStatus> {
+    const result = await this.db.query<MailboxRow>(
+      `SELECT u.id AS user_id, coalesce(m.enabled, false) AS enabled, m.changed_at, m.last_run_started_at,
+              m.last_run_duration_ms, m.last_run_changes, m.last_run_outcome,
+              coalesce(m.last_errors, '{}') AS last_errors, coalesce(m.consecutive_failures, 0) AS consecutive_failures,
+              m.next_run_at
+         FROM users u LEFT JOIN server_mailboxes m ON m.user_id = u.id WHERE u.id = $1`,
+      [userId],
+    );
+    const row = result.rows[0];
+    if (row === undefined) throw noUser(userId);
+    return toStatus(row);
+  }
+
+  /**
+   * Turns background sync on or off for a user's mailbox; notFound when there is no such user. Returns false when
+   * it already was in that state (nothing changes then). Enabling makes the first run due at once.
+   */
+  async setEnabled(userId: string, enabled: boolean): Promise<boolean> {
+    const now = this.clock.now();
+    return this.db.transaction(async (tx) => {
+      const user = await tx.query("SELECT 1 FROM users WHERE id = $1 FOR KEY SHARE", [userId]);
+      if (user.rows.length === 0) throw noUser(userId);
+      const result = enabled
+        ? await tx.query(
+            `INSERT INTO server_mailboxes (user_id, enabled, changed_at, next_run_at) VALUES ($1, true, $2, $2)
+             ON CONFLICT (user_id) DO UPDATE SET enabled = true, changed_at = $2, next_run_at = $2
+             WHERE NOT server_mailboxes.enabled`,
+            [userId, now],
+          )
+        : await tx.query(
+            "UPDATE server_mailboxes SET enabled = false, changed_at = $2, next_run_at = NULL WHERE user_id = $1 AND enabled",
+            [userId, now],
+          );
+      return result.rowCount > 0;
+    });
+  }
+
+  /**
+   * Records what a run did and when the next one is due. A run of a mailbox disabled meanwhile (or of a user
+   * deleted) is not recorded; returns whether it was.
+   */
+  async recordRun(userId: string, run: MailboxRun, nextRunAt: number): Promise<boolean> {
+    const errors = run.errors.slice(0, KEPT_ERRORS).map((error) => error.slice(0, KEPT_ERROR_LENGTH));
+    const result = await this.db.query(
+      `UPDATE server_mailboxes SET last_run_started_at = $2, last_run_duration_ms = $3, last_run_changes = $4,
+         last_run_outcome = $5, last_errors = $6,
+         consecutive_failures = CASE $5 WHEN 'failed' THEN consecutive_failures + 1 WHEN 'ok' THEN 0
+           ELSE consecutive_failures END,
+         next_run_at = $7
+       WHERE user_id = $1 AND enabled`,
+      [userId, run.startedAt, Math.round(run.durationMs), run.changes, run.outcome, errors, nextRunAt],
+    );
+    return result.rowCount > 0;
+  }
+}
