@@ -20,7 +20,12 @@ export { definitionOf, packageDefinitionProblem, type PublishRequest } from "./s
 export type { PublishedPackage } from "./sync/package-service";
 export { DEFAULT_RETENTION, type CollectionReport, type RetentionSettings } from "./sync/garbage-collector";
 export { InputError, RecordConflictError } from "./sync/service-errors";
-export type { AuthSettings, OidcSettings } from "./http/authenticator";
+export {
+  oidcSettingsProblem,
+  type AuthSettings,
+  type OidcSettings,
+  type OidcSettingsProblem,
+} from "./http/authenticator";
 export type { RateLimitSettings } from "./http/create-http-app";
 export { loadDemoData, type DemoResult } from "./demo-data";
 export { SystemClock } from "./system-clock";

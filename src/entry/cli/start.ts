@@ -24,6 +24,7 @@ import {
   SystemClock,
   type CrmServer,
   type Database,
+  type OidcSettings,
 } from "../../server";
 import { SignJWT, generateKeyPair, exportJWK, createLocalJWKSet } from "jose";
 import { SyncError } from "../../core/errors";
@@ -179,13 +180,13 @@ async function jsonBody(req: IncomingMessage): Promise<unknown> {
 /** The key pair that signs the simulator's session tokens, and the server settings that accept them. */
 async function simulatorSigner(): Promise<{
   readonly sign: (userId: string, now: number) => Promise<string>;
-  readonly oidc: { issuer: string; audience: string; jwks: ReturnType<typeof createLocalJWKSet> };
+  readonly oidc: OidcSettings;
 }> {
   const { privateKey, publicKey } = await generateKeyPair("ES256");
   const kid = randomUUID();
   const jwks = createLocalJWKSet({ keys: [{ ...(await exportJWK(publicKey)), kid, alg: "ES256" }] });
   return {
-    oidc: { issuer: SIM_ISSUER, audience: SIM_AUDIENCE, jwks },
+    oidc: { issuer: SIM_ISSUER, audience: SIM_AUDIENCE, jwks, algorithms: ["ES256"], userClaims: ["sub"] },
     sign: (userId, now) =>
       new SignJWT({})
         .setProtectedHeader({ alg: "ES256", kid })

@@ -7,6 +7,7 @@ import type { WhoAmI } from "../../ports/crm-client";
 import { PrivilegeSchema, UserIdSchema } from "../../protocol";
 import { allocateVersions, notifyChange } from "./change-feed";
 import { appointmentsNaming } from "./filter-sql";
+import type { SqlExecutor } from "../db/database";
 import type { ServiceContext } from "./service-context";
 import { InputError } from "./service-errors";
 import { parseInput } from "./validate-input";
@@ -35,7 +36,10 @@ const NewUserSchema = z.strictObject({
   role: z.string().min(1).max(64).optional(),
   privileges: z.array(PrivilegeSchema),
   administrator: z.boolean().optional(),
+  signInIdentity: z.string().min(1).max(600).optional(),
 });
+
+const SignInIdentitySchema = NewUserSchema.shape.signInIdentity.unwrap();
 
 /** A user as the service stores it. */
 export interface CrmUser {
@@ -84,16 +88,20 @@ export class UserService {
     displayName?: string;
     role?: string;
     administrator?: boolean;
+    /** The OIDC sign-in identity that names this user (see {@link findBySignIn}). */
+    signInIdentity?: string;
   }): Promise<CrmUser> {
     const input = parseInput(NewUserSchema, request, "user");
     const emails = [...new Set((input.emails ?? []).map((email) => email.toLowerCase()))];
     await this.ctx.db.transaction(async (tx) => {
       const taken = await tx.query("SELECT 1 FROM users WHERE id = $1 OR lower(id) = lower($1)", [input.id]);
       if (taken.rows.length > 0) throw new InputError("user.id", `a user "${input.id}" already exists`);
+      if (input.signInIdentity !== undefined)
+        await this.assertIdentityFree(tx, input.signInIdentity, input.id);
       const now = this.ctx.clock.now();
       await tx.query(
-        `INSERT INTO users (id, display_name, emails, role, privileges, administrator, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        `INSERT INTO users (id, display_name, emails, role, privileges, administrator, created_at, sign_in_identity)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
         [
           input.id,
           input.displayName ?? null,
@@ -102,6 +110,7 @@ export class UserService {
           [...new Set(input.privileges)],
           input.administrator ?? false,
           now,
+          input.signInIdentity ?? null,
         ],
       );
       const appointments = await appointmentsNaming(tx, [input.id.toLowerCase(), ...emails]);
@@ -135,6 +144,43 @@ export class UserService {
     const result = await this.ctx.db.query("UPDATE users SET role = $2 WHERE id = $1", [id, parsed]);
     if (result.rowCount === 0) throw new SyncError("notFound", { details: `no user "${id}"` });
     return this.require(id);
+  }
+
+  /**
+   * Links the user to an OIDC sign-in identity, in place of any earlier one. Fails with invalidInput when
+   * another user holds it.
+   */
+  async setSignInIdentity(id: string, identity: string): Promise<CrmUser> {
+    const parsed = parseInput(SignInIdentitySchema, identity, "identity");
+    await this.ctx.db.transaction(async (tx) => {
+      await this.assertIdentityFree(tx, parsed, id);
+      const result = await tx.query("UPDATE users SET sign_in_identity = $2 WHERE id = $1", [id, parsed]);
+      if (result.rowCount === 0) throw new SyncError("notFound", { details: `no user "${id}"` });
+    });
+    return this.require(id);
+  }
+
+  private async assertIdentityFree(tx: SqlExecutor, identity: string, userId: string): Promise<void> {
+    const holder = await tx.query<{ id: string }>(
+      "SELECT id FROM users WHERE sign_in_identity = $1 AND id <> $2",
+      [identity, userId],
+    );
+    const other = holder.rows[0];
+    if (other) throw new InputError("identity", `the sign-in identity is already linked to "${other.id}"`);
+  }
+
+  /**
+   * The user an OIDC sign-in identity names: the user linked to it (see {@link setSignInIdentity}), otherwise
+   * the user whose id it is (an issuer whose `sub` is the CRM user id), otherwise null.
+   */
+  async findBySignIn(identity: string): Promise<CrmUser | null> {
+    const result = await this.ctx.db.query<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM users WHERE sign_in_identity = $1 OR id = $1
+        ORDER BY sign_in_identity = $1 DESC NULLS LAST LIMIT 1`,
+      [identity],
+    );
+    const row = result.rows[0];
+    return row ? toUser(row) : null;
   }
 
   /** The user, or undefined. */

@@ -26,7 +26,9 @@ const SETTINGS = `settings (environment):
   TRUST_PROXY (addresses/CIDR of reverse proxies whose X-Forwarded-For names the client; default none),
   EVENT_STREAMS_PER_TOKEN (4 open event streams per token and instance),
   TOKEN_LIFETIME_DAYS (90: how long a token printed by user add / user token is valid),
-  OIDC_ISSUER + OIDC_AUDIENCE + OIDC_JWKS_URL (+ OIDC_USER_CLAIM) to accept OIDC JWTs,
+  OIDC_ISSUER + OIDC_AUDIENCE + OIDC_JWKS_URL to accept OIDC JWTs, with OIDC_ALGORITHMS (RS256),
+  OIDC_USER_CLAIMS (oid,tid: the values joined with "." name the user, see user identity) and
+  OIDC_ALLOWED_TENANTS (tids; required when OIDC_ISSUER holds {tenantid}),
   OPAQUE_TOKENS=off to refuse the tokens this command prints`;
 
 /** The usage text of every command, or of one. */

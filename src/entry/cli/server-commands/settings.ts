@@ -7,7 +7,10 @@ import {
   DEFAULT_RATE_LIMIT,
   DEFAULT_STREAMS_PER_TOKEN,
   DEFAULT_TOKEN_LIFETIME_MS,
+  oidcSettingsProblem,
   type AuthSettings,
+  type OidcSettings,
+  type OidcSettingsProblem,
   type RateLimitSettings,
 } from "../../../server";
 
@@ -39,6 +42,24 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 
 const OIDC_VARIABLES = ["OIDC_ISSUER", "OIDC_AUDIENCE", "OIDC_JWKS_URL"] as const;
 
+const OIDC_SETTING_VARIABLES: Readonly<Record<OidcSettingsProblem["setting"], string>> = {
+  issuer: "OIDC_ISSUER",
+  algorithms: "OIDC_ALGORITHMS",
+  userClaims: "OIDC_USER_CLAIMS",
+  allowedTenants: "OIDC_ALLOWED_TENANTS",
+};
+
+/** A comma-separated list setting, trimmed, empty entries dropped, as `{ [key]: list }`; unset gives `{}`. */
+function listSetting<K extends string>(env: Env, name: string, key: K): { [P in K]?: string[] } {
+  const text = env[name] ?? "";
+  if (text.trim() === "") return {};
+  const list = text
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  return { [key]: list } as { [P in K]?: string[] };
+}
+
 /** Opaque tokens and OIDC from OPAQUE_TOKENS and OIDC_*; refuses a configuration in which no one can sign in. */
 export function authSettings(env: Env): AuthSettings {
   const opaqueText = env["OPAQUE_TOKENS"] ?? "on";
@@ -65,15 +86,23 @@ export function authSettings(env: Env): AuthSettings {
   } catch {
     throw new ConfigError(`OIDC_JWKS_URL must be an absolute URL, got "${env["OIDC_JWKS_URL"]}"`);
   }
-  return {
-    opaqueTokens,
-    oidc: {
-      issuer: env["OIDC_ISSUER"] ?? "",
-      audience: env["OIDC_AUDIENCE"] ?? "",
-      jwks: createRemoteJWKSet(jwksUrl),
-      ...(env["OIDC_USER_CLAIM"] ? { userClaim: env["OIDC_USER_CLAIM"] } : {}),
-    },
+  if ((env["OIDC_USER_CLAIM"] ?? "") !== "") {
+    throw new ConfigError(
+      "OIDC_USER_CLAIM is no longer read: set OIDC_USER_CLAIMS (e.g. OIDC_USER_CLAIMS=sub)",
+    );
+  }
+  const oidc: OidcSettings = {
+    issuer: env["OIDC_ISSUER"] ?? "",
+    audience: env["OIDC_AUDIENCE"] ?? "",
+    jwks: createRemoteJWKSet(jwksUrl),
+    ...listSetting(env, "OIDC_ALGORITHMS", "algorithms"),
+    ...listSetting(env, "OIDC_USER_CLAIMS", "userClaims"),
+    ...listSetting(env, "OIDC_ALLOWED_TENANTS", "allowedTenants"),
   };
+  const problem = oidcSettingsProblem(oidc);
+  if (problem !== null)
+    throw new ConfigError(`${OIDC_SETTING_VARIABLES[problem.setting]}: ${problem.message}`);
+  return { opaqueTokens, oidc };
 }
 
 /** The shared rate-limit store from RATE_LIMIT_REDIS_URL; none means counting in memory, per instance. */

@@ -6,6 +6,7 @@ import { recordSize } from "./0004-record-size";
 import { tokenExpiry } from "./0006-token-expiry";
 import { recordIdIndexes } from "./0005-record-id-indexes";
 import { serverMailboxes } from "./0007-server-mailboxes";
+import { signInIdentity } from "./0008-sign-in-identity";
 
 /** One schema change: applied once, in `version` order, inside the start-up transaction. */
 export interface Migration {
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   recordIdIndexes,
   tokenExpiry,
   serverMailboxes,
+  signInIdentity,
 ];
