@@ -48,6 +48,8 @@ export type SignInMode = "nestedAppAuth" | "officeDialog";
 const CONDITIONAL_ACCESS = /AADSTS5300[0-3]\d?/;
 /** Office dialog errors ("Handle errors and events in the Office dialog box"). */
 const DIALOG_ERRORS: Readonly<Record<number, string>> = {
+  12002: "the sign-in page could not be found or loaded",
+  12003: "the sign-in window was sent to a page that is not served over https",
   12004: "the dialog's page is not on the add-in's domain",
   12005: "the dialog's page is not served over https",
   12006: "the sign-in window was closed before it finished",
@@ -82,8 +84,9 @@ export function signInError(error: unknown): SyncError {
   return new SyncError("unauthorized", { details, cause: error });
 }
 
-/** The SyncError for a dialog that could not run. */
+/** The SyncError for a dialog that could not run (a SyncError the host raised stays as it is). */
 export function dialogError(error: unknown): SyncError {
+  if (error instanceof SyncError) return error;
   const code = Number((error as { code?: unknown } | null)?.code);
   const why = DIALOG_ERRORS[code] ?? `the Office dialog failed (${Number.isNaN(code) ? "no code" : code})`;
   return new SyncError("unauthorized", { details: `Sign-in could not finish: ${why}.`, cause: error });

@@ -47,7 +47,7 @@ export function pageSignIn(): PageSignIn {
         new MsalSignIn({
           clientId: meta("crm-sync-aad-client-id"),
           dialogUrl: new URL("auth-dialog.html", window.location.href).href,
-          host: officeSignInHost(Office),
+          host: officeSignInHost(Office, BROWSER_CLOCK),
           msal: m.MSAL_FACTORY,
           clock: BROWSER_CLOCK,
         }),

@@ -207,7 +207,8 @@ export class SimulatedMailbox {
   readonly faults = new SimulatedFaults();
   readonly owner: { readonly emailAddress: string; readonly displayName: string };
 
-  private readonly clock: Clock;
+  /** The clock the mailbox and the Office twin over it keep time by. */
+  readonly clock: Clock;
   private readonly folderList: SimulatedFolder[];
   /** Every item ever made, by immutable id, in creation order. */
   private readonly items = new Map<string, Stored>();

@@ -32,6 +32,7 @@ export const MEMBER_API_SETS = {
     convertToRestId: "1.3",
     convertToEwsId: "1.3",
   },
+  UI: { displayDialogAsync: "1.4" },
   MailboxEnums: {
     CategoryColor: "1.8",
     ItemNotificationMessageType: "1.3",
@@ -69,14 +70,42 @@ export function withinLevel<T extends object>(
   return object;
 }
 
-/** `Office.context.requirements.isSetSupported` of a client at `level`: only the Mailbox set is simulated. */
-export function isSetSupportedAt(level: MailboxVersion): (name: unknown, minVersion?: unknown) => boolean {
+/** Whether `version` ("major.minor", or the deprecated number form: 1.1 means "1.1") is at most `supported`. */
+function reaches(minVersion: unknown, supported: string): boolean {
+  if (minVersion === undefined) return true;
+  const wanted = typeof minVersion === "number" ? minVersion.toFixed(1) : minVersion;
+  if (typeof wanted !== "string") return false;
+  return compareMailboxVersions(wanted, supported) <= 0;
+}
+
+/**
+ * `Office.context.requirements.isSetSupported` of a client at `level`: the Mailbox set up to the level; DialogApi
+ * as Outlook brings it (dialog-api-requirement-sets, "Outlook support": displayDialogAsync and messageParent in
+ * Mailbox 1.4, messageChild, i.e. DialogApi 1.2, in Mailbox 1.9); NestedAppAuth 1.1 where the client has nested
+ * app authentication (nested-app-auth-requirement-sets).
+ */
+export function isSetSupportedAt(
+  level: MailboxVersion,
+  nestedAppAuth: boolean,
+): (name: unknown, minVersion?: unknown) => boolean {
   return (name, minVersion) => {
-    if (typeof name !== "string" || name.toLowerCase() !== "mailbox") return false;
-    if (minVersion === undefined) return true;
-    // The deprecated number overload: 1.1 means "1.1" (a number cannot say 1.10).
-    const wanted = typeof minVersion === "number" ? minVersion.toFixed(1) : minVersion;
-    if (typeof wanted !== "string") return false;
-    return compareMailboxVersions(wanted, level) <= 0;
+    if (typeof name !== "string") return false;
+    switch (name.toLowerCase()) {
+      case "mailbox":
+        return reaches(minVersion, level);
+      case "dialogapi": {
+        const dialogApi =
+          compareMailboxVersions(level, "1.9") >= 0
+            ? "1.2"
+            : compareMailboxVersions(level, "1.4") >= 0
+              ? "1.1"
+              : null;
+        return dialogApi !== null && reaches(minVersion, dialogApi);
+      }
+      case "nestedappauth":
+        return nestedAppAuth && reaches(minVersion, "1.1");
+      default:
+        return false;
+    }
   };
 }

@@ -4,17 +4,20 @@ import { ewsIdFromRestId, restIdFromEwsId } from "../mailbox/exchange-ids";
 import { answerLater, ASYNC_RESULT_STATUS, OfficeCallError } from "./async-result";
 import {
   checkedLevel,
+  compareMailboxVersions,
   DEFAULT_MAILBOX_LEVEL,
   isSetSupportedAt,
   MEMBER_API_SETS,
   withinLevel,
 } from "./requirement-level";
 import { createSimulatedItem, flushComposeProperties, type ComposeSession } from "./simulated-item";
+import { createDialogHost, DIALOG_EVENT_TYPES, type DialogPage } from "./simulated-dialog";
 
 /**
  * A fake `Office` global bound to a SimulatedMailbox: the subset the add-in uses (onReady, the mailbox item
  * with its custom properties, categories and notification bar, master categories, ItemChanged, roaming
- * settings, userProfile, Office.actions.associate and launch-event completion). Every `…Async` answers on a
+ * settings, userProfile, Office.actions.associate and launch-event completion, the dialog API of
+ * simulated-dialog.ts). Every `…Async` answers on a
  * later tick with the real status strings; ItemChanged carries the real "olkItemSelectedChanged" type.
  * It plays a client of one Mailbox requirement set (requirement-level.ts): members above it are missing.
  * Browser-safe: install it on `globalThis` in Node or on a page's window.
@@ -42,6 +45,8 @@ export interface SimulatedOffice extends Disposable {
   install(target: object): Disposable;
   /** Runs an associated command as a ribbon click would, resolving with what it passed to `event.completed`. */
   runAction(name: string): Promise<CompletedEvent | undefined>;
+  /** Calls `listener` with each dialog `Office.context.ui.displayDialogAsync` opens (the user and its page). */
+  onDialogOpened(listener: (page: DialogPage) => void): Disposable;
 }
 
 const CATEGORY_COLORS: Record<string, string> = Object.fromEntries(
@@ -63,10 +68,34 @@ export function createSimulatedOffice(
      * older desktop client. Members above it are missing and isSetSupported says so.
      */
     readonly mailboxLevel?: string;
+    /**
+     * Whether the client has nested app authentication (NestedAppAuth 1.1). Default: from Mailbox 1.14, the
+     * level of the builds that brought it (nested-app-auth-requirement-sets: Outlook on Windows Version 2409);
+     * false plays e.g. an Outlook.com mailbox, where the set "isn't supported".
+     */
+    readonly nestedAppAuth?: boolean;
+    /** The origin of the add-in's pages, where a dialog's start page must be (default https://localhost:3000). */
+    readonly origin?: string;
+    /** Whether the user lets the add-in open dialog windows (default true; false: 12009). */
+    readonly dialogsAllowed?: boolean;
   },
 ): SimulatedOffice {
   const { addinId } = options;
   const level = checkedLevel(options.mailboxLevel ?? DEFAULT_MAILBOX_LEVEL);
+  const isSetSupported = isSetSupportedAt(
+    level,
+    options.nestedAppAuth ?? compareMailboxVersions(level, "1.14") >= 0,
+  );
+  const dialogListeners = new Set<(page: DialogPage) => void>();
+  const dialogs = createDialogHost({
+    clock: mailbox.clock,
+    origin: options.origin ?? "https://localhost:3000",
+    allowed: () => options.dialogsAllowed ?? true,
+    isSetSupported,
+    onOpened: (page) => {
+      for (const listener of [...dialogListeners]) listener(page);
+    },
+  });
   const actions = new Map<string, (event: object) => void>();
   const itemChangedHandlers: ((event: { type: string }) => void)[] = [];
   let shown: { readonly itemId: string; readonly mode: string } | null = null;
@@ -130,11 +159,12 @@ export function createSimulatedOffice(
 
   const sendHook = mailbox.addSendHook(async (draftId) => {
     const completion = await runEvent(ON_MESSAGE_SEND, itemFor({ itemId: draftId, mode: "compose" }));
-    if (completion?.allowEvent === false)
-      return {
-        allow: false,
-        ...(completion.errorMessage !== undefined && { errorMessage: completion.errorMessage }),
-      };
+    if (completion?.allowEvent === false) {
+      // outlook-on-send-addins: a blocking add-in shows why with notificationMessages.addAsync ({ type:
+      // "errorMessage" }) and completes with { allowEvent: false }; Outlook shows that bar.
+      const reason = mailbox.notificationMessages(draftId).find((m) => m.type === "errorMessage");
+      return { allow: false, ...(reason !== undefined && { errorMessage: reason.message }) };
+    }
     // metadata-for-an-outlook-add-in: "When a message ... with custom properties is sent, its properties can be
     // accessed from the item in the Sent Items folder."
     flushComposeProperties(mailbox, addinId, draftId, sessionOf(draftId));
@@ -143,7 +173,7 @@ export function createSimulatedOffice(
 
   const office = {
     AsyncResultStatus: ASYNC_RESULT_STATUS,
-    EventType: { ItemChanged: ITEM_CHANGED },
+    EventType: { ItemChanged: ITEM_CHANGED, ...DIALOG_EVENT_TYPES },
     CoercionType: { Text: "text", Html: "html" },
     HostType: { Outlook: "Outlook" },
     PlatformType: { OfficeOnline: "OfficeOnline" },
@@ -179,8 +209,10 @@ export function createSimulatedOffice(
     },
     context: {
       diagnostics: { host: "Outlook", platform: "OfficeOnline", version: "16.0" },
-      // Office.Requirements.isSetSupported: true only for the Mailbox set up to this client's level.
-      requirements: { isSetSupported: isSetSupportedAt(level) },
+      // Office.Requirements.isSetSupported: the sets this client has (requirement-level.ts).
+      requirements: { isSetSupported },
+      // UI.displayDialogAsync [Mailbox 1.4 in Outlook]: the dialog API of this host window.
+      ui: withinLevel({ displayDialogAsync: dialogs.displayDialogAsync }, level, MEMBER_API_SETS.UI),
       roamingSettings: {
         get: (name: string): unknown => structuredClone(roaming[name]),
         set: (name: string, value: unknown): void => {
@@ -273,7 +305,13 @@ export function createSimulatedOffice(
       };
     },
     runAction: (name: string) => runEvent(name, null),
+    onDialogOpened(listener) {
+      dialogListeners.add(listener);
+      return { dispose: () => void dialogListeners.delete(listener) };
+    },
     dispose(): void {
+      dialogs.dispose();
+      dialogListeners.clear();
       selectionSubscription.dispose();
       sendHook.dispose();
       itemChangedHandlers.splice(0, itemChangedHandlers.length);
