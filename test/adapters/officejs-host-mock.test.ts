@@ -178,20 +178,25 @@ describe("OfficeJsOutlookHost error branches (office-addin-mock)", () => {
       categories: { getAsync: answers(succeeded([])) },
       loadCustomPropertiesAsync: answers(succeeded({ get: () => undefined })),
       getItemIdAsync: answers(failed("ItemNotSaved", "not saved")),
+      notificationMessages: { replaceAsync: answers(succeeded(undefined)) },
     };
     const { namespace, associate } = office({ item: compose });
     const host = new OfficeJsOutlookHost(namespace, { itemIds: translator });
     const cases = [
       {
+        // "Outlook on-send add-ins": the reason goes to the notification bar, completed carries only allowEvent.
         decide: sinon.spy(() => Promise.resolve({ allow: false, errorMessage: "Not yet" })),
-        completion: { allowEvent: false, errorMessage: "Not yet" },
+        completion: { allowEvent: false },
+        notices: 1,
       },
       {
         decide: sinon.spy(() => Promise.reject(new Error("engine down"))),
         completion: { allowEvent: true },
+        notices: 0,
       },
     ];
-    for (const { decide, completion } of cases) {
+    for (const { decide, completion, notices } of cases) {
+      compose.notificationMessages.replaceAsync.resetHistory();
       body.resetHistory();
       const subscription = host.onMessageSend(decide);
       sinon.assert.calledWith(associate, "onMessageSendHandler");
@@ -204,6 +209,12 @@ describe("OfficeJsOutlookHost error branches (office-addin-mock)", () => {
       sinon.assert.calledOnce(completed);
       sinon.assert.callOrder(body, decide, completed);
       sinon.assert.calledWithExactly(completed, completion);
+      const replace = compose.notificationMessages.replaceAsync;
+      sinon.assert.callCount(replace, notices);
+      if (notices > 0) {
+        sinon.assert.calledWithMatch(replace, "crmSyncSend", { type: "errorMessage", message: "Not yet" });
+        sinon.assert.callOrder(decide, replace, completed);
+      }
       subscription.dispose();
     }
   });

@@ -3,13 +3,19 @@
  * by the manifest's declared minimum, or by an `isSetSupported("Mailbox", "x.y")` guard around it. The levels
  * come from the `[Api set: Mailbox x.y]` remarks of `@types/office-js`, read with the TypeScript compiler API;
  * a member without a Mailbox remark takes its interface's (or enum's), and one with none is not a Mailbox API.
+ * Members reached as `a.b` count, and so do the properties of object literals passed where Office.js expects an
+ * options object (`event.completed({ allowEvent })`), found through the literal's contextual type.
  */
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
 import type { XmlElement } from "./manifest-checks";
 
-const API_SET = /\[Api set: Mailbox (\d+\.\d+)\]/g;
+/**
+ * `[Api set: Mailbox x.y]`, or the "Requirement sets" list of a member shared with other applications (`{@link
+ * …/outlook-api-requirement-sets | Mailbox x.y}`, e.g. UI.displayDialogAsync).
+ */
+const API_SET = /\[Api set: Mailbox (\d+\.\d+)\]|outlook-api-requirement-sets \| Mailbox (\d+\.\d+)\}/g;
 
 /** One use of an Office.js member that needs a Mailbox requirement set. */
 export interface MemberUse {
@@ -40,7 +46,7 @@ function declaredVersions(declaration: ts.Declaration): string[] {
     .getJSDocCommentsAndTags(declaration)
     .map((doc) => doc.getText())
     .join("\n");
-  return [...text.matchAll(API_SET)].map((match) => match[1] ?? "");
+  return [...text.matchAll(API_SET)].map((match) => match[1] ?? match[2] ?? "");
 }
 
 function isOfficeDeclaration(declaration: ts.Declaration): boolean {
@@ -68,6 +74,25 @@ function requiredVersion(symbol: ts.Symbol): { member: string; needs: string } |
   const needs = own ?? inherited;
   if (needs === null) return null;
   return { member: `${containerName ?? "Office"}.${symbol.getName()}`, needs };
+}
+
+/**
+ * The Mailbox version a property `name` of the object literal `literal` needs, where the literal stands for an
+ * Office.js options type (its contextual type; for a union, the lowest version of the members that declare it).
+ */
+function optionVersion(
+  checker: ts.TypeChecker,
+  literal: ts.ObjectLiteralExpression,
+  name: string,
+): { member: string; needs: string } | null {
+  const contextual = checker.getContextualType(literal);
+  if (contextual === undefined) return null;
+  const candidates = (contextual.isUnion() ? contextual.types : [contextual])
+    .map((type) => type.getProperty(name))
+    .map((symbol) => (symbol === undefined ? null : requiredVersion(symbol)))
+    .filter((found): found is { member: string; needs: string } => found !== null)
+    .sort((a, b) => compareVersions(a.needs, b.needs));
+  return candidates[0] ?? null;
 }
 
 /** The version a guard expression checks: `…isSetSupported("Mailbox", "x.y")`, possibly inside `&&`. */
@@ -162,17 +187,24 @@ export function mailboxMemberUses(
   for (const file of files) {
     const source = program.getSourceFile(file);
     if (source === undefined) throw new Error(`cannot read ${file}`);
+    const record = (name: ts.Node, required: { member: string; needs: string } | null): void => {
+      if (required === null) return;
+      const { line } = source.getLineAndCharacterOfPosition(name.getStart());
+      uses.push({
+        ...required,
+        guardedAt: enclosingGuard(name),
+        at: `${path.relative(process.cwd(), file)}:${line + 1}`,
+      });
+    };
     const visit = (node: ts.Node): void => {
       if (ts.isPropertyAccessExpression(node)) {
         const symbol = checker.getSymbolAtLocation(node.name);
-        const required = symbol === undefined ? null : requiredVersion(symbol);
-        if (required !== null) {
-          const { line } = source.getLineAndCharacterOfPosition(node.name.getStart());
-          uses.push({
-            ...required,
-            guardedAt: enclosingGuard(node),
-            at: `${path.relative(process.cwd(), file)}:${line + 1}`,
-          });
+        record(node.name, symbol === undefined ? null : requiredVersion(symbol));
+      }
+      if (ts.isObjectLiteralExpression(node)) {
+        for (const property of node.properties) {
+          if (property.name !== undefined && !ts.isComputedPropertyName(property.name))
+            record(property.name, optionVersion(checker, node, property.name.getText()));
         }
       }
       ts.forEachChild(node, visit);
@@ -182,17 +214,29 @@ export function mailboxMemberUses(
   return uses;
 }
 
-/** The uses the declared minimum does not cover and no guard of a high enough version encloses. */
+/**
+ * Pages Outlook opens only on clients above the manifest's minimum, by the path of their code: auth-dialog.html
+ * opens only in a dialog, and displayDialogAsync is Mailbox 1.4 (dialog-api-requirement-sets, "Outlook support").
+ */
+export const PAGE_MINIMUMS: Readonly<Record<string, string>> = { "src/entry/auth-dialog/": "1.4" };
+
+/** The uses the declared minimum (or their page's) does not cover and no guard of a high enough version encloses. */
 export function uncoveredUses(uses: readonly MemberUse[], declaredMinimum: string): string[] {
+  const minimumOf = (use: MemberUse): string => {
+    const page = Object.entries(PAGE_MINIMUMS).find(([prefix]) =>
+      use.at.split(path.sep).join("/").startsWith(prefix),
+    );
+    return page !== undefined && compareVersions(page[1], declaredMinimum) > 0 ? page[1] : declaredMinimum;
+  };
   return uses
     .filter(
       (use) =>
-        compareVersions(use.needs, declaredMinimum) > 0 &&
+        compareVersions(use.needs, minimumOf(use)) > 0 &&
         (use.guardedAt === null || compareVersions(use.guardedAt, use.needs) < 0),
     )
     .map(
       (use) =>
-        `${use.at}: ${use.member} needs Mailbox ${use.needs}, above the manifest's ${declaredMinimum}` +
+        `${use.at}: ${use.member} needs Mailbox ${use.needs}, above the manifest's ${minimumOf(use)}` +
         (use.guardedAt === null ? ", with no isSetSupported guard" : `, guarded only at ${use.guardedAt}`),
     );
 }

@@ -15,6 +15,8 @@ import type { CurrentItem, HostNotice, OutlookHost, SendDecision } from "../../p
 export const ROAMING_KEY = "crmSync";
 /** The manifest's FunctionName for OnMessageSend. */
 export const ON_MESSAGE_SEND = "onMessageSendHandler";
+/** The notification key of the reason a send was blocked. */
+const SEND_NOTICE_KEY = "crmSyncSend";
 /** Outlook cuts notification text at this length. */
 const NOTICE_LIMIT = 150;
 
@@ -266,16 +268,21 @@ export class OfficeJsOutlookHost implements OutlookHost {
   onMessageSend(handler: (draft: CurrentItem) => Promise<SendDecision>): Disposable {
     this.sendHandler = handler;
     this.office.actions.associate(ON_MESSAGE_SEND, (event: Office.AddinCommands.Event) => {
-      void this.decideSend().then((decision) =>
-        event.completed(
-          decision.allow
-            ? { allowEvent: true }
-            : {
-                allowEvent: false,
-                ...(decision.errorMessage !== undefined && { errorMessage: decision.errorMessage }),
-              },
-        ),
-      );
+      void this.decideSend()
+        .then(async (decision) => {
+          // "Outlook on-send add-ins": a blocked send says why in the item's notification bar (the completed
+          // options have no message); allowEvent is Mailbox 1.8, below it the event cannot block.
+          if (!decision.allow && decision.errorMessage !== undefined)
+            await this.notify({ key: SEND_NOTICE_KEY, kind: "error", text: decision.errorMessage }).catch(
+              () => undefined,
+            );
+          return decision.allow;
+        })
+        .then((allow) =>
+          event.completed(
+            this.requirements.isSetSupported("Mailbox", "1.8") ? { allowEvent: allow } : undefined,
+          ),
+        );
     });
     return {
       dispose: () => {
