@@ -87,6 +87,39 @@ describe("the launch-event bundle in the JavaScript-only runtime", () => {
     w.simulated.dispose();
   });
 
+  it("OnMessageSend writes the track-on-send stamp on the draft, saves a draft that has no id, then completes", async () => {
+    const w = world(code);
+    const draft = w.mailbox.openCompose({ subject: "Offer", to: ["bob@fabrikam.com"] });
+    // A new compose form, never saved: the stamp is only in the form, with a CRM id it must not keep.
+    const session = { saved: false, pendingProperties: { state: "trackOnSend", crmId: "crm-9" } };
+    const run = await fireLaunchEvent(
+      { ...w.options, composeSession: session },
+      "onMessageSendHandler",
+      draft.immutableId,
+    );
+    assert.deepEqual(run.completion, { allowEvent: true });
+    assert.equal(session.saved, true, "the draft was saved to get its id");
+    assert.deepEqual(
+      w.mailbox.customProperties(draft.immutableId, ADDIN),
+      { state: "trackOnSend" },
+      "the stamp Track writes on a draft, now on the stored item",
+    );
+    const [request] = await w.requests();
+    assert.equal(request?.itemId, ewsId(w.mailbox, draft.immutableId));
+    assert.equal(run.droppedAfterCompletion, 0, "nothing was left for after event.completed");
+    w.simulated.dispose();
+  });
+
+  it("OnMessageSend on a saved draft stamps the form without saving it again; the send keeps the stamp", async () => {
+    const w = world(code);
+    const draftId = w.draft("trackOnSend");
+    const session = { saved: true, pendingProperties: null };
+    await fireLaunchEvent({ ...w.options, composeSession: session }, "onMessageSendHandler", draftId);
+    assert.deepEqual(session.pendingProperties, { state: "trackOnSend" }, "written to the form");
+    assert.deepEqual(w.mailbox.customProperties(draftId, ADDIN), { crmId: null, state: "trackOnSend" });
+    w.simulated.dispose();
+  });
+
   it("OnMessageSend on an unmarked draft and OnAppointmentSend on an untracked one only complete", async () => {
     const w = world(code);
     assert.deepEqual((await fireLaunchEvent(w.options, "onMessageSendHandler", w.draft(null))).completion, {

@@ -1,10 +1,12 @@
 /**
  * The OnMessageSend and OnAppointmentSend handlers. They run where Outlook runs launch events: a browser runtime
  * in Outlook on the web and the new Outlook, the JavaScript-only runtime in classic Outlook on Windows (no DOM,
- * no localStorage, no Office.onReady, no imports). So they only read the item's stamp, get its id (saving the
- * item when it has none), put a request for the sync owner into `OfficeRuntime.storage`, and complete; the
- * sync itself happens in the owner's next cycle. A send is never blocked, and every path completes within a
- * bound, also when storage or Office never answers.
+ * no localStorage, no Office.onReady, no imports). So they only read the item's stamp; on a draft marked "track
+ * on send" they write the stamp through the draft's custom properties, so that it is on the message the send
+ * stores (compose properties persist once the item is saved or sent), and save the draft when it has no id yet;
+ * then they put a request for the sync owner into `OfficeRuntime.storage` and complete. The sync itself happens
+ * in the owner's next cycle. A send is never blocked, and every path completes within a bound, also when
+ * storage or Office never answers.
  *
  * ECMAScript 2016 only (Troubleshoot event-based and spam-reporting add-ins: no async functions, no
  * conditional operator); test/launch-events checks the built file.
@@ -24,10 +26,16 @@ interface AsyncResultLike<T> {
   readonly value: T;
 }
 
+/** The part of Office.CustomProperties the handlers use. */
+interface CustomPropertiesLike {
+  get(name: string): unknown;
+  set(name: string, value: unknown): void;
+  remove(name: string): void;
+  saveAsync(callback: (result: AsyncResultLike<void>) => void): void;
+}
+
 interface ComposeItemLike {
-  loadCustomPropertiesAsync(
-    callback: (result: AsyncResultLike<{ get(name: string): unknown }>) => void,
-  ): void;
+  loadCustomPropertiesAsync(callback: (result: AsyncResultLike<CustomPropertiesLike>) => void): void;
   getItemIdAsync?(callback: (result: AsyncResultLike<string>) => void): void;
   saveAsync?(callback: (result: AsyncResultLike<string>) => void): void;
 }
@@ -46,7 +54,7 @@ export interface LaunchEvent {
 
 export interface LaunchEventsEnvironment {
   readonly office: LaunchOffice;
-  /** `OfficeRuntime.storage`, or null where the runtime has none (the request is then skipped). */
+  /** `OfficeRuntime.storage`, or null where the runtime has none (the request is then skipped, the stamp kept). */
   readonly storage: KeyValueStore | null;
   readonly setTimeout: (callback: () => void, ms: number) => unknown;
   readonly now: () => number;
@@ -59,11 +67,26 @@ function succeeded<T>(result: AsyncResultLike<T>): boolean {
   return result.status === "succeeded";
 }
 
-function stateOf(item: ComposeItemLike): Promise<unknown> {
+function propertiesOf(item: ComposeItemLike): Promise<CustomPropertiesLike | null> {
   return new Promise(function (resolve) {
     item.loadCustomPropertiesAsync(function (result) {
-      if (succeeded(result)) resolve(result.value.get(STATE_PROPERTY));
+      if (succeeded(result)) resolve(result.value);
       else resolve(null);
+    });
+  });
+}
+
+/**
+ * Writes the "track on send" stamp as Track writes it on a draft (state only: no CRM id, no message id) and
+ * saves the properties to the compose form; resolves either way, since the stamp was there to be read.
+ */
+function stampTrackOnSend(properties: CustomPropertiesLike): Promise<void> {
+  properties.set(STATE_PROPERTY, "trackOnSend");
+  properties.remove("crmId");
+  properties.remove("mid");
+  return new Promise(function (resolve) {
+    properties.saveAsync(function () {
+      resolve();
     });
   });
 }
@@ -96,7 +119,11 @@ function itemIdOf(item: ComposeItemLike): Promise<string | null> {
  * level of the file: Office.onReady is not run before a launch event.
  */
 export function registerLaunchEvents(env: LaunchEventsEnvironment): void {
-  const handle = function (kind: LaunchRequestKind, stamped: (state: unknown) => boolean) {
+  const handle = function (
+    kind: LaunchRequestKind,
+    stamped: (state: unknown) => boolean,
+    restamp: ((properties: CustomPropertiesLike) => Promise<void>) | null,
+  ) {
     return function (event: LaunchEvent): void {
       let done = false;
       const complete = function (): void {
@@ -107,24 +134,32 @@ export function registerLaunchEvents(env: LaunchEventsEnvironment): void {
       env.setTimeout(complete, env.completeWithinMs);
       const item = env.office.context.mailbox.item as ComposeItemLike | null | undefined;
       const storage = env.storage;
-      if (item === null || item === undefined || storage === null) {
+      if (item === null || item === undefined) {
         complete();
         return;
       }
       const mailbox = env.office.context.mailbox.userProfile.emailAddress;
-      stateOf(item)
-        .then(function (state) {
-          if (!stamped(state)) return undefined;
-          return itemIdOf(item).then(function (itemId) {
-            const request: LaunchRequest = {
-              id: env.now().toString(36) + "-" + Math.floor(env.random() * 1e9).toString(36),
-              kind: kind,
-              itemId: itemId,
-              surface: "inspector",
-              at: env.now(),
-            };
-            return appendRequest(storage, mailbox, request);
-          });
+      propertiesOf(item)
+        .then(function (properties) {
+          if (properties === null || !stamped(properties.get(STATE_PROPERTY))) return undefined;
+          let written = Promise.resolve();
+          if (restamp !== null) written = restamp(properties);
+          return written
+            .then(function () {
+              return itemIdOf(item);
+            })
+            .then(function (itemId) {
+              // No storage (a browser runtime refused it): the stamp alone waits for the owner's next cycle.
+              if (storage === null) return undefined;
+              const request: LaunchRequest = {
+                id: env.now().toString(36) + "-" + Math.floor(env.random() * 1e9).toString(36),
+                kind: kind,
+                itemId: itemId,
+                surface: "inspector",
+                at: env.now(),
+              };
+              return appendRequest(storage, mailbox, request);
+            });
         })
         .then(complete, complete);
     };
@@ -132,15 +167,23 @@ export function registerLaunchEvents(env: LaunchEventsEnvironment): void {
   // A draft the user marked "track on send": the owner's next cycle tracks the message in Sent Items.
   env.office.actions.associate(
     "onMessageSendHandler",
-    handle("messageSent", function (state) {
-      return state === "trackOnSend";
-    }),
+    handle(
+      "messageSent",
+      function (state) {
+        return state === "trackOnSend";
+      },
+      stampTrackOnSend,
+    ),
   );
   // A tracked appointment: the owner's next cycle pushes what the organizer sent.
   env.office.actions.associate(
     "onAppointmentSendHandler",
-    handle("appointmentSent", function (state) {
-      return state === "tracked";
-    }),
+    handle(
+      "appointmentSent",
+      function (state) {
+        return state === "tracked";
+      },
+      null,
+    ),
   );
 }
