@@ -53,6 +53,37 @@ const BATCH = 100;
 const SPECIFIC_IDS = 500;
 /** A guarded CRM update is retried this often against the newer record before the entry fails. */
 const UPDATE_ROUNDS = 3;
+/**
+ * Entries of a batch processed at once (each its own mapping): as many as the mailbox's Graph budget has
+ * requests in flight, so their creates and merges overlap instead of waiting for each other's round trips.
+ */
+const ENTRIES_AT_ONCE = 4;
+
+/**
+ * Runs `task` for every item, at most `limit` at a time. After a task throws, no further one starts; the first
+ * error is thrown once the running ones have finished.
+ */
+async function forEachAtMost<T>(
+  limit: number,
+  items: readonly T[],
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const errors: unknown[] = [];
+  const worker = async (): Promise<void> => {
+    while (errors.length === 0 && next < items.length) {
+      const item = items[next] as T;
+      next += 1;
+      try {
+        await task(item);
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (errors.length > 0) throw errors[0];
+}
 
 /** What one pass over the change log did. */
 export interface ProcessSummary {
@@ -108,7 +139,7 @@ export async function processChangeLog(
       work.map((w) => w.mapping),
     );
     const doneBefore = processed + failed;
-    for (const { entry, mapping } of work) {
+    await forEachAtMost(ENTRIES_AT_ONCE, work, async ({ entry, mapping }) => {
       const record = mapping.crmId === null ? null : (records.get(mapping.crmId) ?? null);
       const item = mapping.itemId === null ? null : (items.get(mapping.itemId) ?? null);
       try {
@@ -123,7 +154,7 @@ export async function processChangeLog(
         failed += 1;
         await failEntry(context, entry, mapping, error);
       }
-    }
+    });
     const failures = await commitOutcomes(context, outcomes);
     processed += outcomes.filter((outcome) => outcome.entry !== undefined).length - failures;
     failed += failures;
@@ -517,15 +548,16 @@ async function findExistingItem(
     attempted ? await mailbox.findByIdempotencyKey(mapping.type, createKey) : null,
   ];
   const key = context.linkIndex === null ? null : matchKey(mapping.type, record.fields, "crm");
-  if (key !== null)
-    candidates.push(context.linkIndex?.byMatchKey.get(linkIndexKey(mapping.type, key)) ?? null);
+  if (key !== null) {
+    // Claimed before any wait, so an entry processed beside this one cannot link the same item.
+    const indexKey = linkIndexKey(mapping.type, key);
+    candidates.push(context.linkIndex?.byMatchKey.get(indexKey) ?? null);
+    context.linkIndex?.byMatchKey.delete(indexKey);
+  }
   for (const candidate of candidates) {
     if (candidate === null) continue;
     const owner = await cache.findByItemId(candidate.itemId);
-    if (owner === undefined || owner.mapId === mapping.mapId) {
-      if (key !== null) context.linkIndex?.byMatchKey.delete(linkIndexKey(mapping.type, key));
-      return candidate;
-    }
+    if (owner === undefined || owner.mapId === mapping.mapId) return candidate;
   }
   return null;
 }
@@ -563,12 +595,14 @@ async function linkOrCreateInOutlook(
     mappingOptions(context, record.related?.parentAccountName),
     context.maps,
   );
+  // No earlier attempt can have made the item: none was recorded, or findExistingItem just looked its key up.
   const item = await mailbox.createItem({
     type: mapping.type,
     fields,
     idempotencyKey: key,
     categories: [TRACKED_CATEGORY],
     link: { crmId: record.id, state: "tracked" },
+    firstAttempt: true,
   });
   return { mappings: [linkedTo(context, mapping, item, record)], pendingCreatesDone: [key] };
 }

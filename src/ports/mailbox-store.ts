@@ -200,6 +200,12 @@ export interface NewMailboxItem {
   readonly idempotencyKey: string;
   readonly categories?: readonly string[];
   readonly link?: CrmLinkStamp | null;
+  /**
+   * The caller knows that no earlier call made an item with this key (it recorded no attempt, or
+   * findByIdempotencyKey has just answered none), so the store skips its look-up before the first attempt.
+   * An attempt whose answer is lost within the call is still looked up before it is repeated.
+   */
+  readonly firstAttempt?: boolean;
 }
 
 /** What {@link MailboxStore.updateItem} writes: only the given fields (null clears one), categories and stamp. */
@@ -238,7 +244,7 @@ export interface MailboxStore {
   ): Promise<ReadonlyMap<string, MailboxItem | null>>;
   /**
    * Creates an item, stamping `idempotencyKey` first: replaying a create with the same key returns the
-   * item the first call made instead of a second one.
+   * item the first call made instead of a second one (unless the replay claims `firstAttempt`).
    */
   createItem(input: NewMailboxItem): Promise<MailboxItem>;
   /** Finds an item by the key a create stamped on it. */

@@ -174,6 +174,42 @@ describe("GraphMailboxStore specifics", () => {
     }
   });
 
+  it("sends a first attempt's create without looking its key up, and still finds one whose answer was lost", async () => {
+    const h = await harness();
+    try {
+      await h.store.listFolders(["contact", "task"]);
+      for (const type of ["contact", "task"] as const) {
+        const fields = type === "contact" ? { firstName: "Ann" } : { subject: "Call" };
+        h.sent.length = 0;
+        await h.store.createItem({ type, fields, idempotencyKey: `first-${type}`, firstAttempt: true });
+        assert.deepEqual(
+          h.sent.map((request) => request.method),
+          ["POST"],
+        );
+        h.mailbox.faults.loseResponse(1, { method: "POST" });
+        h.sent.length = 0;
+        const created = await h.store.createItem({
+          type,
+          fields,
+          idempotencyKey: `lost-${type}`,
+          firstAttempt: true,
+        });
+        assert.equal(created.idempotencyKey, `lost-${type}`);
+        assert.deepEqual(
+          h.sent.map((request) => request.method),
+          ["POST", "GET"],
+        );
+        assert.equal(
+          h.mailbox.allItems().filter((item) => item.type === type && item.folderId === created.folderId)
+            .length,
+          2,
+        );
+      }
+    } finally {
+      await h.dispose();
+    }
+  });
+
   it("reads and writes bodies as text, so a round trip never turns text into HTML", async () => {
     const h = await harness();
     try {

@@ -51,7 +51,8 @@ import type { TokenProvider } from "./token-provider";
  * (`toItem`), and each is one short Graph conversation. Guarantees:
  * - a create stamps its idempotency key in the same POST (events: transactionId, which Graph de-duplicates;
  *   To Do tasks: a linkedResource; others: an extended property); contacts, tasks and messages look the key up
- *   before every attempt, so a create whose answer was lost is found, not repeated;
+ *   before every attempt but a `firstAttempt`'s first, so a create whose answer was lost is found, not
+ *   repeated, and a create that cannot have happened yet costs one request;
  * - an update sends only the properties that change; a sent or received message gets only categories and
  *   extended properties (message-update: the other properties are writable only while isDraft);
  * - bodies are read and written as text (`Prefer: outlook.body-content-type="text"`, itemBody contentType
@@ -359,7 +360,7 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
       if (input.type === "appointment") payload.transactionId = input.idempotencyKey;
     }
     for (let attempt = 1; ; attempt += 1) {
-      if (input.type !== "appointment") {
+      if (input.type !== "appointment" && (attempt > 1 || input.firstAttempt !== true)) {
         const existing = await this.findByIdempotencyKey(input.type, input.idempotencyKey);
         if (existing !== null) return existing;
       }
