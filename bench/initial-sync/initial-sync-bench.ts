@@ -21,7 +21,7 @@ import PouchDB from "pouchdb-core";
 import memoryAdapter from "pouchdb-adapter-memory";
 import mapreduce from "pouchdb-mapreduce";
 import replication from "pouchdb-replication";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type CDPSession, type Page } from "playwright-core";
 import { createCrmServer, openDatabase, SystemClock } from "../../src/server";
 import type { Logger } from "../../src/ports/logger";
 import { startGraphSubsetServer } from "../../src/sim/graph/graph-subset-server";
@@ -57,10 +57,25 @@ const front: FrontServer = await startFrontServer({
 const browser: Browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS });
 let users = 0;
 
-/** Runs `work` in a fresh page, sampling its JS heap; returns the result with the peak heap in MB. */
-async function inPage(
-  work: (page: Page) => Promise<RunResult>,
-): Promise<RunResult & { peakHeapMb: number; load: number }> {
+type Measured = RunResult & {
+  peakHeapMb: number;
+  load: number;
+  pageCpuMs: number;
+  nodeCpuMs: number;
+  graphRequests?: number;
+};
+
+/** The page's main-thread busy time (CDP Performance.getMetrics TaskDuration), ms. */
+async function pageTaskMs(cdp: CDPSession): Promise<number> {
+  const { metrics } = await cdp.send("Performance.getMetrics");
+  return (metrics.find((metric) => metric.name === "TaskDuration")?.value ?? 0) * 1000;
+}
+
+/**
+ * Runs `work` in a fresh page, sampling its JS heap; returns the result with the peak heap in MB, and the CPU
+ * time the page's main thread and this process (server, Graph twin, PouchDB server) spent meanwhile.
+ */
+async function inPage(work: (page: Page) => Promise<RunResult>): Promise<Measured> {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -68,6 +83,9 @@ async function inPage(
     await page.waitForFunction(() => "initialSyncBench" in window);
     const cdp = await context.newCDPSession(page);
     await cdp.send("HeapProfiler.collectGarbage");
+    await cdp.send("Performance.enable");
+    const pageBefore = await pageTaskMs(cdp);
+    const nodeBefore = process.cpuUsage();
     let peak = 0;
     let sampling = true;
     const sampler = (async () => {
@@ -79,7 +97,14 @@ async function inPage(
     })();
     try {
       const result = await work(page);
-      return { ...result, peakHeapMb: Math.round(peak / 1e6), load: loadavg()[0] ?? 0 };
+      const node = process.cpuUsage(nodeBefore);
+      return {
+        ...result,
+        peakHeapMb: Math.round(peak / 1e6),
+        load: loadavg()[0] ?? 0,
+        pageCpuMs: Math.round((await pageTaskMs(cdp)) - pageBefore),
+        nodeCpuMs: Math.round((node.user + node.system) / 1000),
+      };
     } finally {
       sampling = false;
       await sampler;
@@ -88,8 +113,6 @@ async function inPage(
     await context.close();
   }
 }
-
-type Measured = RunResult & { peakHeapMb: number; load: number; graphRequests?: number };
 
 async function runOurs(records: number): Promise<Measured> {
   users += 1;
@@ -147,6 +170,8 @@ try {
           recordsPerSecond: Math.round(size / (result.ms / 1000)),
           peakHeapMb: result.peakHeapMb,
           loadAverage: Number(result.load.toFixed(1)),
+          pageCpuMs: result.pageCpuMs,
+          nodeCpuMs: result.nodeCpuMs,
           graphRequests: result.graphRequests ?? null,
           failure: result.failure,
         };
@@ -166,6 +191,8 @@ try {
       recordsPerSecond: Math.round(memoryRecords / (result.ms / 1000)),
       peakHeapMb: result.peakHeapMb,
       loadAverage: Number(result.load.toFixed(1)),
+      pageCpuMs: result.pageCpuMs,
+      nodeCpuMs: result.nodeCpuMs,
       graphRequests: result.graphRequests ?? null,
       failure: result.failure,
     };

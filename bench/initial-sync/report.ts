@@ -14,6 +14,9 @@ export interface Run {
   readonly recordsPerSecond: number;
   readonly peakHeapMb: number;
   readonly loadAverage: number;
+  /** Main-thread busy time of the page (CDP TaskDuration), and CPU time of the serving Node process. */
+  readonly pageCpuMs: number;
+  readonly nodeCpuMs: number;
   /** Requests the Graph twin answered (ours only). */
   readonly graphRequests: number | null;
   readonly failure: string | null;
@@ -139,7 +142,7 @@ export async function writeReport(input: {
     input.memory === null
       ? ""
       : `<h2>${input.memory.records} records (ours)</h2><p>${input.memory.ms} ms, ${input.memory.recordsPerSecond} records/s, peak JS heap ${input.memory.peakHeapMb} MB, load average ${input.memory.loadAverage}${input.memory.failure === null ? "" : `, failed: ${escape(input.memory.failure)}`}</p>`,
-    "<h2>Every run</h2><table><tr><th>round</th><th>peer</th><th>records</th><th>ms</th><th>records/s</th><th>peak heap MB</th><th>load average</th><th>Graph requests</th><th>failure</th></tr>",
+    "<h2>Every run</h2><table><tr><th>round</th><th>peer</th><th>records</th><th>ms</th><th>records/s</th><th>peak heap MB</th><th>load average</th><th>page CPU ms</th><th>server CPU ms</th><th>Graph requests</th><th>failure</th></tr>",
     ...input.runs.map((run) =>
       row([
         run.round,
@@ -149,6 +152,8 @@ export async function writeReport(input: {
         run.recordsPerSecond,
         run.peakHeapMb,
         run.loadAverage,
+        run.pageCpuMs,
+        run.nodeCpuMs,
         run.graphRequests ?? "",
         run.failure ?? "",
       ]),
