@@ -178,6 +178,14 @@ export interface FolderScan {
   readonly checkpoint: FolderCheckpoint;
 }
 
+/** One page of a folder's id-only listing (see {@link MailboxStore.listItemIds}). */
+export interface ItemIdPage {
+  /** Ids of items the folder holds, as getItems takes them. */
+  readonly itemIds: readonly string[];
+  /** Opaque: pass it back for the next page; null when this page ends the listing. */
+  readonly next: string | null;
+}
+
 /** A change the store observed, delivered to {@link MailboxStore.watch} listeners. */
 export interface MailboxChangeNotice {
   readonly itemId: string;
@@ -233,6 +241,14 @@ export interface MailboxStore {
   listFolders(types: readonly EntityType[]): Promise<readonly MailboxFolder[]>;
   /** Changes in a folder since `checkpoint` (null: everything). */
   scanFolder(folderId: string, checkpoint: FolderCheckpoint | null): Promise<FolderScan>;
+  /**
+   * Lists the ids of every item a folder holds, page by page (up to 1,000 ids a page): `page` null starts
+   * a listing, a page's `next` continues it. Unlike a scan, the listing has no date bound (all of Sent Items,
+   * the whole calendar) and lists no series exceptions or occurrences, only masters and single items.
+   * Reconciliation (SPEC §3.3) compares it with the mappings. Fails with SyncError("notFound") for a folder
+   * that is not a synced one and SyncError("invalidInput") for a `page` this store did not give for the folder.
+   */
+  listItemIds(folderId: string, page: string | null): Promise<ItemIdPage>;
   /**
    * The items with these ids; a missing item maps to null, and every requested id is a key of the result.
    * Batched by the adapter. `types` is an optional hint (the mapping's type per id) that saves the Graph

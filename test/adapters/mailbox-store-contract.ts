@@ -368,6 +368,92 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
       assert.deepEqual([third.changed, third.removed], [[], []]);
     });
 
+    it("lists a folder's ids page by page, past a 1,000-id page, with no date bound and no exceptions", async () => {
+      const listAll = async (folderId: string): Promise<string[][]> => {
+        const pages: string[][] = [];
+        let next: string | null = null;
+        do {
+          const page = await h.store.listItemIds(folderId, next);
+          pages.push([...page.itemIds]);
+          next = page.next;
+        } while (next !== null);
+        return pages;
+      };
+      const contacts = Array.from({ length: 1001 }, (_, n) =>
+        h.mailbox.createItem(
+          { type: "contact", fields: { firstName: `C${n}` } },
+          { notify: false, by: "world" },
+        ),
+      );
+      h.mailbox.deleteItem(contacts[7]?.itemId ?? "", { notify: false });
+      const contactPages = await listAll(await folderOf("contact"));
+      assert.deepEqual(
+        contactPages.map((page) => page.length),
+        [1000],
+        "the 1,000 live contacts fill one page, which ends the listing",
+      );
+      assert.deepEqual(
+        contactPages.flat().sort(),
+        contacts
+          .filter((_, n) => n !== 7)
+          .map((item) => item.immutableId)
+          .sort(),
+      );
+      h.mailbox.createItem(
+        { type: "contact", fields: { firstName: "Last" } },
+        { notify: false, by: "world" },
+      );
+      assert.deepEqual(
+        (await listAll(await folderOf("contact"))).map((page) => page.length),
+        [1000, 1],
+      );
+
+      const old = h.mailbox.createItem(
+        { type: "email", fields: { subject: "old", sentAt: "2020-01-01T10:00:00Z" }, folder: "sentitems" },
+        { notify: false, by: "world" },
+      );
+      assert.deepEqual((await listAll(await folderOf("email"))).flat(), [old.immutableId]);
+
+      const single = h.mailbox.createItem(
+        {
+          type: "appointment",
+          fields: {
+            ...SAMPLE_FIELDS.appointment,
+            start: "2019-05-01T10:00:00Z",
+            end: "2019-05-01T11:00:00Z",
+          },
+        },
+        { notify: false, by: "world" },
+      );
+      const master = h.mailbox.createItem(
+        {
+          type: "appointment",
+          fields: {
+            ...SAMPLE_FIELDS.appointment,
+            start: "2026-03-09T14:00:00Z",
+            end: "2026-03-09T15:00:00Z",
+            recurrence:
+              "pattern=weekly;interval=1;daysOfWeek=monday;firstDayOfWeek=sunday;range=endDate;startDate=2026-03-09;endDate=2026-03-30",
+          },
+        },
+        { notify: false, by: "world" },
+      );
+      await h.store.updateOccurrence(master.immutableId, "2026-03-16T14:00:00Z", {
+        fields: { subject: "Moved" },
+      });
+      assert.deepEqual(
+        (await listAll(await folderOf("appointment"))).flat().sort(),
+        [single.immutableId, master.immutableId].sort(),
+      );
+      assert.deepEqual(await listAll(await folderOf("task")), [[]]);
+    });
+
+    it("refuses a listing page it did not give and a folder that does not sync", async () => {
+      const contactFolder = await folderOf("contact");
+      await rejectsWith(h.store.listItemIds(contactFolder, "not a page"), "invalidInput");
+      await rejectsWith(h.store.listItemIds("no-such-folder", null), "notFound");
+    });
+
     it("does not report an event that left the calendar window as removed", async () => {
       const folderId = await folderOf("appointment");
       const soon = h.mailbox.createItem(

@@ -14,6 +14,7 @@ import {
   type CrmLinkStamp,
   type FolderCheckpoint,
   type FolderScan,
+  type ItemIdPage,
   type MailboxChangeFeed,
   type MailboxChangeNotice,
   type MailboxFolder,
@@ -36,6 +37,7 @@ import {
   collectionSchema,
   folderListSchema,
   folderSchema,
+  idSchema,
   instanceSchema,
   removedSchema,
   resourceSchema,
@@ -68,6 +70,8 @@ import type { TokenProvider } from "./token-provider";
 const GRAPH_URL = "https://graph.microsoft.com/v1.0";
 const DAY_MS = 86_400_000;
 const TYPES: readonly EntityType[] = ["contact", "appointment", "task", "email"];
+/** user-list-messages: "$top ... within the range of 1 and 1000"; the id-only listing asks for full pages. */
+const LIST_PAGE_LIMIT = 1000;
 /** user-translateexchangeids: "Maximum size of this collection is 1000 strings." */
 const TRANSLATE_LIMIT = 1000;
 /** linkedResource.applicationName of the create key a To Do task carries (todotask-post-linkedresources). */
@@ -95,6 +99,7 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
   private readonly window: CalendarWindow;
   private readonly feed: MailboxChangeFeed | null;
   private readonly pageSize: number;
+  private readonly listPageSize: number;
   private readonly mailScanDays: number;
   private readonly calendarRollDays: number;
   private readonly cecpId: string;
@@ -120,6 +125,8 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     readonly maxAttempts?: number;
     /** Delta page size asked with Prefer: odata.maxpagesize, default 100. */
     readonly pageSize?: number;
+    /** Ids per page of an id-only listing ($top), 1 to 1,000, default 1,000. */
+    readonly listPageSize?: number;
     /** How far back a first Sent Items scan reads (days, by receivedDateTime), default 90. */
     readonly mailScanDays?: number;
     /** How many days a calendarView delta round's window serves before the store rolls it forward, default 7. */
@@ -137,6 +144,10 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     this.window = options.calendarWindow ?? DEFAULT_CALENDAR_WINDOW;
     this.feed = options.changeFeed ?? null;
     this.pageSize = options.pageSize ?? 100;
+    this.listPageSize = Math.min(
+      LIST_PAGE_LIMIT,
+      Math.max(1, Math.floor(options.listPageSize ?? LIST_PAGE_LIMIT)),
+    );
     this.mailScanDays = options.mailScanDays ?? DEFAULT_CALENDAR_WINDOW.pastDays;
     this.calendarRollDays = options.calendarRollDays ?? 7;
     this.cecpId = customPropertiesPropertyId(options.addinId);
@@ -203,6 +214,52 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
       fullRescan,
       checkpoint: { deltaLink: withWindow(deltaLink, window), watermark },
     };
+  }
+
+  async listItemIds(folderId: string, page: string | null): Promise<ItemIdPage> {
+    const folders = await this.folders();
+    const type = this.folderType(folders, folderId);
+    const first = `${this.listPath(type, folderId)}?$select=id&$top=${this.listPageSize}`;
+    if (page !== null && !this.isListPage(type, folderId, page))
+      throw new SyncError("invalidInput", {
+        details: `page must be a next link this store gave for folder ${folderId}`,
+      });
+    const answer = parseAnswer(
+      collectionSchema,
+      await this.client.request("GET", page ?? first),
+      "id listing page",
+    );
+    const itemIds = answer.value.map((entry) => parseAnswer(idSchema, entry, "listed item").id);
+    for (const id of itemIds) this.typeOf.set(id, type);
+    return { itemIds, next: answer["@odata.nextLink"] ?? null };
+  }
+
+  /** A next link of this folder's listing: Graph's own URL (graph/paging: "treat it as opaque") of its path. */
+  private isListPage(type: EntityType, folderId: string, page: string): boolean {
+    try {
+      const url = new URL(page);
+      return url.pathname.endsWith(this.listPath(type, folderId)) && url.searchParams.get("$select") === "id";
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * The collection a folder's id-only listing reads. user-list-events: /me/events lists the default calendar's
+   * single events and series masters (no occurrences, no exceptions); contacts, To Do tasks and messages by folder.
+   */
+  private listPath(type: EntityType, folderId: string): string {
+    const id = encodeURIComponent(folderId);
+    switch (type) {
+      case "contact":
+        return `/me/contactFolders/${id}/contacts`;
+      case "appointment":
+        return "/me/events";
+      case "task":
+        return `/me/todo/lists/${id}/tasks`;
+      case "email":
+        return `/me/mailFolders/${id}/messages`;
+    }
   }
 
   /**

@@ -19,6 +19,9 @@ export const resourceSchema = z.looseObject({
 });
 export type GraphResource = z.infer<typeof resourceSchema>;
 
+/** An entry of an id-only listing ($select=id): the id, with @odata.etag and nothing else relied on. */
+export const idSchema = z.looseObject({ id: z.string().min(1) });
+
 /** A To Do task's linked resources and open extensions, when expanded. */
 export const taskPartsSchema = z.looseObject({
   linkedResources: z

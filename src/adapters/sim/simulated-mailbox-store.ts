@@ -12,6 +12,7 @@ import {
   type CalendarWindow,
   type FolderCheckpoint,
   type FolderScan,
+  type ItemIdPage,
   type MailboxChangeNotice,
   type MailboxFolder,
   type MailboxItem,
@@ -26,6 +27,9 @@ import type { SimulatedItem, SimulatedMailbox } from "../../sim/mailbox/simulate
 
 const DAY_MS = 86_400_000;
 const TOKEN_PREFIX = "sim-delta:";
+const LIST_PREFIX = "sim-list:";
+/** Ids per page of a listing, as many as GraphMailboxStore asks Graph for. */
+const LIST_PAGE = 1000;
 
 /** The folder each type syncs through (e-mail: Sent Items). */
 const SYNC_FOLDER: Record<EntityType, string> = {
@@ -105,6 +109,27 @@ export class SimulatedMailboxStore implements MailboxStore, ItemIdTranslator {
     );
     const deltaLink = `${TOKEN_PREFIX}${folder.folderId}:${this.mailbox.deltaEpoch(folder.folderId)}:${seq}`;
     return { changed, removed, fullRescan: expired, checkpoint: { deltaLink, watermark } };
+  }
+
+  async listItemIds(folderId: string, page: string | null): Promise<ItemIdPage> {
+    await later();
+    const folder = this.mailbox.folder(folderId);
+    if (folder === undefined || !Object.values(SYNC_FOLDER).includes(folder.wellKnownName ?? ""))
+      throw new SyncError("notFound", { details: `folder ${folderId} is not a synced folder` });
+    const prefix = `${LIST_PREFIX}${folder.folderId}:`;
+    const offset =
+      page === null ? 0 : Number(page.startsWith(prefix) ? page.slice(prefix.length) : Number.NaN);
+    if (!Number.isInteger(offset) || offset < 0)
+      throw new SyncError("invalidInput", {
+        details: `page must be a next page this store gave for folder ${folderId}`,
+      });
+    // A folder lists single items and series masters; an exception is an event of its own only in its series.
+    const ids = this.mailbox
+      .list(folder.folderId)
+      .filter((item) => item.fields.originalStart === undefined)
+      .map((item) => item.immutableId);
+    const end = offset + LIST_PAGE;
+    return { itemIds: ids.slice(offset, end), next: end < ids.length ? `${prefix}${end}` : null };
   }
 
   async getItems(itemIds: readonly string[]): Promise<ReadonlyMap<string, MailboxItem | null>> {

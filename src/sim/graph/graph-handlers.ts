@@ -41,6 +41,7 @@ export interface RequestHeaders {
 }
 
 const DEFAULT_PAGE = 10;
+const MAX_PAGE = 1000;
 
 /** `Prefer: IdType="ImmutableId"` (graph/outlook-immutable-id): the header applies only to the request it is sent with. */
 function idFormOf(prefer: string | undefined): IdForm {
@@ -178,8 +179,14 @@ export function handleGraphRequest(
             : mailbox.list(target.folder.folderId);
       if (target.folder !== null) items = items.filter((item) => item.folderId === target.folder?.folderId);
       if (query.has("$orderby")) return notSimulated("$orderby");
-      // graph/query-parameters: $top and $skip page a collection; nextLink carries on.
+      // user-list-events: the list holds single events and series masters, never an exception of a series.
+      if (target.type === "appointment")
+        items = items.filter((item) => item.fields.originalStart === undefined);
+      // graph/query-parameters: $top and $skip page a collection; nextLink carries on. user-list-messages:
+      // $top is "within the range of 1 and 1000" (the twin holds every Outlook collection to it).
       const top = Number(query.get("$top") ?? DEFAULT_PAGE);
+      if (!Number.isInteger(top) || top < 1 || top > MAX_PAGE)
+        return error(400, "ErrorInvalidParameter", `$top must be a whole number from 1 to ${MAX_PAGE}.`);
       const skip = Number(query.get("$skip") ?? 0);
       const slice = items.slice(skip, skip + top).map(render);
       const nextQuery = new URLSearchParams(query);

@@ -166,6 +166,8 @@ export function itemToGraph(
   const f = item.fields;
   const id = options.idForm === "immutable" ? item.immutableId : item.itemId;
   const common = {
+    // contact-get, event-get, message-get, todotask-get: every item answers with its @odata.etag.
+    "@odata.etag": `W/"${item.changeKey}"`,
     id,
     createdDateTime: iso(item.createdAt),
     lastModifiedDateTime: iso(item.modifiedAt),

@@ -354,6 +354,30 @@ describe("Graph subset server", () => {
     assert.deepEqual(subjects, ["march"]);
   });
 
+  it("answers an id-only listing ($select=id) with each id and its @odata.etag, at most 1,000 a page", async () => {
+    const contacts = [1, 2, 3].map((n) =>
+      mailbox.createItem({ type: "contact", fields: { firstName: `C${n}` } }, { notify: false, by: "world" }),
+    );
+    const first = await call("GET", "/me/contactFolders/contacts/contacts?$select=id&$top=2");
+    assert.equal(first.status, 200);
+    assert.deepEqual(first.json.value, [
+      { "@odata.etag": `W/"${contacts[0]?.changeKey}"`, id: contacts[0]?.itemId },
+      { "@odata.etag": `W/"${contacts[1]?.changeKey}"`, id: contacts[1]?.itemId },
+    ]);
+    const next = String(first.json["@odata.nextLink"]);
+    const rest = await call("GET", next.slice(server.baseUrl.length));
+    assert.deepEqual(
+      (rest.json.value as { id: string }[]).map((entry) => entry.id),
+      [contacts[2]?.itemId],
+    );
+    assert.equal(rest.json["@odata.nextLink"], undefined);
+    for (const top of ["1001", "0", "ten"]) {
+      const refused = await call("GET", `/me/contacts?$select=id&$top=${top}`);
+      assert.equal(refused.status, 400, `$top=${top}`);
+      assert.equal((refused.json.error as { code: string }).code, "ErrorInvalidParameter");
+    }
+  });
+
   it("lists a deleted item as @removed with reason deleted", async () => {
     const contact = mailbox.createItem(
       { type: "contact", fields: { firstName: "A" } },
