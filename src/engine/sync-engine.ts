@@ -14,7 +14,7 @@
  *                                 ┌──────────┐                                   │  1 pull CRM → change log → PostSync
  *                                 │ disposed │                                   │  2 missed-change scan (+ links)
  *                                 └──────────┘                                   │  3 process log: CRM→Outlook, Outlook→CRM
- *                                                                                │  4 reconciliation slice
+ *                                                                                │  4 reconciliation
  *                                                                                │  5 status
  *                                                                                │ secondary client: sent-mail
  *                                                                                │  tracking and e-mail entries only
@@ -54,7 +54,7 @@ import {
 } from "./item-actions";
 import { PackageManager } from "./package-manager";
 import { ADDIN_VERSION } from "./product-version";
-import { reconcileSlice } from "./reconcile-slice";
+import { reconcileFolders } from "./reconcile-slice";
 import { scanOutlook } from "./outlook-scan";
 import { trackSentMessages } from "./sent-mail";
 import { SerialQueue } from "./serial-queue";
@@ -196,11 +196,11 @@ export class SyncEngine {
     return this.queue.run(() => this.cycle());
   }
 
-  /** Runs one reconciliation slice only (SPEC §3.3), then saves the status. */
+  /** Runs reconciliation only (SPEC §3.3), listing every synced folder now, then saves the status. */
   reconcileNow(): Promise<EngineStatus> {
     return this.queue.run(async () => {
       const context = await this.context();
-      if (this.role() === "primary") await reconcileSlice(context);
+      if (this.role() === "primary") await reconcileFolders(context, { all: true });
       return this.saveStatus("action");
     });
   }
@@ -557,7 +557,7 @@ export class SyncEngine {
         this.board.update({ progress: { done: resumed + done, total: resumed + total, phase } });
       },
     });
-    await reconcileSlice(context);
+    await reconcileFolders(context, { all: false });
     if (initial && DOWNLOADABLE_ENTITY_TYPES.some((type) => base.syncTypes.has(type))) {
       await saveCheckpoints(cache, [
         {

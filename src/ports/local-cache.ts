@@ -36,7 +36,11 @@ export interface Mapping {
   readonly deletedLocally: boolean;
   readonly linked: boolean;
   readonly visited: boolean;
-  /** Last time reconciliation saw the item exist (ms); 0 when never verified (such items are verified first). */
+  /**
+   * When the mapping was made, or reconciliation last read its item one by one (ms); 0 for a mapping made from
+   * a notice, before it links. Items that a folder's id listing shows are verified by the listing's checkpoint
+   * (`listing:<folderId>`), not here (SPEC §3.3).
+   */
   readonly verifiedTime: number;
   /** The CRM record version the snapshot was taken at (sent as the expected version on update). */
   readonly crmVersion: number | null;
@@ -78,7 +82,10 @@ export interface ChangeLogEntry {
 
 /** A position in one stream: per CRM entity (server version) or per Outlook folder (scan state). */
 export interface Checkpoint {
-  /** Any non-empty key, for example "crm", "crm:<entity>" for the server cursor, or "folder:<folderId>". */
+  /**
+   * Any non-empty key, for example "crm", "crm:<entity>" for the server cursor, "folder:<folderId>" for a
+   * folder scan, or "listing:<folderId>" for when the folder's last complete id listing started (watermark).
+   */
   readonly key: string;
   readonly serverVersion: number | null;
   readonly watermark: number | null;
@@ -313,11 +320,6 @@ export interface LocalCache {
   ): Promise<ChangeLogEntry | undefined>;
   /** Entries that failed at least `minAttempts` times (shown as sync errors), ordered by attempts, then mapId. */
   failedEntries(minAttempts: number): Promise<readonly ChangeLogEntry[]>;
-  /**
-   * The `k` mappings with the oldest verifiedTime (ties by mapId) among those that name an Outlook item
-   * (itemId set) and are not deletedLocally: the ones reconciliation can check (SPEC §3.3).
-   */
-  reconciliationSlice(k: number): Promise<readonly Mapping[]>;
   /** Sets verifiedTime to `now` on the named mappings in one transaction; unknown ids are ignored. */
   markVerified(mapIds: readonly string[], now: number): Promise<void>;
 

@@ -144,10 +144,6 @@ describe("IdbLocalCache on fake-indexeddb", () => {
       const cache = await open(factory, "v1");
       assert.deepEqual(await cache.getMapping("m1"), { ...v1Mapping("m1", null), verifiedTime: 0 });
       assert.deepEqual(await cache.getMapping("m2"), v1Mapping("m2", 1234));
-      assert.deepEqual(
-        (await cache.reconciliationSlice(10)).map((m) => m.mapId),
-        ["m1", "m2"],
-      );
       assert.deepEqual(await cache.getEntry("m1"), entry);
       assert.deepEqual(await cache.getCheckpoint("crm"), checkpoint);
       assert.deepEqual(await cache.listPendingCreates(), [pending]);
@@ -161,8 +157,9 @@ describe("IdbLocalCache on fake-indexeddb", () => {
 
       const reopened = await openRaw(factory, "v1", CACHE_DB_VERSION);
       assert.equal(reopened.version, CACHE_DB_VERSION);
-      assert.ok(
-        reopened.transaction("mappings").objectStore("mappings").indexNames.contains("byVerifiedTime"),
+      assert.deepEqual(
+        [...reopened.transaction("mappings").objectStore("mappings").indexNames],
+        ["byCrmId", "byItemId", "byType"],
       );
       assert.ok(reopened.objectStoreNames.contains("packageState"));
       reopened.close();
@@ -181,6 +178,30 @@ describe("IdbLocalCache on fake-indexeddb", () => {
       await cache.applyBatch(appliedBatch({ packageState: EMPTY_PACKAGE_STATE }));
       assert.deepEqual(await cache.getPackageState(), EMPTY_PACKAGE_STATE);
       cache.close();
+    });
+
+    it("opens a database written by v3 code without the verifiedTime index, keeping the mappings", async () => {
+      const factory = new IDBFactory();
+      const raw = await openRaw(factory, "v3", 3, (db, tx) => {
+        migrateToV1(wrap(db) as unknown as IDBPDatabase<CacheDbV1>);
+        tx.objectStore("mappings").createIndex("byVerifiedTime", "verifiedTime");
+        db.createObjectStore("packageState");
+      });
+      const write = raw.transaction("mappings", "readwrite");
+      write.objectStore("mappings").put(v1Mapping("m1", 1234));
+      await new Promise((resolve) => (write.oncomplete = resolve));
+      raw.close();
+      const cache = await open(factory, "v3");
+      assert.deepEqual(await cache.getMapping("m1"), v1Mapping("m1", 1234));
+      assert.deepEqual((await cache.findByItemId("i-m1"))?.mapId, "m1");
+      cache.close();
+      const reopened = await openRaw(factory, "v3", CACHE_DB_VERSION);
+      assert.equal(reopened.version, 4);
+      assert.deepEqual(
+        [...reopened.transaction("mappings").objectStore("mappings").indexNames],
+        ["byCrmId", "byItemId", "byType"],
+      );
+      reopened.close();
     });
 
     it("keeps the data across connections", async () => {

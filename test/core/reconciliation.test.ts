@@ -4,85 +4,100 @@ import { SyncError } from "../../src/core/errors";
 import {
   MANUAL_SYNC_SLICE_INTERVAL_MINUTES,
   MINUTES_PER_DAY,
-  reconciliationSliceSize,
-  selectForReconciliation,
+  listingsDue,
+  unlistedMappings,
 } from "../../src/core/reconciliation";
 
-describe("reconciliation: slice size (SPEC §3)", () => {
-  const rows: readonly (readonly [number, number, number])[] = [
-    [0, 15, 0],
-    [1, 15, 1],
-    [96, 15, 1],
-    [97, 15, 2],
-    [10_000, 15, 105],
-    [10, 60, 1],
-    [100, 1440, 100],
-    [100, 3000, 100],
-    [960, 0, 10],
+const MINUTE = 60_000;
+
+describe("reconciliation: which folders are listed (SPEC §3)", () => {
+  const now = 10 * MINUTES_PER_DAY * MINUTE;
+  const rows: readonly (readonly [string, number | null, number, boolean])[] = [
+    ["never listed", null, 15, true],
+    ["listed just now", now, 15, false],
+    ["listed 23.5 h ago at 15 min", now - (MINUTES_PER_DAY - 30) * MINUTE, 15, true],
+    ["listed 23.5 h ago less a minute", now - (MINUTES_PER_DAY - 31) * MINUTE, 15, false],
+    ["listed 22 h ago at 60 min", now - (MINUTES_PER_DAY - 120) * MINUTE, 60, true],
+    ["manual only uses 15 min", now - (MINUTES_PER_DAY - 30) * MINUTE, 0, true],
+    ["manual only, 23 h 31 min ago", now - (MINUTES_PER_DAY - 29) * MINUTE, 0, true],
+    ["manual only, 23 h ago", now - (MINUTES_PER_DAY - 60) * MINUTE, 0, false],
+    ["an interval over half a day lists every time", now, 800, true],
   ];
-  for (const [count, interval, expected] of rows) {
-    it(`${count} mappings every ${interval} min → K = ${expected}`, () => {
-      assert.equal(reconciliationSliceSize(count, interval), expected);
+  for (const [name, listedAt, interval, due] of rows) {
+    it(`${name} → ${due ? "due" : "not due"}`, () => {
+      assert.deepEqual(listingsDue([{ folderId: "f", listedAt }], now, interval), due ? ["f"] : []);
     });
   }
 
-  it("verifies every mapping at least once a day at the interval", () => {
+  it("keeps the given order", () => {
+    assert.deepEqual(
+      listingsDue(
+        [
+          { folderId: "b", listedAt: null },
+          { folderId: "a", listedAt: now },
+          { folderId: "c", listedAt: 0 },
+        ],
+        now,
+        15,
+      ),
+      ["b", "c"],
+    );
+  });
+
+  it("lists a folder again before a day has passed, when syncs run at the interval", () => {
     fc.assert(
-      fc.property(fc.nat(100_000), fc.integer({ min: 0, max: 3000 }), (count, interval) => {
-        const k = reconciliationSliceSize(count, interval);
-        const effective = interval === 0 ? MANUAL_SYNC_SLICE_INTERVAL_MINUTES : interval;
-        const syncsPerDay = Math.max(1, Math.floor(MINUTES_PER_DAY / effective));
-        assert.ok(k * syncsPerDay >= count);
-        assert.ok(k <= count);
+      fc.property(fc.integer({ min: 0, max: 720 }), fc.nat(5 * MINUTES_PER_DAY), (interval, offset) => {
+        const step = (interval === 0 ? MANUAL_SYNC_SLICE_INTERVAL_MINUTES : interval) * MINUTE;
+        let listedAt: number | null = null;
+        let longest = 0;
+        for (let at = offset * MINUTE; at < offset * MINUTE + 3 * MINUTES_PER_DAY * MINUTE; at += step) {
+          if (listingsDue([{ folderId: "f", listedAt }], at, interval).length === 1) {
+            if (listedAt !== null) longest = Math.max(longest, at - listedAt);
+            listedAt = at;
+          }
+        }
+        assert.ok(longest <= MINUTES_PER_DAY * MINUTE, `${longest / MINUTE} min between listings`);
       }),
     );
   });
 
-  const invalid: readonly (readonly [number, number, RegExp])[] = [
-    [-1, 15, /mappedCount/],
-    [1.5, 15, /mappedCount/],
-    [10, -5, /intervalMinutes/],
-    [10, Number.POSITIVE_INFINITY, /intervalMinutes/],
+  const invalid: readonly (readonly [number, number | null, number, RegExp])[] = [
+    [Number.NaN, null, 15, /now/],
+    [now, Number.POSITIVE_INFINITY, 15, /listedAt of folder f/],
+    [now, null, -5, /intervalMinutes/],
+    [now, null, Number.POSITIVE_INFINITY, /intervalMinutes/],
   ];
-  for (const [count, interval, pattern] of invalid) {
-    it(`rejects (${count}, ${interval}), naming the parameter`, () => {
+  for (const [at, listedAt, interval, pattern] of invalid) {
+    it(`rejects (now ${at}, listedAt ${String(listedAt)}, interval ${interval}), naming the parameter`, () => {
       assert.throws(
-        () => reconciliationSliceSize(count, interval),
+        () => listingsDue([{ folderId: "f", listedAt }], at, interval),
         (error: unknown) => error instanceof SyncError && pattern.test(error.message),
       );
     });
   }
 });
 
-describe("reconciliation: selection", () => {
+describe("reconciliation: the candidates for a delete", () => {
   const mappings = [
-    { id: "a", verifiedTime: 30 },
-    { id: "b", verifiedTime: 10 },
-    { id: "c", verifiedTime: 20 },
-    { id: "d", verifiedTime: 10 },
+    { id: "listed", itemId: "i1", verifiedTime: 10 },
+    { id: "gone", itemId: "i2", verifiedTime: 10 },
+    { id: "no item", itemId: null, verifiedTime: 10 },
+    { id: "made during the listing", itemId: "i4", verifiedTime: 100 },
+    { id: "also gone", itemId: "i5", verifiedTime: 99 },
   ];
 
-  it("takes the k oldest verifiedTime first, equal times in input order", () => {
+  it("are the mappings known before the listing whose item it did not show, in input order", () => {
     assert.deepEqual(
-      selectForReconciliation(mappings, 3).map((m) => m.id),
-      ["b", "d", "c"],
+      unlistedMappings(mappings, new Set(["i1"]), 100).map((m) => m.id),
+      ["gone", "also gone"],
     );
   });
 
-  it("returns everything when k exceeds the count, and nothing for k = 0", () => {
-    assert.equal(selectForReconciliation(mappings, 10).length, 4);
-    assert.deepEqual(selectForReconciliation(mappings, 0), []);
+  it("are none when the listing showed every item", () => {
+    assert.deepEqual(unlistedMappings(mappings, new Set(["i1", "i2", "i4", "i5"]), 1000), []);
   });
 
-  it("does not reorder its input", () => {
-    selectForReconciliation(mappings, 2);
-    assert.deepEqual(
-      mappings.map((m) => m.id),
-      ["a", "b", "c", "d"],
-    );
-  });
-
-  it("rejects a negative k", () => {
-    assert.throws(() => selectForReconciliation(mappings, -1), SyncError);
+  it("rejects a start that is not a time", () => {
+    assert.throws(() => unlistedMappings(mappings, new Set(), Number.NaN), SyncError);
   });
 });

@@ -103,6 +103,50 @@ describe("SyncEngine", function () {
     assert.equal(await liveRecordCount(w), 150);
   });
 
+  it("lists each synced folder by id within a day, finds a silent delete, and rewrites no listed mapping", async () => {
+    const w = await track();
+    await createContacts(w, 3);
+    await w.sync();
+    const folderId = w.mailbox.folder("contacts")?.folderId ?? "";
+    const listedAt = async () => (await w.cache.getCheckpoint(`listing:${folderId}`))?.watermark;
+    const firstListing = await listedAt();
+    assert.equal(typeof firstListing, "number", "the first cycle lists the folder");
+    const mappingWrites: string[] = [];
+    const markVerified = w.cache.markVerified.bind(w.cache);
+    w.cache.markVerified = (mapIds, now) => {
+      mappingWrites.push(...mapIds);
+      return markVerified(mapIds, now);
+    };
+    const before = await w.cache.listMappings("contact");
+
+    w.advance(15 * 60_000);
+    await w.sync();
+    assert.equal(await listedAt(), firstListing, "a folder listed less than a day ago is not listed again");
+
+    const [gone, kept] = liveContacts(w);
+    w.mailbox.deleteItem(gone?.itemId ?? "", { notify: false });
+    w.advance(60_000);
+    const asked = w.clock.now();
+    await w.engine.reconcileNow();
+    assert.equal(await listedAt(), asked, "Reconcile now lists every synced folder");
+    const goneMapping = await w.cache.findByItemId(gone?.immutableId ?? "");
+    assert.equal((await w.cache.getEntry(goneMapping?.mapId ?? ""))?.outlookChange, "delete");
+    const keptMapping = await w.cache.findByItemId(kept?.immutableId ?? "");
+    assert.deepEqual(
+      keptMapping,
+      before.find((m) => m.mapId === keptMapping?.mapId),
+      "a listed item's mapping is not rewritten",
+    );
+    assert.deepEqual(mappingWrites, []);
+
+    w.advance(23 * 3_600_000);
+    await w.sync();
+    assert.equal(await listedAt(), asked, "not yet due 23 h later");
+    w.advance(31 * 60_000);
+    await w.sync();
+    assert.equal(await listedAt(), w.clock.now(), "listed again 23 h 31 min later (interval 15 min)");
+  });
+
   it("rebuilds a lost cache from the stamps on the items without duplicates on either side", async () => {
     const w = await track();
     await createContacts(w, 5);

@@ -472,20 +472,6 @@ export class IdbLocalCache implements LocalCache {
     });
   }
 
-  async reconciliationSlice(k: number): Promise<readonly Mapping[]> {
-    const max = checkInput(countSchema, k, "k");
-    return await this.read(["mappings"], async (tx) => {
-      const slice: Mapping[] = [];
-      let cursor = max === 0 ? null : await tx.objectStore("mappings").index("byVerifiedTime").openCursor();
-      while (cursor && slice.length < max) {
-        const mapping = checkStored(mappingSchema, cursor.value, `mappings/${cursor.primaryKey}`);
-        if (mapping.itemId !== null && !mapping.deletedLocally) slice.push(mapping);
-        cursor = await cursor.continue();
-      }
-      return slice;
-    });
-  }
-
   async markVerified(mapIds: readonly string[], now: number): Promise<void> {
     const ids = checkInput(idListSchema, mapIds, "mapIds");
     const at = checkInput(timeSchema, now, "now");

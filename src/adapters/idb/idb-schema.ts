@@ -6,9 +6,11 @@
  *     index, which would hide exactly the never-verified mappings that must be verified first, so the
  *     upgrade rewrites null to 0 before the index is used.
  * v3: a one-row `packageState` store for the customization package state (SPEC §11).
+ * v4: drops the verifiedTime index: reconciliation lists folders by id instead of picking the oldest
+ *     verified mappings (SPEC §3.3), and every index slows each mapping write.
  *
- * To add v4: keep the v3 shape as CacheDbV3, write migrateToV4, call it from upgradeCacheDb, raise
- * CACHE_DB_VERSION, and add an upgrade test in test/cache that writes a v3 database first.
+ * To add v5: keep the v4 shape as CacheDbV4, write migrateToV5, call it from upgradeCacheDb, raise
+ * CACHE_DB_VERSION, and add an upgrade test in test/cache that writes a v4 database first.
  */
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from "idb";
 import type { EntityType } from "../../core/types";
@@ -24,8 +26,26 @@ import type {
 import type { SyncSettings } from "../../ports/settings";
 import type { LogSegmentRow } from "../cache-rules/log-segments";
 
-/** The current schema (v3). Keys of single-row stores are "current"; meta holds counters. */
-export interface CacheDb extends CacheDbV2 {
+/** The current schema (v4). Keys of single-row stores are "current"; meta holds counters. */
+export interface CacheDb extends DBSchema {
+  mappings: {
+    key: string;
+    value: Mapping;
+    indexes: { byCrmId: string; byItemId: string; byType: EntityType };
+  };
+  changes: CacheDbV3["changes"];
+  checkpoints: CacheDbV3["checkpoints"];
+  pendingCreates: CacheDbV3["pendingCreates"];
+  conflicts: CacheDbV3["conflicts"];
+  settings: CacheDbV3["settings"];
+  status: CacheDbV3["status"];
+  logSegments: CacheDbV3["logSegments"];
+  meta: CacheDbV3["meta"];
+  packageState: CacheDbV3["packageState"];
+}
+
+/** The v3 schema, kept so that the v3 → v4 upgrade and its test are typed against what v3 wrote. */
+export interface CacheDbV3 extends CacheDbV2 {
   packageState: { key: "current"; value: PackageState };
 }
 
@@ -56,14 +76,14 @@ export interface CacheDbV1 extends DBSchema {
     value: MappingV1;
     indexes: { byCrmId: string; byItemId: string; byType: EntityType };
   };
-  changes: CacheDb["changes"];
-  checkpoints: CacheDb["checkpoints"];
-  pendingCreates: CacheDb["pendingCreates"];
-  conflicts: CacheDb["conflicts"];
-  settings: CacheDb["settings"];
-  status: CacheDb["status"];
-  logSegments: CacheDb["logSegments"];
-  meta: CacheDb["meta"];
+  changes: CacheDbV2["changes"];
+  checkpoints: CacheDbV2["checkpoints"];
+  pendingCreates: CacheDbV2["pendingCreates"];
+  conflicts: CacheDbV2["conflicts"];
+  settings: CacheDbV2["settings"];
+  status: CacheDbV2["status"];
+  logSegments: CacheDbV2["logSegments"];
+  meta: CacheDbV2["meta"];
 }
 
 type UpgradeTransaction<S> = IDBPTransaction<S, StoreNames<S>[], "versionchange">;
@@ -95,7 +115,7 @@ export async function migrateToV2(tx: UpgradeTransaction<CacheDbV1>): Promise<vo
     cursor = await cursor.continue();
   }
   // The v1 store type does not know the v2 index name; the store is the same object.
-  (tx as unknown as UpgradeTransaction<CacheDb>)
+  (tx as unknown as UpgradeTransaction<CacheDbV2>)
     .objectStore("mappings")
     .createIndex("byVerifiedTime", "verifiedTime");
 }
@@ -103,11 +123,17 @@ export async function migrateToV2(tx: UpgradeTransaction<CacheDbV1>): Promise<vo
 /** v3: adds the package state store; a database from before has applied no package. */
 export function migrateToV3(db: IDBPDatabase<CacheDbV1>): void {
   // The v1 type does not know the v3 store name; the database is the same object.
-  (db as unknown as IDBPDatabase<CacheDb>).createObjectStore("packageState");
+  (db as unknown as IDBPDatabase<CacheDbV3>).createObjectStore("packageState");
+}
+
+/** v4: drops the mappings' verifiedTime index, which nothing reads any more. */
+export function migrateToV4(tx: UpgradeTransaction<CacheDbV1>): void {
+  // The v1 store type does not know the v2 index name; the store is the same object.
+  (tx as unknown as UpgradeTransaction<CacheDbV2>).objectStore("mappings").deleteIndex("byVerifiedTime");
 }
 
 /** The version this code opens; older databases are upgraded on open. */
-export const CACHE_DB_VERSION = 3;
+export const CACHE_DB_VERSION = 4;
 
 /**
  * Runs every migration above `oldVersion`, in order, inside the open request's versionchange transaction.
@@ -121,4 +147,5 @@ export async function upgradeCacheDb(
   if (oldVersion < 1) migrateToV1(db);
   if (oldVersion < 2) await migrateToV2(tx);
   if (oldVersion < 3) migrateToV3(db);
+  if (oldVersion < 4) migrateToV4(tx);
 }

@@ -262,16 +262,6 @@ export class MemLocalCache implements LocalCache {
     });
   }
 
-  reconciliationSlice(k: number): Promise<readonly Mapping[]> {
-    return this.read(() => {
-      const max = checkInput(countSchema, k, "k");
-      return [...this.mappings.rows.values()]
-        .filter((m) => m.itemId !== null && !m.deletedLocally)
-        .sort((a, b) => a.verifiedTime - b.verifiedTime || byKey(a.mapId, b.mapId))
-        .slice(0, max);
-    });
-  }
-
   markVerified(mapIds: readonly string[], now: number): Promise<void> {
     return this.write(() => {
       const ids = checkInput(idListSchema, mapIds, "mapIds");

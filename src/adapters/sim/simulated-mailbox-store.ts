@@ -124,10 +124,7 @@ export class SimulatedMailboxStore implements MailboxStore, ItemIdTranslator {
         details: `page must be a next page this store gave for folder ${folderId}`,
       });
     // A folder lists single items and series masters; an exception is an event of its own only in its series.
-    const ids = this.mailbox
-      .list(folder.folderId)
-      .filter((item) => item.fields.originalStart === undefined)
-      .map((item) => item.immutableId);
+    const ids = this.mailbox.liveIds(folder.folderId, { exceptions: false });
     const end = offset + LIST_PAGE;
     return { itemIds: ids.slice(offset, end), next: end < ids.length ? `${prefix}${end}` : null };
   }

@@ -167,33 +167,37 @@ export function handleGraphRequest(
 
   if (target.kind === "collection") {
     if (method === "GET") {
-      let items = filterItems(mailbox, target.type, query.get("$filter"));
-      if (isReply(items)) return items;
-      if (items === null)
-        items =
-          target.folder === null
-            ? mailbox
-                .folders()
-                .filter((f) => f.type === target.type)
-                .flatMap((f) => mailbox.list(f.folderId))
-            : mailbox.list(target.folder.folderId);
-      if (target.folder !== null) items = items.filter((item) => item.folderId === target.folder?.folderId);
       if (query.has("$orderby")) return notSimulated("$orderby");
-      // user-list-events: the list holds single events and series masters, never an exception of a series.
-      if (target.type === "appointment")
-        items = items.filter((item) => item.fields.originalStart === undefined);
       // graph/query-parameters: $top and $skip page a collection; nextLink carries on. user-list-messages:
       // $top is "within the range of 1 and 1000" (the twin holds every Outlook collection to it).
       const top = Number(query.get("$top") ?? DEFAULT_PAGE);
       if (!Number.isInteger(top) || top < 1 || top > MAX_PAGE)
         return error(400, "ErrorInvalidParameter", `$top must be a whole number from 1 to ${MAX_PAGE}.`);
       const skip = Number(query.get("$skip") ?? 0);
-      const slice = items.slice(skip, skip + top).map(render);
+      const filtered = filterItems(mailbox, target.type, query.get("$filter"));
+      if (isReply(filtered)) return filtered;
+      // user-list-events: the list holds single events and series masters, never an exception of a series.
+      const listed = (item: SimulatedItem) =>
+        (target.folder === null || item.folderId === target.folder.folderId) &&
+        (target.type !== "appointment" || item.fields.originalStart === undefined);
+      const exceptions = target.type !== "appointment";
+      const ids =
+        filtered !== null
+          ? filtered.filter(listed).map((item) => item.immutableId)
+          : (target.folder === null
+              ? mailbox.folders().filter((f) => f.type === target.type)
+              : [target.folder]
+            ).flatMap((f) => mailbox.liveIds(f.folderId, { exceptions }));
+      const slice = ids
+        .slice(skip, skip + top)
+        .map((id) => mailbox.get(id))
+        .filter((item): item is SimulatedItem => item !== undefined)
+        .map(render);
       const nextQuery = new URLSearchParams(query);
       nextQuery.set("$skip", String(skip + top));
       return page(
         slice,
-        skip + top < items.length ? `${ctx.baseUrl}${path}?${nextQuery.toString()}` : null,
+        skip + top < ids.length ? `${ctx.baseUrl}${path}?${nextQuery.toString()}` : null,
         null,
       );
     }

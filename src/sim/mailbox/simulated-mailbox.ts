@@ -376,6 +376,20 @@ export class SimulatedMailbox {
       .map((stored) => this.view(stored));
   }
 
+  /**
+   * The immutable ids of a folder's live items, in id order, without copying the items (so a paged listing
+   * costs per page, not per folder); series exceptions only when `exceptions`.
+   */
+  liveIds(folderId: string, options: { readonly exceptions: boolean }): readonly string[] {
+    const ids: string[] = [];
+    for (const stored of this.items.values()) {
+      if (stored.deleted || stored.folderId !== folderId) continue;
+      if (!options.exceptions && stored.fields.originalStart !== undefined) continue;
+      ids.push(stored.immutableId);
+    }
+    return ids;
+  }
+
   /** The live event created with this transactionId, or undefined. */
   findByTransactionId(transactionId: string): SimulatedItem | undefined {
     const immutableId = this.byTransactionId.get(transactionId);
