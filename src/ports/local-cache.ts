@@ -5,8 +5,9 @@ import type { SyncSettings } from "./settings";
 
 /**
  * The add-in's local state: the seed's "Outlook Sync Client Cache" (SPEC §1, §3–§5, §13).
- * Real adapter: IdbLocalCache (IndexedDB through idb); twin: MemLocalCache for browsers that refuse storage.
- * Both pass one contract suite (test/cache). Guarantees common to every method:
+ * Real adapter: IdbLocalCache (IndexedDB through idb); twin: MemLocalCache for browsers that refuse storage;
+ * PgLocalCache (PostgreSQL or PGlite, one cache per mailbox) for the headless engine on the server.
+ * All three pass one contract suite (test/cache). Guarantees common to every method:
  * - Every write method is one readwrite transaction: it happens whole or not at all. A failure leaves
  *   nothing of itself behind, and a checkpoint is never ahead of its data.
  * - Inputs are validated before anything is written: bad input rejects with SyncError("invalidInput")
@@ -243,8 +244,8 @@ export function appliedBatch(part: Partial<AppliedBatch>): AppliedBatch {
 
 /** How the cache stores its data; surfaced in the task pane (SPEC §13, DESIGN). */
 export interface StorageInfo {
-  /** "memory" means the state will not survive a reload. */
-  readonly kind: "indexeddb" | "memory";
+  /** "memory" means the state will not survive a reload; "postgres" is the headless engine's server storage. */
+  readonly kind: "indexeddb" | "memory" | "postgres";
   /** The answer to navigator.storage.persist(), or null when unknown; always false for "memory". */
   readonly persistent: boolean | null;
   /**

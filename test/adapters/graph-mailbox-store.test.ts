@@ -22,6 +22,7 @@ async function harness(
     pageSize?: number;
     clock?: ManualClock;
     calendarWindow?: { pastDays: number; futureDays: number };
+    mailboxAddress?: string;
   } = {},
 ) {
   const sent: Sent[] = [];
@@ -50,6 +51,7 @@ async function harness(
     random: () => 0.5,
     changeFeed: mailbox,
     ...(options.pageSize !== undefined && { pageSize: options.pageSize }),
+    ...(options.mailboxAddress !== undefined && { mailboxAddress: options.mailboxAddress }),
     ...(options.calendarWindow !== undefined && {
       calendarWindow: options.calendarWindow,
       calendarRollDays: 2,
@@ -59,12 +61,46 @@ async function harness(
 }
 
 runMailboxStoreContract("GraphMailboxStore over the Graph subset server", () => harness());
+runMailboxStoreContract("GraphMailboxStore over the Graph subset server, addressed as /users/{address}", () =>
+  harness({ mailboxAddress: "Alice@contoso.com" }),
+);
 runItemIdTranslatorContract("GraphMailboxStore over the Graph subset server", async () => {
   const h = await harness();
   return { ...h, requests: () => h.server.stats().requests };
 });
 
 describe("GraphMailboxStore specifics", () => {
+  it("addresses every request to /users/{address} when given the mailbox's address (application token)", async () => {
+    const { store, mailbox, sent, dispose } = await harness({ mailboxAddress: "alice@contoso.com" });
+    try {
+      mailbox.createItem({ type: "contact", fields: { lastName: "Ng" } }, { notify: false, by: "world" });
+      const folders = await store.listFolders(["contact", "appointment", "task", "email"]);
+      for (const folder of folders) await store.scanFolder(folder.folderId, null);
+      assert.ok(sent.length > 0);
+      assert.deepEqual(
+        sent.filter(
+          (request) => !request.path.startsWith("/users/alice@contoso.com/") && request.path !== "/$batch",
+        ),
+        [],
+      );
+    } finally {
+      await dispose();
+    }
+  });
+
+  it("fails on a mailbox the Graph twin does not hold, naming the user", async () => {
+    const { store, dispose } = await harness({ mailboxAddress: "bob@contoso.com" });
+    try {
+      await assert.rejects(store.listFolders(["contact"]), (error: unknown) => {
+        assert.ok(error instanceof SyncError, String(error));
+        assert.match(error.message, /bob@contoso\.com/);
+        return true;
+      });
+    } finally {
+      await dispose();
+    }
+  });
+
   it("pages a delta scan through nextLink and keeps the stamp readable", async () => {
     const h = await harness({ pageSize: 2 });
     try {

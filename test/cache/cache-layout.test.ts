@@ -19,7 +19,7 @@ function imports(folder: string): [string, string][] {
 
 describe("cache module layout", () => {
   it("keeps the shared rules in cache-rules, which imports no cache adapter", () => {
-    const reaching = imports("cache-rules").filter(([, from]) => /^\.\.\/(idb|mem)\//.test(from));
+    const reaching = imports("cache-rules").filter(([, from]) => /^\.\.\/(idb|mem|pg)\//.test(from));
     assert.deepEqual(reaching, []);
   });
 
@@ -35,8 +35,15 @@ describe("cache module layout", () => {
     );
   });
 
-  it("has both caches import the coalescing rules from cache-rules", () => {
-    for (const folder of ["idb", "mem"]) {
+  it("has the Postgres cache take nothing from the other caches", () => {
+    assert.deepEqual(
+      imports("pg").filter(([, from]) => /^\.\.\/(idb|mem)\//.test(from)),
+      [],
+    );
+  });
+
+  it("has every cache import the coalescing rules from cache-rules", () => {
+    for (const folder of ["idb", "mem", "pg"]) {
       assert.ok(
         imports(folder).some(([, from]) => from === "../cache-rules/change-log-coalescing"),
         `${folder} imports ../cache-rules/change-log-coalescing`,

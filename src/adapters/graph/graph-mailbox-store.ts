@@ -107,6 +107,8 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
   /** Occurrences seen in a calendar view, by id, with their series master's id (SPEC §15). */
   private readonly seriesOf = new Map<string, string>();
   private folderIds: Promise<Folders> | null = null;
+  /** The path of the mailbox's user: `/me` or `/users/{address}`. */
+  private readonly user: string;
 
   constructor(options: {
     readonly fetch: typeof fetch;
@@ -121,6 +123,11 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     readonly calendarWindow?: CalendarWindow;
     /** What the add-in observed (Office.js events) or the simulator's notices; without it `watch` reports nothing. */
     readonly changeFeed?: MailboxChangeFeed;
+    /**
+     * Whose mailbox: omitted for the signed-in user (`/me`, delegated token), or the mailbox's address for an
+     * application token (`/users/{address}`; graph/api/resources/mail-api-overview).
+     */
+    readonly mailboxAddress?: string;
     /** Tries per request, default 5. */
     readonly maxAttempts?: number;
     /** Delta page size asked with Prefer: odata.maxpagesize, default 100. */
@@ -151,6 +158,8 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     this.mailScanDays = options.mailScanDays ?? DEFAULT_CALENDAR_WINDOW.pastDays;
     this.calendarRollDays = options.calendarRollDays ?? 7;
     this.cecpId = customPropertiesPropertyId(options.addinId);
+    this.user =
+      options.mailboxAddress === undefined ? "/me" : `/users/${encodeURIComponent(options.mailboxAddress)}`;
   }
 
   async listFolders(types: readonly EntityType[]): Promise<readonly MailboxFolder[]> {
@@ -252,13 +261,13 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     const id = encodeURIComponent(folderId);
     switch (type) {
       case "contact":
-        return `/me/contactFolders/${id}/contacts`;
+        return `${this.user}/contactFolders/${id}/contacts`;
       case "appointment":
-        return "/me/events";
+        return `${this.user}/events`;
       case "task":
-        return `/me/todo/lists/${id}/tasks`;
+        return `${this.user}/todo/lists/${id}/tasks`;
       case "email":
-        return `/me/mailFolders/${id}/messages`;
+        return `${this.user}/mailFolders/${id}/messages`;
     }
   }
 
@@ -552,7 +561,7 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
       collectionSchema,
       await this.client.request(
         "GET",
-        `/me/events/${encodeURIComponent(seriesMasterId)}/instances?${window}`,
+        `${this.user}/events/${encodeURIComponent(seriesMasterId)}/instances?${window}`,
       ),
       "instances",
     );
@@ -585,7 +594,7 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     const cancelled = new Set(now.map((start) => Date.parse(start)));
     for (const at of wanted.filter((start) => !cancelled.has(start))) {
       const instanceId = await this.findInstance(masterId, new Date(at).toISOString());
-      await this.client.request("DELETE", `/me/events/${encodeURIComponent(instanceId)}`);
+      await this.client.request("DELETE", `${this.user}/events/${encodeURIComponent(instanceId)}`);
     }
   }
 
@@ -616,7 +625,7 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
       chunks.push(unique.slice(i, i + TRANSLATE_LIMIT));
     await Promise.all(
       chunks.map(async (inputIds) => {
-        const answer = await this.client.request("POST", "/me/translateExchangeIds", {
+        const answer = await this.client.request("POST", `${this.user}/translateExchangeIds`, {
           inputIds,
           sourceIdType: "restId",
           targetIdType: "restImmutableEntryId",
@@ -661,11 +670,11 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
       const [contacts, calendar, lists, inbox, sent] = await Promise.all([
         // user-list-contactfolders lists the default folder's children; the default folder itself has the
         // well-known name "contacts".
-        this.client.request("GET", "/me/contactFolders/contacts"),
-        this.client.request("GET", "/me/calendar"),
-        this.client.request("GET", "/me/todo/lists"),
-        this.client.request("GET", "/me/mailFolders/inbox"),
-        this.client.request("GET", "/me/mailFolders/sentitems"),
+        this.client.request("GET", `${this.user}/contactFolders/contacts`),
+        this.client.request("GET", `${this.user}/calendar`),
+        this.client.request("GET", `${this.user}/todo/lists`),
+        this.client.request("GET", `${this.user}/mailFolders/inbox`),
+        this.client.request("GET", `${this.user}/mailFolders/sentitems`),
       ]);
       const list = parseAnswer(folderListSchema, lists, "To Do lists").value.find(
         (entry) => entry.wellknownListName === "defaultList",
@@ -697,7 +706,7 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     const id = encodeURIComponent(folderId);
     switch (type) {
       case "contact":
-        return { url: `/me/contactFolders/${id}/contacts/delta`, window: null };
+        return { url: `${this.user}/contactFolders/${id}/contacts/delta`, window: null };
       case "appointment": {
         const now = this.clock.now();
         const window: CalendarSpan = [
@@ -705,15 +714,15 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
           now + this.window.futureDays * DAY_MS,
         ];
         const [start, end] = window.map((ms) => encodeURIComponent(new Date(ms).toISOString()));
-        return { url: `/me/calendarView/delta?startDateTime=${start}&endDateTime=${end}`, window };
+        return { url: `${this.user}/calendarView/delta?startDateTime=${start}&endDateTime=${end}`, window };
       }
       case "task":
-        return { url: `/me/todo/lists/${id}/tasks/delta`, window: null };
+        return { url: `${this.user}/todo/lists/${id}/tasks/delta`, window: null };
       case "email": {
         // message-delta: a round may start at a receivedDateTime (ge), so the first scan reads recent mail only.
         const from = new Date(this.clock.now() - this.mailScanDays * DAY_MS).toISOString();
         return {
-          url: `/me/mailFolders/${id}/messages/delta?$filter=${encodeURIComponent(`receivedDateTime ge ${from}`)}`,
+          url: `${this.user}/mailFolders/${id}/messages/delta?$filter=${encodeURIComponent(`receivedDateTime ge ${from}`)}`,
           window: null,
         };
       }
@@ -723,25 +732,25 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
   private collectionPath(folders: Folders, type: EntityType): string {
     switch (type) {
       case "contact":
-        return `/me/contactFolders/${encodeURIComponent(folders.contacts)}/contacts`;
+        return `${this.user}/contactFolders/${encodeURIComponent(folders.contacts)}/contacts`;
       case "appointment":
-        return "/me/events";
+        return `${this.user}/events`;
       case "task":
-        return `/me/todo/lists/${encodeURIComponent(folders.tasks)}/tasks`;
+        return `${this.user}/todo/lists/${encodeURIComponent(folders.tasks)}/tasks`;
       case "email":
-        return "/me/messages";
+        return `${this.user}/messages`;
     }
   }
 
   private itemPath(folders: Folders, type: EntityType, itemId: string, expand: boolean): string {
     const base =
       type === "contact"
-        ? "/me/contacts"
+        ? `${this.user}/contacts`
         : type === "appointment"
-          ? "/me/events"
+          ? `${this.user}/events`
           : type === "task"
-            ? `/me/todo/lists/${encodeURIComponent(folders.tasks)}/tasks`
-            : "/me/messages";
+            ? `${this.user}/todo/lists/${encodeURIComponent(folders.tasks)}/tasks`
+            : `${this.user}/messages`;
     return `${base}/${encodeURIComponent(itemId)}${expand ? `?${this.expandQuery(type)}` : ""}`;
   }
 

@@ -62,6 +62,22 @@ interface Expansion {
   readonly parts: readonly TaskPart[];
 }
 
+/**
+ * graph/api/resources/mail-api-overview: "Mail API requests are performed on behalf of a user which can be
+ * identified by the user's id property, email address, or the me shortcut alias": `/users/{address}/…` of the
+ * twin's one mailbox is served as `/me/…`; another user's mailbox is unknown to the twin (404 ErrorInvalidUser,
+ * as Exchange answers for an address without a mailbox).
+ */
+function asSignedInUser(mailbox: SimulatedMailbox, segments: readonly string[]): readonly string[] | Reply {
+  const [first, key, ...rest] = segments;
+  if (first !== "users" || key === undefined) return segments;
+  const user = decodeURIComponent(key);
+  if (user.toLowerCase() !== mailbox.owner.emailAddress.toLowerCase()) {
+    return error(404, "ErrorInvalidUser", `The requested user '${user}' is invalid.`);
+  }
+  return ["me", ...rest];
+}
+
 export function handleGraphRequest(
   ctx: GraphContext,
   method: string,
@@ -74,7 +90,9 @@ export function handleGraphRequest(
   const path = parsedUrl.pathname.replace(/^\/v1\.0/, "");
   const segments = path.split("/").filter((segment) => segment !== "");
   if (segments[0] === "$batch") return error(400, "BadRequest", "a $batch cannot contain a $batch");
-  const resolved = resolvePath(metadata, segments);
+  const owned = asSignedInUser(mailbox, segments);
+  if (isReply(owned)) return owned;
+  const resolved = resolvePath(metadata, owned);
   if ("code" in resolved) return error(resolved.status, resolved.code, resolved.message);
   const query = parsedUrl.searchParams;
   if (resolved.target !== null && metadata.type(resolved.target.name)) {

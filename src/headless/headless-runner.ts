@@ -1,0 +1,212 @@
+/**
+ * The headless engine: one sync cycle of one mailbox on the server, with Outlook closed. The same SyncEngine,
+ * core rules and GraphMailboxStore as the add-in, on server ports: PgLocalCache (the mailbox's cache in
+ * Postgres), HeadlessOutlookHost (no item open, no UI events; tracking requests arrive stamped on items) and
+ * Graph addressed as `/users/{address}` with an application token. The runner is the primary client of the
+ * mailboxes it syncs under the client id {@link HEADLESS_CLIENT_ID} (SPEC "Background sync").
+ */
+import { randomUUID } from "node:crypto";
+import { GraphMailboxStore } from "../adapters/graph/graph-mailbox-store";
+import type { TokenProvider } from "../adapters/graph/token-provider";
+import { HeadlessOutlookHost } from "../adapters/headless/headless-outlook-host";
+import { defaultCacheSchema, migrateCacheSchema } from "../adapters/pg/pg-cache-schema";
+import { PgLocalCache } from "../adapters/pg/pg-local-cache";
+import { PgRoamingSettings } from "../adapters/pg/pg-roaming-settings";
+import { SyncError } from "../core/errors";
+import { SyncEngine } from "../engine/sync-engine";
+import type { Clock } from "../ports/clock";
+import type { CrmClient } from "../ports/crm-client";
+import type { Logger } from "../ports/logger";
+import { DEFAULT_SETTINGS, type SyncSettings } from "../ports/settings";
+import type { Database } from "../server/db/database";
+import { CountingMailboxStore, countingCrmClient, countingFetch, type RunCounters } from "./run-counters";
+
+/** The client id the headless engine registers under, for every mailbox it syncs. */
+export const HEADLESS_CLIENT_ID = "server";
+
+/** What one run of one mailbox did. */
+export interface HeadlessRunReport {
+  readonly userId: string;
+  /** ISO 8601. */
+  readonly startedAt: string;
+  readonly durationMs: number;
+  /** Writes the cycle made: CRM records created, updated, deleted or (un)tracked, Outlook items created, updated or deleted. */
+  readonly changes: number;
+  /** The cycle's failure, if it stopped, then the entries that failed (as the task pane lists them). */
+  readonly errors: readonly string[];
+  /** ok: the cycle ran (entries may still have failed, see errors); throttled: Graph or the CRM said 429. */
+  readonly outcome: "ok" | "failed" | "throttled";
+  /** When to try again after a failed or throttled run (ISO 8601): the engine's own backoff (SPEC §5). */
+  readonly retryAt?: string;
+  /** HTTP requests sent to Graph (a $batch counts once). */
+  readonly graphRequests: number;
+  /** Graph answers that were 429 Too Many Requests (retried or not). */
+  readonly graphThrottled: number;
+}
+
+export interface HeadlessRunnerDeps {
+  /** The server's database: the CRM's users table names each mailbox; the caches live in their own schema. */
+  readonly db: Database;
+  /** The cache schema; default `<crm schema>_mailbox_cache`. */
+  readonly cacheSchema?: string;
+  readonly graph: {
+    /** Default https://graph.microsoft.com/v1.0. */
+    readonly baseUrl?: string;
+    /** Application tokens (MsalAppTokenProvider), or the Graph twin's token. */
+    readonly tokens: TokenProvider;
+    /** Default the global fetch. */
+    readonly fetch?: typeof fetch;
+  };
+  /**
+   * The CRM as the mailbox's user sees it: an HttpCrmClient on the sync server with a token of that user, so
+   * the headless engine speaks the add-in's protocol and the server applies the same record rules.
+   */
+  readonly crmFor: (userId: string) => CrmClient;
+  /** The sync server's base URL, part of the login options (SPEC §12): changing it rebuilds the caches. */
+  readonly serverUrl: string;
+  /** The add-in id whose custom properties hold the link stamp. */
+  readonly addinId: string;
+  readonly clock: Clock;
+  /** The clock Graph waits on (Retry-After, backoff); default `clock`. The simulator's jumps ahead. */
+  readonly waitClock?: Clock;
+  readonly logger: Logger;
+  /** Settings a mailbox starts with before its own are stored (SPEC §9 defaults otherwise). */
+  readonly settings?: Partial<Omit<SyncSettings, "serverUrl" | "userId" | "isSyncClient">>;
+  /** Mapping ids; default crypto.randomUUID. */
+  readonly newId?: () => string;
+  /** Retry jitter; default Math.random. */
+  readonly random?: () => number;
+}
+
+export interface HeadlessRunner {
+  /**
+   * Runs one full cycle for the mailbox of CRM user `userId` and reports it; never throws for a failure of
+   * Graph, the CRM or the mailbox (those are in the report). Aborting `signal` fails the Graph requests still
+   * to come, so the cycle stops at its next request.
+   */
+  runMailbox(userId: string, options?: { readonly signal?: AbortSignal }): Promise<HeadlessRunReport>;
+}
+
+/** The mailbox's address and name from the CRM's users table (its first e-mail address is the mailbox). */
+async function mailboxOf(
+  db: Database,
+  userId: string,
+): Promise<{ emailAddress: string; displayName: string }> {
+  const result = await db.query<{ display_name: string | null; emails: string[] }>(
+    "SELECT display_name, emails FROM users WHERE id = $1",
+    [userId],
+  );
+  const row = result.rows[0];
+  if (row === undefined) throw new SyncError("notFound", { details: `No CRM user "${userId}".` });
+  const emailAddress = row.emails[0];
+  if (emailAddress === undefined) {
+    throw new SyncError("invalidInput", {
+      details: `CRM user "${userId}" has no e-mail address, so no mailbox to sync.`,
+    });
+  }
+  return { emailAddress, displayName: row.display_name ?? userId };
+}
+
+const messageOf = (error: unknown): string =>
+  error instanceof Error ? error.message : `unexpected failure: ${String(error)}`;
+
+export function createHeadlessRunner(deps: HeadlessRunnerDeps): HeadlessRunner {
+  const schema = deps.cacheSchema ?? defaultCacheSchema(deps.db);
+  let migrated: Promise<void> | null = null;
+  const ready = (): Promise<void> => {
+    migrated ??= migrateCacheSchema(deps.db, schema).catch((error: unknown) => {
+      migrated = null;
+      throw error;
+    });
+    return migrated;
+  };
+
+  async function cycle(
+    userId: string,
+    counters: RunCounters,
+    signal: AbortSignal | undefined,
+  ): Promise<
+    Omit<
+      HeadlessRunReport,
+      "userId" | "startedAt" | "durationMs" | "graphRequests" | "graphThrottled" | "changes"
+    >
+  > {
+    await ready();
+    const user = await mailboxOf(deps.db, userId);
+    const cache = new PgLocalCache({ db: deps.db, schema, mailbox: userId, clock: deps.clock });
+    const mailbox = new GraphMailboxStore({
+      fetch: countingFetch(
+        deps.graph.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+        counters,
+        signal,
+      ),
+      tokens: deps.graph.tokens,
+      clock: deps.waitClock ?? deps.clock,
+      addinId: deps.addinId,
+      mailboxAddress: user.emailAddress,
+      ...(deps.graph.baseUrl === undefined ? {} : { baseUrl: deps.graph.baseUrl }),
+      ...(deps.random === undefined ? {} : { random: deps.random }),
+    });
+    const engine = new SyncEngine({
+      host: new HeadlessOutlookHost(user, new PgRoamingSettings(deps.db, schema, userId)),
+      mailbox: new CountingMailboxStore(mailbox, counters),
+      crm: countingCrmClient(deps.crmFor(userId), counters),
+      cache,
+      clock: deps.clock,
+      logger: deps.logger,
+      newId: deps.newId ?? randomUUID,
+      clientId: HEADLESS_CLIENT_ID,
+      settings: {
+        ...DEFAULT_SETTINGS,
+        ...deps.settings,
+        isSyncClient: true,
+        serverUrl: deps.serverUrl,
+        userId,
+      },
+      ...(deps.random === undefined ? {} : { random: deps.random }),
+    });
+    try {
+      await engine.start();
+      const status = await engine.syncNow();
+      const itemErrors = status.errors.map((error) => `${error.mapId}: ${error.message}`);
+      if (status.lastCycleError === null) return { outcome: "ok", errors: itemErrors };
+      const retryAt =
+        status.nextSyncAt === null ? {} : { retryAt: new Date(status.nextSyncAt).toISOString() };
+      return {
+        outcome: status.lastCycleError.code === "rateLimited" ? "throttled" : "failed",
+        errors: [status.lastCycleError.message, ...itemErrors],
+        ...retryAt,
+      };
+    } finally {
+      engine.dispose();
+      await engine.idle();
+      cache.close();
+    }
+  }
+
+  return {
+    async runMailbox(userId, options = {}) {
+      const startedAt = deps.clock.now();
+      const counters: RunCounters = { graphRequests: 0, graphThrottled: 0, changes: 0 };
+      let result: Awaited<ReturnType<typeof cycle>>;
+      try {
+        if (options.signal?.aborted) throw new SyncError("syncFailed", { details: "The run was cancelled." });
+        result = await cycle(userId, counters, options.signal);
+      } catch (error) {
+        deps.logger.error("headless run failed", { userId, error: messageOf(error) });
+        result = { outcome: "failed", errors: [messageOf(error)] };
+      }
+      const report: HeadlessRunReport = {
+        userId,
+        startedAt: new Date(startedAt).toISOString(),
+        durationMs: Math.max(0, deps.clock.now() - startedAt),
+        changes: counters.changes,
+        graphRequests: counters.graphRequests,
+        graphThrottled: counters.graphThrottled,
+        ...result,
+      };
+      deps.logger.info("headless run", { ...report, errors: report.errors.length });
+      return report;
+    },
+  };
+}
