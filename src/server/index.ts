@@ -30,4 +30,5 @@ export type { RateLimitSettings } from "./http/create-http-app";
 export { loadDemoData, type DemoResult } from "./demo-data";
 export { SystemClock } from "./system-clock";
 export { MailboxRegistry, type MailboxRun, type MailboxStatus } from "./worker/mailbox-registry";
+export { QueueInspector, type DeadJob, type QueueCounts } from "./worker/mailbox-queue";
 export { createPinoLogger } from "./pino-logger";

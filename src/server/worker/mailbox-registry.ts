@@ -80,10 +80,31 @@ export class MailboxRegistry {
     return result.rows.map(toStatus);
   }
 
-  /** The user ids of the enabled mailboxes, in id order. */
-  async enabledUsers(): Promise<string[]> {
+  /** The user ids of the enabled mailboxes (of those among `among`, when given), in id order. */
+  async enabledUsers(among?: readonly string[] | null): Promise<string[]> {
     const result = await this.db.query<{ user_id: string }>(
-      "SELECT user_id FROM server_mailboxes WHERE enabled ORDER BY user_id",
+      "SELECT user_id FROM server_mailboxes WHERE enabled AND ($1::text[] IS NULL OR user_id = ANY ($1)) ORDER BY user_id",
+      [among ?? null],
+    );
+    return result.rows.map((row) => row.user_id);
+  }
+
+  /** Whether background sync of this user's mailbox is on. */
+  async isEnabled(userId: string): Promise<boolean> {
+    return (await this.enabledUsers([userId])).length > 0;
+  }
+
+  /**
+   * Claims up to `limit` enabled mailboxes whose next run is due at `now`, moving their next run to `nextRunAt`
+   * so that no other worker claims them too (rows another worker is claiming are skipped). Returns their ids.
+   */
+  async claimDue(now: number, nextRunAt: number, limit: number): Promise<string[]> {
+    const result = await this.db.query<{ user_id: string }>(
+      `UPDATE server_mailboxes SET next_run_at = $2 WHERE user_id IN (
+         SELECT user_id FROM server_mailboxes WHERE enabled AND next_run_at <= $1
+          ORDER BY next_run_at, user_id LIMIT $3 FOR UPDATE SKIP LOCKED)
+       RETURNING user_id`,
+      [now, nextRunAt, limit],
     );
     return result.rows.map((row) => row.user_id);
   }

@@ -4,6 +4,7 @@
  */
 import type { ServerCommand } from "./command";
 import { demoCommand } from "./demo";
+import { jobsCommand } from "./jobs";
 import { mailboxesCommand } from "./mailboxes";
 import { packageCommand } from "./package";
 import { serveCommand } from "./serve";
@@ -16,6 +17,7 @@ export const SERVER_COMMANDS: readonly ServerCommand[] = [
   tokenCommand,
   packageCommand,
   mailboxesCommand,
+  jobsCommand,
   demoCommand,
 ];
 

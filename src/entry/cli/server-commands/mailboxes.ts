@@ -2,7 +2,13 @@
  * `mailboxes list | enable | disable | status`: which users' mailboxes the server syncs in the background
  * (README "Background sync") and what each one's last run did.
  */
-import { MailboxRegistry, type MailboxStatus } from "../../../server";
+import {
+  MailboxRegistry,
+  QueueInspector,
+  type DeadJob,
+  type MailboxStatus,
+  type QueueCounts,
+} from "../../../server";
 import { UsageError, type ServerCommand } from "./command";
 import { utcTime } from "./format";
 
@@ -22,7 +28,7 @@ const listLine = (status: MailboxStatus): string =>
     ...(status.nextRunAt === null ? [] : [`next ${utcTime(status.nextRunAt)}`]),
   ].join("  ");
 
-function statusLines(status: MailboxStatus): string[] {
+function statusLines(status: MailboxStatus, jobs: QueueCounts, dead: readonly DeadJob[]): string[] {
   const run = status.lastRun;
   return [
     `mailbox: ${status.userId}`,
@@ -38,6 +44,8 @@ function statusLines(status: MailboxStatus): string[] {
         ]),
     `failed runs in a row: ${status.consecutiveFailures}`,
     `next run: ${status.nextRunAt === null ? "none (disabled)" : utcTime(status.nextRunAt)}`,
+    `jobs: ${jobs.queued} queued, ${jobs.running} running, ${jobs.retrying} waiting to retry, ${jobs.dead} dead`,
+    ...dead.map((job) => `  dead ${job.id} died ${utcTime(job.diedAt)}: ${job.error}`),
   ];
 }
 
@@ -52,7 +60,8 @@ export const mailboxesCommand: ServerCommand = {
     { form: "mailboxes disable <user>", summary: "stop background sync of this user's mailbox" },
     {
       form: "mailboxes status <user>",
-      summary: "the mailbox's last run (start, duration, changes, errors), failures in a row and next run",
+      summary:
+        "the mailbox's last run (start, duration, changes, errors), failures in a row, next run, its jobs and the newest dead ones",
     },
   ],
   async run(args, context) {
@@ -72,7 +81,10 @@ export const mailboxesCommand: ServerCommand = {
         }
         for (const status of mailboxes) context.print(listLine(status));
       } else if (action === "status" && userId !== undefined) {
-        for (const line of statusLines(await registry.status(userId))) context.print(line);
+        const status = await registry.status(userId);
+        const inspector = new QueueInspector(db, db.schema);
+        const [jobs, dead] = [await inspector.counts(userId), await inspector.deadJobs(3, userId)];
+        for (const line of statusLines(status, jobs, dead)) context.print(line);
       } else if (userId !== undefined) {
         const enable = action === "enable";
         const changed = await registry.setEnabled(userId, enable);

@@ -1,0 +1,180 @@
+/**
+ * A background-sync worker process: runs the mailbox jobs of the queue, queues the enabled mailboxes whose next
+ * run is due (polling, the fallback), and queues a mailbox at once when the CRM hints that its view changed
+ * (LISTEN/NOTIFY) or Graph notified a change (see graph-notifications.ts). Any number of workers share one
+ * PostgreSQL with no coordination of their own: the queue's singleton key keeps one job per mailbox running,
+ * and claiming due mailboxes skips rows another worker holds.
+ */
+import type { Clock, Disposable } from "../../ports/clock";
+import type { Logger } from "../../ports/logger";
+import type { Database } from "../db/database";
+import type { ChangeNotice } from "../sync/change-feed";
+import type { MailboxRegistry } from "./mailbox-registry";
+import type { MailboxQueue, SyncJobData, WakeReason } from "./mailbox-queue";
+import type { WorkerMetrics } from "./worker-metrics";
+
+/** What a worker needs from the headless engine: one sync run of one mailbox, reported, never thrown. */
+export interface MailboxRunner {
+  runMailbox(userId: string, options?: { readonly signal?: AbortSignal }): Promise<MailboxRunReport>;
+}
+
+/** One run's outcome as the headless engine reports it. */
+export interface MailboxRunReport {
+  /** ISO 8601. */
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly changes: number;
+  readonly errors: readonly string[];
+  readonly outcome: "ok" | "failed" | "throttled";
+  /** ISO 8601: when to try again after a throttled run. */
+  readonly retryAt?: string;
+  readonly graphRequests: number;
+  readonly graphThrottled: number;
+}
+
+export interface WorkerSettings {
+  /** How often each enabled mailbox is synced when nothing wakes it earlier (default 15 minutes). */
+  readonly intervalMs: number;
+  /** Jobs this process runs at a time (default 4). */
+  readonly concurrency: number;
+  /** How often this worker looks for mailboxes whose next run is due (default 30 s). */
+  readonly scheduleEveryMs: number;
+  /**
+   * A wake-up (CRM hint, Graph notification) queues the job this much later (default 5 s), so that a burst of
+   * changes, and the hints of the run's own writes, are one job.
+   */
+  readonly wakeDelayMs: number;
+}
+
+export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
+  intervalMs: 15 * 60_000,
+  concurrency: 4,
+  scheduleEveryMs: 30_000,
+  wakeDelayMs: 5_000,
+};
+
+/** At most this many due mailboxes are claimed by one look. */
+const CLAIM_BATCH = 500;
+
+export class SyncWorker {
+  private scheduleTimer: Disposable | null = null;
+  private listener: { close(): Promise<void> } | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: {
+      readonly db: Database;
+      readonly queue: MailboxQueue;
+      readonly registry: MailboxRegistry;
+      readonly runner: MailboxRunner;
+      /** The CRM's NOTIFY channel of change hints (CrmService.channel). */
+      readonly crmChannel: string;
+      readonly clock: Clock;
+      readonly logger: Logger;
+      readonly metrics: WorkerMetrics;
+      readonly settings: WorkerSettings;
+    },
+  ) {}
+
+  /** Starts the queue, the job loop, the CRM listener and the schedule. */
+  async start(): Promise<void> {
+    const { queue, settings } = this.deps;
+    await queue.start();
+    await queue.work((job, signal) => this.run(job, signal), settings.concurrency);
+    this.listener = await this.deps.db.listen(this.deps.crmChannel, (payload) => {
+      this.onCrmHint(payload).catch((error: unknown) =>
+        this.deps.logger.error("queueing after a CRM change failed", { error: String(error) }),
+      );
+    });
+    await this.tick();
+  }
+
+  /** Queues these mailboxes (those enabled) after the wake delay. */
+  async wake(userIds: readonly string[] | null, reason: WakeReason): Promise<void> {
+    const enabled = await this.deps.registry.enabledUsers(userIds);
+    const at = new Date(this.deps.clock.now() + this.deps.settings.wakeDelayMs);
+    await this.deps.queue.enqueue(enabled, reason, at);
+    this.deps.metrics.queued(reason, enabled.length);
+  }
+
+  private async onCrmHint(payload: string): Promise<void> {
+    const notice = JSON.parse(payload) as ChangeNotice;
+    await this.wake(notice.users, "crm");
+  }
+
+  /** Claims the mailboxes whose next run is due and queues them; then looks again after scheduleEveryMs. */
+  private async tick(): Promise<void> {
+    try {
+      await this.scheduleDue();
+    } catch (error) {
+      this.deps.logger.error("scheduling due mailboxes failed", { error: String(error) });
+    }
+    if (!this.stopped) {
+      this.scheduleTimer = this.deps.clock.setTimeout(
+        () => void this.tick(),
+        this.deps.settings.scheduleEveryMs,
+      );
+    }
+  }
+
+  /** Queues every enabled mailbox due now, in batches; returns how many. */
+  async scheduleDue(): Promise<number> {
+    const { registry, queue, clock, settings } = this.deps;
+    let total = 0;
+    for (;;) {
+      const now = clock.now();
+      const due = await registry.claimDue(now, now + settings.intervalMs, CLAIM_BATCH);
+      await queue.enqueue(due, "schedule");
+      this.deps.metrics.queued("schedule", due.length);
+      total += due.length;
+      if (due.length < CLAIM_BATCH) return total;
+    }
+  }
+
+  private async run(job: SyncJobData, signal: AbortSignal): Promise<void> {
+    const { registry, runner, clock, settings, metrics } = this.deps;
+    if (!(await registry.isEnabled(job.userId))) return;
+    metrics.started();
+    const startedAt = clock.now();
+    let report: MailboxRunReport;
+    try {
+      report = await runner.runMailbox(job.userId, { signal });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      report = {
+        startedAt: new Date(startedAt).toISOString(),
+        durationMs: clock.now() - startedAt,
+        changes: 0,
+        errors: [message],
+        outcome: "failed",
+        graphRequests: 0,
+        graphThrottled: 0,
+      };
+    } finally {
+      metrics.finished();
+    }
+    metrics.observe(report);
+    const started = Date.parse(report.startedAt);
+    const nextRunAt =
+      report.outcome === "throttled" && report.retryAt !== undefined
+        ? Date.parse(report.retryAt)
+        : started + settings.intervalMs;
+    await registry.recordRun(job.userId, { ...report, startedAt: started }, nextRunAt);
+    this.deps.logger.info("mailbox synced", {
+      userId: job.userId,
+      reason: job.reason,
+      outcome: report.outcome,
+      changes: report.changes,
+      durationMs: report.durationMs,
+    });
+    if (report.outcome === "failed") throw new Error(report.errors[0] ?? "the sync run failed");
+  }
+
+  /** Stops scheduling and listening, lets running jobs end (their signal aborts) and closes the queue. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.scheduleTimer?.dispose();
+    await this.listener?.close();
+    await this.deps.queue.stop();
+  }
+}
