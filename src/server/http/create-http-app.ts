@@ -1,5 +1,5 @@
 /**
- * The Fastify app: `/health`, `/openapi.json` and every `/v1` operation of the protocol table, with bearer
+ * The Fastify app: `/health`, `/openapi.json`, `/metrics` (metrics-route.ts) and every `/v1` operation of the protocol table, with bearer
  * authentication, zod validation of params, query and body, a body size limit, typed error bodies and
  * per-token rate limiting. Routes are registered from OPERATIONS, the same table `/openapi.json` comes from.
  */
@@ -26,6 +26,7 @@ import type { ChangeHub } from "./change-hub";
 import { codeOf, errorReply, MAX_PARAM_LENGTH, rawErrorAnswer } from "./error-reply";
 import { parseJsonBody } from "./json-body";
 import { HANDLERS, type HandlerDeps } from "./handlers";
+import { registerMetricsRoute } from "./metrics-route";
 import { requirePrivilege } from "./privileges";
 
 /**
@@ -206,6 +207,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
         .send({ error: { code: "serverError", message: "The database is not reachable." } });
     }
   });
+
+  registerMetricsRoute(app, { db: options.db, authenticator: options.authenticator });
 
   /**
    * Runs first, before the rate limit: it only looks the token up, so the limit can count the caller's user, or
