@@ -16,8 +16,9 @@ const clock = new SystemClock();
 const db = await openDatabase({ databaseUrl, schema, logger, maxConnections: 4 });
 
 const idle: MailboxRunner = {
-  runMailbox: () =>
+  runMailbox: (userId) =>
     Promise.resolve({
+      userId,
       startedAt: new Date().toISOString(),
       durationMs: 0,
       changes: 0,

@@ -17,7 +17,8 @@ import {
   type Database,
 } from "../../src/server";
 import { MailboxQueue, QueueInspector } from "../../src/server/worker/mailbox-queue";
-import { SyncWorker, type MailboxRunner, type MailboxRunReport } from "../../src/server/worker/sync-worker";
+import type { HeadlessRunReport } from "../../src/headless/headless-runner";
+import { SyncWorker, type MailboxRunner } from "../../src/server/worker/sync-worker";
 import { WorkerMetrics } from "../../src/server/worker/worker-metrics";
 import { skipSuiteBecause } from "../support/skip";
 import { databaseUrl, openTestDatabase, silentLogger } from "./support/test-database";
@@ -31,10 +32,10 @@ class RecordingRunner implements MailboxRunner {
       overlaps: string[];
       runs: { userId: string; worker: string }[];
     },
-    private readonly behaviour: (userId: string) => { ms: number; outcome: MailboxRunReport["outcome"] },
+    private readonly behaviour: (userId: string) => { ms: number; outcome: HeadlessRunReport["outcome"] },
   ) {}
 
-  async runMailbox(userId: string): Promise<MailboxRunReport> {
+  async runMailbox(userId: string): Promise<HeadlessRunReport> {
     if (this.shared.active.has(userId)) this.shared.overlaps.push(userId);
     this.shared.active.add(userId);
     const { ms, outcome } = this.behaviour(userId);
@@ -43,6 +44,7 @@ class RecordingRunner implements MailboxRunner {
     this.shared.active.delete(userId);
     this.shared.runs.push({ userId, worker: this.worker });
     return {
+      userId,
       startedAt,
       durationMs: ms,
       changes: 1,

@@ -5,6 +5,7 @@
  * PostgreSQL with no coordination of their own: the queue's singleton key keeps one job per mailbox running,
  * and claiming due mailboxes skips rows another worker holds.
  */
+import type { HeadlessRunner, HeadlessRunReport } from "../../headless/headless-runner";
 import type { Clock, Disposable } from "../../ports/clock";
 import type { Logger } from "../../ports/logger";
 import type { Database } from "../db/database";
@@ -14,23 +15,7 @@ import type { MailboxQueue, SyncJobData, WakeReason } from "./mailbox-queue";
 import type { WorkerMetrics } from "./worker-metrics";
 
 /** What a worker needs from the headless engine: one sync run of one mailbox, reported, never thrown. */
-export interface MailboxRunner {
-  runMailbox(userId: string, options?: { readonly signal?: AbortSignal }): Promise<MailboxRunReport>;
-}
-
-/** One run's outcome as the headless engine reports it. */
-export interface MailboxRunReport {
-  /** ISO 8601. */
-  readonly startedAt: string;
-  readonly durationMs: number;
-  readonly changes: number;
-  readonly errors: readonly string[];
-  readonly outcome: "ok" | "failed" | "throttled";
-  /** ISO 8601: when to try again after a throttled run. */
-  readonly retryAt?: string;
-  readonly graphRequests: number;
-  readonly graphThrottled: number;
-}
+export type MailboxRunner = Pick<HeadlessRunner, "runMailbox">;
 
 export interface WorkerSettings {
   /** How often each enabled mailbox is synced when nothing wakes it earlier (default 15 minutes). */
@@ -136,12 +121,13 @@ export class SyncWorker {
     if (!(await registry.isEnabled(job.userId))) return;
     metrics.started();
     const startedAt = clock.now();
-    let report: MailboxRunReport;
+    let report: HeadlessRunReport;
     try {
       report = await runner.runMailbox(job.userId, { signal });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       report = {
+        userId: job.userId,
         startedAt: new Date(startedAt).toISOString(),
         durationMs: clock.now() - startedAt,
         changes: 0,
