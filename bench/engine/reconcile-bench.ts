@@ -129,10 +129,10 @@ async function measure(mapped: number) {
     const sliceRounds = [];
     for (let round = 0; round < 3; round += 1) {
       const slice = rows.slice(round * k, (round + 1) * k);
-      const ids = slice.map((row) => row.itemId ?? "");
+      const refs = slice.map((row) => ({ itemId: row.itemId ?? "", type: "contact" as const }));
       sliceRounds.push(
         await timed(async () => {
-          await store.getItems(ids, new Map(ids.map((id) => [id, "contact"])));
+          await store.getItems(refs);
           await cache.markVerified(
             slice.map((row) => row.mapId),
             clock.now(),

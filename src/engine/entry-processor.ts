@@ -234,9 +234,9 @@ async function fetchItems(
   context: CycleContext,
   mappings: readonly Mapping[],
 ): Promise<ReadonlyMap<string, MailboxItem | null>> {
-  const ids = [...new Set(mappings.flatMap((m) => (m.itemId === null ? [] : [m.itemId])))];
-  if (ids.length === 0) return new Map();
-  return context.deps.mailbox.getItems(ids);
+  const refs = mappings.flatMap((m) => (m.itemId === null ? [] : [{ itemId: m.itemId, type: m.type }]));
+  if (refs.length === 0) return new Map();
+  return context.deps.mailbox.getItems(refs);
 }
 
 /** Decides what an entry means and carries it out; returns the cache changes to commit. */
@@ -373,7 +373,7 @@ async function untrack(
   userChoseDelete: boolean,
 ): Promise<Partial<AppliedBatch>> {
   if (item !== null && (item.link !== null || item.categories.includes(TRACKED_CATEGORY))) {
-    await context.deps.mailbox.updateItem(item.itemId, {
+    await context.deps.mailbox.updateItem(item, {
       link: null,
       categories: withCategories(item.categories, [], [TRACKED_CATEGORY, ERROR_CATEGORY]),
     });
@@ -418,9 +418,9 @@ async function crmDeleted(
       })
     : "unlinkKeep";
   if (decision === "delete") {
-    await context.deps.mailbox.deleteItem(item.itemId);
+    await context.deps.mailbox.deleteItem(item);
   } else {
-    await context.deps.mailbox.updateItem(item.itemId, {
+    await context.deps.mailbox.updateItem(item, {
       link: null,
       categories: withCategories(item.categories, [], [TRACKED_CATEGORY, ERROR_CATEGORY]),
     });
@@ -458,7 +458,7 @@ async function createInCrm(
     fields,
     trackedByHand: true,
   });
-  const stamped = await mailbox.updateItem(item.itemId, {
+  const stamped = await mailbox.updateItem(item, {
     link: { crmId: record.id, state: "tracked" },
     categories: withCategories(item.categories, [TRACKED_CATEGORY], [ERROR_CATEGORY]),
   });
@@ -651,7 +651,7 @@ async function mergePair(
     const categoriesOk =
       categories.length === item.categories.length && categories.every((c, i) => c === item.categories[i]);
     if (Object.keys(result.outlookWrites).length > 0 || !stampOk || !categoriesOk) {
-      item = await mailbox.updateItem(item.itemId, {
+      item = await mailbox.updateItem(item, {
         fields: result.outlookWrites,
         ...(stampOk ? {} : { link: { crmId: record.id, state: "tracked" as const } }),
         ...(categoriesOk ? {} : { categories }),
@@ -719,10 +719,10 @@ async function failEntry(
     attempts: updated.attempts,
   });
   try {
-    const items = await mailbox.getItems([mapping.itemId]);
+    const items = await mailbox.getItems([{ itemId: mapping.itemId, type: mapping.type }]);
     const item = items.get(mapping.itemId);
     if (item && !item.categories.includes(ERROR_CATEGORY)) {
-      await mailbox.updateItem(item.itemId, {
+      await mailbox.updateItem(item, {
         categories: withCategories(item.categories, [ERROR_CATEGORY]),
       });
     }

@@ -65,7 +65,7 @@ async function stamp(
     ? withCategories(item.categories, [TRACKED_CATEGORY])
     : withCategories(item.categories, [], [TRACKED_CATEGORY]);
   if (tracked) await context.deps.host.ensureMasterCategory(TRACKED_CATEGORY, TRACKED_CATEGORY_COLOR);
-  await context.deps.mailbox.updateItem(item.itemId, { link, categories }, item.type);
+  await context.deps.mailbox.updateItem(item, { link, categories });
 }
 
 /**
@@ -155,9 +155,7 @@ export async function trackItem(
 async function seriesMasterOf(context: CycleContext, item: MailboxItem): Promise<MailboxItem> {
   const masterId = item.series?.seriesMasterId ?? null;
   if (masterId === null) return item;
-  return (
-    (await context.deps.mailbox.getItems([masterId], new Map([[masterId, item.type]]))).get(masterId) ?? item
-  );
+  return (await context.deps.mailbox.getItems([{ itemId: masterId, type: item.type }])).get(masterId) ?? item;
 }
 
 /**

@@ -86,10 +86,12 @@ export async function listLocalChanges(context: CycleContext): Promise<{
 }> {
   await scanFirst(context);
   const pending = await localEntries(context);
-  const itemIds = pending.flatMap((p) => (p.mapping.itemId === null ? [] : [p.mapping.itemId]));
+  const refs = pending.flatMap(({ mapping }) =>
+    mapping.itemId === null ? [] : [{ itemId: mapping.itemId, type: mapping.type }],
+  );
   const items = new Map<string, MailboxItem | null>();
-  for (let start = 0; start < itemIds.length; start += ITEM_BATCH) {
-    const read = await context.deps.mailbox.getItems(itemIds.slice(start, start + ITEM_BATCH));
+  for (let start = 0; start < refs.length; start += ITEM_BATCH) {
+    const read = await context.deps.mailbox.getItems(refs.slice(start, start + ITEM_BATCH));
     for (const [id, item] of read) items.set(id, item);
   }
   const changes: LocalChange[] = [];

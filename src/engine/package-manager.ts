@@ -302,7 +302,7 @@ export class PackageManager {
         deleteMappings.push(mapping.mapId);
         const entry = await cache.getEntry(mapping.mapId);
         if (entry !== undefined) handled.push({ mapId: entry.mapId, revision: entry.revision });
-        if (mapping.itemId !== null && mapping.linked) unstamp.push(mapping.itemId);
+        if (mapping.itemId !== null && mapping.linked) unstamp.push({ itemId: mapping.itemId, type });
       }
     }
     const dropped = new Set(deleteMappings);
@@ -353,18 +353,14 @@ export class PackageManager {
     while (this.current.unstamp.length > 0) {
       const batch = this.current.unstamp.slice(0, UNSTAMP_BATCH);
       const items = await mailbox.getItems(batch);
-      for (const itemId of batch) {
+      for (const { itemId } of batch) {
         const item = items.get(itemId) ?? null;
         if (item === null || (await cache.findByItemId(itemId)) !== undefined) continue;
         const crmId = item.link?.crmId ?? null;
-        await mailbox.updateItem(
-          itemId,
-          {
-            link: crmId === null ? null : { crmId, state: "suspended" },
-            categories: withCategories(item.categories, [], [TRACKED_CATEGORY, ERROR_CATEGORY]),
-          },
-          item.type,
-        );
+        await mailbox.updateItem(item, {
+          link: crmId === null ? null : { crmId, state: "suspended" },
+          categories: withCategories(item.categories, [], [TRACKED_CATEGORY, ERROR_CATEGORY]),
+        });
       }
       await this.save({ ...this.current, unstamp: this.current.unstamp.slice(batch.length) });
     }

@@ -7,7 +7,6 @@
  * kept as its checkpoint `listing:<folderId>` (the watermark), so a listed item costs no write of its mapping.
  */
 import { listingsDue, unlistedMappings } from "../core/reconciliation";
-import type { EntityType } from "../core/types";
 import type { MailboxFolder } from "../ports/mailbox-store";
 import { saveCheckpoints } from "./cache-writes";
 import type { CycleContext } from "./cycle-context";
@@ -79,9 +78,8 @@ async function reconcileFolder(
   } while (page !== null);
   const mappings = (await cache.listMappings(folder.type)).filter((m) => m.linked && !m.deletedLocally);
   const candidates = unlistedMappings(mappings, listed, startedAt);
-  const types = new Map<string, EntityType>();
-  for (const mapping of candidates) if (mapping.itemId !== null) types.set(mapping.itemId, mapping.type);
-  const items = types.size === 0 ? new Map() : await mailbox.getItems([...types.keys()], types);
+  const refs = candidates.flatMap((m) => (m.itemId === null ? [] : [{ itemId: m.itemId, type: m.type }]));
+  const items = refs.length === 0 ? new Map() : await mailbox.getItems(refs);
   const verified: string[] = [];
   let missing = 0;
   for (const mapping of candidates) {

@@ -33,8 +33,8 @@ import { DOWNLOADABLE_ENTITY_TYPES, type ClientRole, type EntityType, type Privi
 import type { Disposable } from "../ports/clock";
 import type { LookupHit } from "../ports/crm-client";
 import type { ConflictRecord } from "../ports/local-cache";
-import type { MailboxChangeNotice, MailboxItem } from "../ports/mailbox-store";
-import type { CurrentItem, SendDecision } from "../ports/outlook-host";
+import type { MailboxChangeNotice, MailboxItem, MailboxItemRef } from "../ports/mailbox-store";
+import { entityTypeOfKind, type CurrentItem, type SendDecision } from "../ports/outlook-host";
 import type { SyncSettings } from "../ports/settings";
 import { saveCheckpoints } from "./cache-writes";
 import { CRM_CHECKPOINT, listForBuild, pullCrmChanges } from "./crm-pull";
@@ -68,11 +68,11 @@ const INITIAL_CHECKPOINT = "initial";
 /** How long the user's identity and privileges are reused while SyncToOutlook is held (ms). */
 const IDENTITY_TTL_MS = 3_600_000;
 
-/** Names the item an action applies to: an item id (a selection in a list), or the host's current item. */
+/** Names the item an action applies to: an item (a selection in a list), or the host's current item. */
 export interface ItemRef {
   readonly surface: Surface;
-  /** The item's id; when absent, the item open in the host (read or compose form). */
-  readonly itemId?: string;
+  /** The item's id and type; when absent, the item open in the host (read or compose form). */
+  readonly item?: MailboxItemRef;
 }
 
 function loginKey(settings: SyncSettings): string {
@@ -422,22 +422,23 @@ export class SyncEngine {
 
   /** True when `ref` names the host's current item and that is a draft in its compose form (saved or not). */
   private async isOpenDraft(ref: ItemRef): Promise<boolean> {
-    if (ref.itemId !== undefined) return false;
+    if (ref.item !== undefined) return false;
     return (await this.deps.host.getCurrentItem())?.kind === "draftEmail";
   }
 
   private async target(ref: ItemRef): Promise<ActionTarget> {
     const { host, mailbox } = this.deps;
-    let itemId = ref.itemId ?? null;
-    if (itemId === null) {
+    let wanted = ref.item ?? null;
+    if (wanted === null) {
       const current = await host.getCurrentItem();
       if (current === null || current.itemId === null) {
         throw new SyncError("invalidInput", { details: "No saved item is selected." });
       }
-      itemId = current.itemId;
+      wanted = { itemId: current.itemId, type: entityTypeOfKind(current.kind) };
     }
-    const item = (await mailbox.getItems([itemId])).get(itemId) ?? null;
-    if (item === null) throw new SyncError("notFound", { details: `The item ${itemId} no longer exists.` });
+    const item = (await mailbox.getItems([wanted])).get(wanted.itemId) ?? null;
+    if (item === null)
+      throw new SyncError("notFound", { details: `The item ${wanted.itemId} no longer exists.` });
     return { item, kind: kindOf(item, await this.draftsFolderId(item)) };
   }
 

@@ -2,6 +2,7 @@ import type { CustomizationPackage } from "../core/customization-package";
 import type { PackageProblemCause, UnsavedReason } from "../core/package-rules";
 import type { EntityType, FieldValue, Fields, Side } from "../core/types";
 import type { SyncSettings } from "./settings";
+import type { MailboxItemRef } from "./mailbox-store";
 
 /**
  * The add-in's local state: the seed's "Outlook Sync Client Cache" (SPEC §1, §3–§5, §13).
@@ -189,7 +190,7 @@ export interface PackageState {
   /** Entity types whose initial synchronization the applied package still needs. */
   readonly build: readonly EntityType[];
   /** Items of torn-down types whose "Tracked to CRM" category and stamp are still to be retired. */
-  readonly unstamp: readonly string[];
+  readonly unstamp: readonly MailboxItemRef[];
 }
 
 /** The state of a client that has applied no package and has nothing pending. */

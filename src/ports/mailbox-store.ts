@@ -142,6 +142,15 @@ export interface MailboxItem {
   readonly series?: SeriesInfo;
 }
 
+/**
+ * Names one mailbox item: its id and its type, so a store addresses the one collection that holds it (Graph
+ * keeps contacts, events, To Do tasks and messages at different paths). A {@link MailboxItem} is one.
+ */
+export interface MailboxItemRef {
+  readonly itemId: string;
+  readonly type: EntityType;
+}
+
 /** A folder the engine scans. */
 export interface MailboxFolder {
   readonly folderId: string;
@@ -250,14 +259,10 @@ export interface MailboxStore {
    */
   listItemIds(folderId: string, page: string | null): Promise<ItemIdPage>;
   /**
-   * The items with these ids; a missing item maps to null, and every requested id is a key of the result.
-   * Batched by the adapter. `types` is an optional hint (the mapping's type per id) that saves the Graph
-   * store from probing each item kind for an id it has not seen yet.
+   * The items these references name; a missing item, or one that is not of the type its reference says, maps
+   * to null, and every requested id is a key of the result. Batched by the adapter.
    */
-  getItems(
-    itemIds: readonly string[],
-    types?: ReadonlyMap<string, EntityType>,
-  ): Promise<ReadonlyMap<string, MailboxItem | null>>;
+  getItems(refs: readonly MailboxItemRef[]): Promise<ReadonlyMap<string, MailboxItem | null>>;
   /**
    * Creates an item, stamping `idempotencyKey` first: replaying a create with the same key returns the
    * item the first call made instead of a second one (unless the replay claims `firstAttempt`).
@@ -267,10 +272,11 @@ export interface MailboxStore {
   findByIdempotencyKey(type: EntityType, idempotencyKey: string): Promise<MailboxItem | null>;
   /**
    * Writes only the given fields (null clears one), and optionally the categories and the link stamp.
-   * Fails with SyncError("notFound") when the item is gone, SyncError("invalidInput") naming the field when a
-   * key or value is not valid for the type (nothing is written then). `type` is an optional hint as in getItems.
+   * Fails with SyncError("notFound") when the item is gone (or is not of the type `ref` says),
+   * SyncError("invalidInput") naming the field when a key or value is not valid for the type (nothing is
+   * written then).
    */
-  updateItem(itemId: string, patch: MailboxItemPatch, type?: EntityType): Promise<MailboxItem>;
+  updateItem(ref: MailboxItemRef, patch: MailboxItemPatch): Promise<MailboxItem>;
   /**
    * Writes the patch on the occurrence of series `seriesMasterId` that the pattern starts at `originalStart`:
    * the first write makes it an exception, later ones update that exception; returns the exception. Fails with
@@ -281,8 +287,8 @@ export interface MailboxStore {
     originalStart: string,
     patch: MailboxItemPatch,
   ): Promise<MailboxItem>;
-  /** Deletes an item. Deleting an item that is already gone succeeds. */
-  deleteItem(itemId: string, type?: EntityType): Promise<void>;
+  /** Deletes an item. Deleting an item that is already gone (or not of the type `ref` says) succeeds. */
+  deleteItem(ref: MailboxItemRef): Promise<void>;
   /**
    * Calls `listener` for every change the store observes, on a later tick, until disposed. The simulated
    * store reports every `notify: true` edit of the simulated mailbox. In Outlook on the web no push channel

@@ -1,6 +1,6 @@
 import type { Disposable } from "./clock";
 import type { CrmLinkStamp } from "./mailbox-store";
-import type { Fields } from "../core/types";
+import type { EntityType, Fields } from "../core/types";
 
 /**
  * What Office.js offers the add-in about the item the user has open, plus host services
@@ -15,6 +15,11 @@ import type { Fields } from "../core/types";
  */
 export type CurrentItemKind =
   "receivedEmail" | "sentEmail" | "draftEmail" | "appointment" | "contact" | "task";
+
+/** The store's type of an item of `kind`. */
+export function entityTypeOfKind(kind: CurrentItemKind): EntityType {
+  return kind === "receivedEmail" || kind === "sentEmail" || kind === "draftEmail" ? "email" : kind;
+}
 
 /** The item the user has open (read or compose form), or selected in the pinned task pane. */
 export interface CurrentItem {

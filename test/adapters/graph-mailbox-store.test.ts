@@ -2,11 +2,12 @@ import assert from "node:assert/strict";
 import { GraphMailboxStore } from "../../src/adapters/graph/graph-mailbox-store";
 import { StaticTokenProvider } from "../../src/adapters/graph/token-provider";
 import { SyncError } from "../../src/core/errors";
+import type { EntityType } from "../../src/core/types";
 import { SimulatedMailbox } from "../../src/sim/mailbox/simulated-mailbox";
 import { startGraphSubsetServer, type GraphSubsetServer } from "../../src/sim/graph/graph-subset-server";
 import { ManualClock } from "../support/manual-clock";
 import { runItemIdTranslatorContract } from "./item-id-translator-contract";
-import { runMailboxStoreContract } from "./mailbox-store-contract";
+import { immutableRef, runMailboxStoreContract, SAMPLE_FIELDS } from "./mailbox-store-contract";
 
 const addinId = "5f1e2d3c-0000-4000-8000-00000000a11d";
 
@@ -118,28 +119,70 @@ describe("GraphMailboxStore specifics", () => {
     }
   });
 
-  it("reads items of unknown type by probing, in $batch requests of at most 4 (the mailbox budget)", async () => {
+  it("addresses one collection for a get, an update and a delete of one item: the type the caller passes", async () => {
+    const h = await harness();
+    const collections: Readonly<Record<EntityType, RegExp>> = {
+      contact: /^\/me\/contacts\//,
+      appointment: /^\/me\/events\//,
+      task: /^\/me\/todo\/lists\/[^/]+\/tasks\//,
+      email: /^\/me\/messages\//,
+    };
+    /** Every URL the store asked for since `from`, a $batch's sub-requests each counted. */
+    const addressed = (from: number): string[] =>
+      h.sent
+        .slice(from)
+        .flatMap((request) =>
+          request.path === "/$batch"
+            ? ((request.body?.requests ?? []) as { url: string }[]).map((sub) => decodeURIComponent(sub.url))
+            : [request.path],
+        );
+    try {
+      await h.store.listFolders(["contact"]);
+      for (const type of ["contact", "appointment", "task", "email"] as const) {
+        const world = h.mailbox.createItem(
+          { type, fields: SAMPLE_FIELDS[type], ...(type === "email" && { folder: "sentitems" }) },
+          { notify: false, by: "world" },
+        );
+        const ref = immutableRef(world);
+        let from = h.sent.length;
+        assert.ok((await h.store.getItems([ref])).get(ref.itemId), `${type}: read`);
+        const reads = addressed(from);
+        assert.equal(reads.length, 1, `${type}: one request for a read, not a probe (${reads.join(", ")})`);
+        assert.match(reads[0] ?? "", collections[type]);
+        from = h.sent.length;
+        await h.store.updateItem(ref, { categories: ["Blue"] });
+        const writes = addressed(from);
+        assert.deepEqual(
+          writes.filter((url) => !collections[type].test(url)),
+          [],
+          `${type}: an update addresses only its collection`,
+        );
+        from = h.sent.length;
+        await h.store.deleteItem(ref);
+        assert.deepEqual(addressed(from).length, 1, `${type}: one request for a delete`);
+        assert.match(addressed(from)[0] ?? "", collections[type]);
+        assert.equal(h.mailbox.get(ref.itemId), undefined, `${type}: deleted`);
+      }
+    } finally {
+      await h.dispose();
+    }
+  });
+
+  it("reads a batch of items in $batch requests of at most 4 (the mailbox budget)", async () => {
     const h = await harness();
     try {
-      const ids = Array.from(
-        { length: 30 },
-        (_, i) =>
-          h.mailbox.createItem({ type: "task", fields: { subject: `t${i}` } }, { notify: false, by: "world" })
-            .itemId,
+      const refs = Array.from({ length: 30 }, (_, i) =>
+        immutableRef(
+          h.mailbox.createItem(
+            { type: "task", fields: { subject: `t${i}` } },
+            { notify: false, by: "world" },
+          ),
+        ),
       );
       const before = h.server.stats().requests;
-      const items = await h.store.getItems(ids, new Map(ids.map((id) => [id, "task" as const])));
+      const items = await h.store.getItems(refs);
       assert.equal([...items.values()].filter((item) => item !== null).length, 30);
       assert.equal(h.server.stats().requests - before, 8 + 5, "5 folder look-ups + eight batches");
-      const fresh = new GraphMailboxStore({
-        fetch: globalThis.fetch,
-        baseUrl: h.server.baseUrl,
-        tokens: new StaticTokenProvider("sim-token"),
-        clock: h.clock,
-        addinId,
-      });
-      const probed = await fresh.getItems([ids[0] ?? ""]);
-      assert.equal(probed.get(ids[0] ?? "")?.type, "task");
     } finally {
       await h.dispose();
     }
@@ -161,7 +204,7 @@ describe("GraphMailboxStore specifics", () => {
         { notify: false, by: "world" },
       );
       h.sent.length = 0;
-      const stamped = await h.store.updateItem(received.immutableId, {
+      const stamped = await h.store.updateItem(immutableRef(received), {
         link: { crmId: "crm-1", state: "tracked" },
         categories: ["Tracked to CRM"],
       });
@@ -174,7 +217,7 @@ describe("GraphMailboxStore specifics", () => {
       ]);
       assert.equal(h.mailbox.get(received.itemId)?.fields.subject, "Order");
       await assert.rejects(
-        h.store.updateItem(received.immutableId, { fields: { subject: "Changed" } }),
+        h.store.updateItem(immutableRef(received), { fields: { subject: "Changed" } }),
         (error: unknown) => error instanceof Error && /subject/.test(error.message),
       );
       assert.equal(h.mailbox.get(received.itemId)?.fields.subject, "Order");
@@ -197,11 +240,11 @@ describe("GraphMailboxStore specifics", () => {
         idempotencyKey: "p1",
       });
       h.sent.length = 0;
-      await h.store.updateItem(created.itemId, { fields: { subject: "Review 2", body: "Agenda" } });
+      await h.store.updateItem(created, { fields: { subject: "Review 2", body: "Agenda" } });
       const patch = h.sent.find((request) => request.method === "PATCH");
       assert.deepEqual(patch?.body, { subject: "Review 2" });
       h.sent.length = 0;
-      await h.store.updateItem(created.itemId, { link: { crmId: "crm-2", state: "tracked" } });
+      await h.store.updateItem(created, { link: { crmId: "crm-2", state: "tracked" } });
       assert.deepEqual(Object.keys(h.sent.find((request) => request.method === "PATCH")?.body ?? {}), [
         "singleValueExtendedProperties",
       ]);
@@ -256,7 +299,7 @@ describe("GraphMailboxStore specifics", () => {
         idempotencyKey: "b1",
       });
       assert.equal(created.fields.body, body);
-      assert.equal((await h.store.getItems([created.itemId])).get(created.itemId)?.fields.body, body);
+      assert.equal((await h.store.getItems([created])).get(created.itemId)?.fields.body, body);
       assert.equal(h.mailbox.get(created.itemId)?.fields.body, body);
     } finally {
       await h.dispose();
@@ -278,7 +321,7 @@ describe("GraphMailboxStore specifics", () => {
         JSON.stringify(values),
       );
       assert.ok(!values.some((entry) => entry.id.startsWith("SystemTime")));
-      const cleared = await h.store.updateItem(created.itemId, { fields: { pagerNumber: null } });
+      const cleared = await h.store.updateItem(created, { fields: { pagerNumber: null } });
       assert.equal(cleared.fields.pagerNumber, undefined);
     } finally {
       await h.dispose();
@@ -289,18 +332,22 @@ describe("GraphMailboxStore specifics", () => {
     const clock = new ManualClock(Date.parse("2026-03-02T09:00:00Z"));
     const h = await harness({ clock });
     try {
-      const ids = Array.from(
-        { length: 13 },
-        (_, i) =>
-          h.mailbox.createItem({ type: "task", fields: { subject: `t${i}` } }, { notify: false, by: "world" })
-            .immutableId,
+      const refs = Array.from({ length: 13 }, (_, i) =>
+        immutableRef(
+          h.mailbox.createItem(
+            { type: "task", fields: { subject: `t${i}` } },
+            { notify: false, by: "world" },
+          ),
+        ),
       );
+      const [first] = refs;
+      assert.ok(first);
       h.mailbox.faults.slow(1000, 50);
       let settled = false;
       const work = Promise.all([
-        h.store.getItems(ids, new Map(ids.map((id) => [id, "task" as const]))),
-        h.store.getItems(ids.slice(0, 6)),
-        h.store.updateItem(ids[0] ?? "", { fields: { subject: "changed" } }, "task"),
+        h.store.getItems(refs),
+        h.store.getItems(refs.slice(0, 6)),
+        h.store.updateItem(first, { fields: { subject: "changed" } }),
         h.store.listFolders(["contact"]),
       ]).finally(() => (settled = true));
       while (!settled) {

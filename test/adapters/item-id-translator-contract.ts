@@ -36,7 +36,7 @@ export function runItemIdTranslatorContract(
         { notify: false, by: "world" },
       );
       const ids = await h.store.storeIdsFor([message.itemId, event.itemId]);
-      const items = await h.store.getItems([message.itemId, event.itemId]);
+      const items = await h.store.getItems([message, event]);
       assert.deepEqual(
         [ids.get(message.itemId), ids.get(event.itemId)],
         [items.get(message.itemId)?.itemId, items.get(event.itemId)?.itemId],

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { SyncError } from "../../src/core/errors";
 import type { EntityType, Fields } from "../../src/core/types";
-import type { MailboxChangeNotice, MailboxItem, MailboxStore } from "../../src/ports/mailbox-store";
+import type {
+  MailboxChangeNotice,
+  MailboxItem,
+  MailboxItemRef,
+  MailboxStore,
+} from "../../src/ports/mailbox-store";
 import type { SimulatedMailbox } from "../../src/sim/mailbox/simulated-mailbox";
 import { settle, type ManualClock } from "../support/manual-clock";
 import { skipTestBecause } from "../support/skip";
@@ -15,6 +20,14 @@ export interface MailboxStoreHarness {
   /** True when requests cross HTTP, so the HTTP fault switches (429, lost response) apply. */
   readonly http: boolean;
   dispose(): Promise<void>;
+}
+
+/** The store's reference to an item the world made: its immutable id (the store's id) and its type. */
+export function immutableRef(item: {
+  readonly immutableId: string;
+  readonly type: EntityType;
+}): MailboxItemRef {
+  return { itemId: item.immutableId, type: item.type };
 }
 
 /** Every field kind, as the scenario files would give them. */
@@ -144,11 +157,27 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
         assert.deepEqual(created.link, { crmId: "crm-1", state: "tracked" });
         assert.deepEqual(created.categories, ["Tracked to CRM"]);
         assert.equal(created.folderId, await folderOf(type));
-        const read = (await h.store.getItems([created.itemId])).get(created.itemId);
+        const read = (await h.store.getItems([created])).get(created.itemId);
         assert.deepEqual(read, created);
         assert.deepEqual(withoutDerived(h.mailbox.get(created.itemId)?.fields ?? {}), SAMPLE_FIELDS[type]);
       });
     }
+
+    it("addresses an item by its id and type: under another type it reads as missing and is left alone", async () => {
+      const contact = h.mailbox.createItem(
+        { type: "contact", fields: { firstName: "Ann" } },
+        { notify: false, by: "world" },
+      );
+      const wrong = { itemId: contact.immutableId, type: "task" } as const;
+      assert.equal((await h.store.getItems([wrong])).get(contact.immutableId), null);
+      await rejectsWith(h.store.updateItem(wrong, { categories: ["Blue"] }), "notFound");
+      await h.store.deleteItem(wrong);
+      assert.deepEqual(h.mailbox.get(contact.immutableId)?.categories, []);
+      assert.equal(
+        (await h.store.getItems([immutableRef(contact)])).get(contact.immutableId)?.type,
+        "contact",
+      );
+    });
 
     it("reads items the world made, with server-assigned fields", async () => {
       const sent = h.mailbox.createItem(
@@ -161,7 +190,7 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
       );
       const missing = h.mailbox.createItem({ type: "contact", fields: {} }, { notify: false, by: "world" });
       h.mailbox.deleteItem(missing.itemId, { notify: false });
-      const items = await h.store.getItems([sent.itemId, event.itemId, missing.immutableId]);
+      const items = await h.store.getItems([sent, event, immutableRef(missing)]);
       const email = items.get(sent.itemId);
       assert.equal(email?.fields.direction, "outgoing");
       assert.equal(email?.fields.internetMessageId, sent.fields.internetMessageId);
@@ -198,7 +227,7 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
         idempotencyKey: "u1",
       });
       h.clock.advance(60_000);
-      const updated = await h.store.updateItem(created.itemId, {
+      const updated = await h.store.updateItem(created, {
         fields: {
           firstName: "A1",
           email2Address: null,
@@ -224,7 +253,7 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
         fields: SAMPLE_FIELDS.appointment,
         idempotencyKey: "d1",
       });
-      const updated = await h.store.updateItem(created.itemId, { fields: { duration: 30 } });
+      const updated = await h.store.updateItem(created, { fields: { duration: 30 } });
       assert.equal(updated.fields.end, "2026-03-10T14:30:00Z");
       assert.equal(updated.fields.duration, 30);
     });
@@ -236,14 +265,14 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
         idempotencyKey: "l1",
       });
       h.mailbox.saveCustomProperties(created.itemId, h.addinId, { note: "kept" });
-      const linked = await h.store.updateItem(created.itemId, { link: { crmId: "crm-9", state: "tracked" } });
+      const linked = await h.store.updateItem(created, { link: { crmId: "crm-9", state: "tracked" } });
       assert.deepEqual(linked.link, { crmId: "crm-9", state: "tracked" });
       assert.deepEqual(h.mailbox.customProperties(created.itemId, h.addinId), {
         note: "kept",
         crmId: "crm-9",
         state: "tracked",
       });
-      const unlinked = await h.store.updateItem(created.itemId, { link: null, categories: [] });
+      const unlinked = await h.store.updateItem(created, { link: null, categories: [] });
       assert.equal(unlinked.link, null);
       assert.deepEqual(h.mailbox.customProperties(created.itemId, h.addinId), { note: "kept" });
     });
@@ -254,13 +283,13 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
         fields: SAMPLE_FIELDS.task,
         idempotencyKey: "l2",
       });
-      const linked = await h.store.updateItem(created.itemId, { link: { crmId: "crm-7", state: "tracked" } });
+      const linked = await h.store.updateItem(created, { link: { crmId: "crm-7", state: "tracked" } });
       assert.deepEqual(linked.link, { crmId: "crm-7", state: "tracked" });
-      const relinked = await h.store.updateItem(created.itemId, {
+      const relinked = await h.store.updateItem(created, {
         link: { crmId: "crm-8", state: "tracked" },
       });
-      assert.deepEqual((await h.store.getItems([created.itemId])).get(created.itemId)?.link, relinked.link);
-      const unlinked = await h.store.updateItem(created.itemId, { link: null });
+      assert.deepEqual((await h.store.getItems([created])).get(created.itemId)?.link, relinked.link);
+      const unlinked = await h.store.updateItem(created, { link: null });
       assert.equal(unlinked.link, null);
       assert.equal(unlinked.idempotencyKey, "l2");
       assert.deepEqual(withoutDerived(unlinked.fields), SAMPLE_FIELDS.task);
@@ -272,7 +301,7 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
         { notify: false, by: "world" },
       );
       h.mailbox.saveCustomProperties(item.itemId, h.addinId, { crmId: null, state: "trackRequested" });
-      const read = (await h.store.getItems([item.itemId])).get(item.itemId);
+      const read = (await h.store.getItems([item])).get(item.itemId);
       assert.deepEqual(read?.link, { crmId: null, state: "trackRequested" });
     });
 
@@ -281,11 +310,7 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
         { type: "email", fields: SAMPLE_FIELDS.email, folder: "sentitems" },
         { notify: false, by: "world" },
       );
-      const linked = await h.store.updateItem(
-        item.itemId,
-        { link: { crmId: "crm-4", state: "tracked" } },
-        "email",
-      );
+      const linked = await h.store.updateItem(item, { link: { crmId: "crm-4", state: "tracked" } });
       assert.deepEqual(linked.link, { crmId: "crm-4", state: "tracked" });
       const messageId = h.mailbox.get(item.itemId)?.fields.internetMessageId;
       assert.equal(h.mailbox.customProperties(item.itemId, h.addinId).mid, messageId);
@@ -294,7 +319,7 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
         state: "tracked",
         mid: "<parent@fabrikam.com>",
       });
-      assert.equal((await h.store.getItems([item.itemId])).get(item.itemId)?.link, null);
+      assert.equal((await h.store.getItems([item])).get(item.itemId)?.link, null);
     });
 
     it("rejects an unknown field or a bad value, naming it, and writes nothing", async () => {
@@ -304,14 +329,11 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
         idempotencyKey: "v1",
       });
       await assert.rejects(
-        h.store.updateItem(created.itemId, { fields: { firstName: "X", shoeSize: "9" } }),
+        h.store.updateItem(created, { fields: { firstName: "X", shoeSize: "9" } }),
         (error: unknown) =>
           error instanceof SyncError && error.code === "invalidInput" && /shoeSize/.test(error.message),
       );
-      await rejectsWith(
-        h.store.updateItem(created.itemId, { fields: { birthday: "yesterday" } }),
-        "invalidInput",
-      );
+      await rejectsWith(h.store.updateItem(created, { fields: { birthday: "yesterday" } }), "invalidInput");
       await rejectsWith(
         h.store.createItem({ type: "task", fields: { status: "done" }, idempotencyKey: "v2" }),
         "invalidInput",
@@ -326,11 +348,11 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
         fields: { subject: "x" },
         idempotencyKey: "del",
       });
-      await h.store.deleteItem(created.itemId);
-      await h.store.deleteItem(created.itemId);
+      await h.store.deleteItem(created);
+      await h.store.deleteItem(created);
       assert.equal(h.mailbox.get(created.itemId), undefined);
-      assert.equal((await h.store.getItems([created.itemId])).get(created.itemId), null);
-      await rejectsWith(h.store.updateItem(created.itemId, { fields: { subject: "y" } }), "notFound");
+      assert.equal((await h.store.getItems([created])).get(created.itemId), null);
+      await rejectsWith(h.store.updateItem(created, { fields: { subject: "y" } }), "notFound");
     });
 
     it("scans everything first, then only changes and removals made without notice", async () => {
@@ -523,11 +545,11 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
         { type: "email", fields: { subject: "Order", from: "bob@contoso.com" } },
         { notify: false, by: "world" },
       );
-      const [storeId] = [...(await h.store.getItems([inbox.itemId])).values()].map((item) => item?.itemId);
+      const [storeId] = [...(await h.store.getItems([inbox])).values()].map((item) => item?.itemId);
       assert.equal(storeId, inbox.immutableId);
       const archived = h.mailbox.archiveItem(inbox.itemId, { notify: false });
       assert.notEqual(archived.itemId, inbox.itemId);
-      const found = (await h.store.getItems([inbox.immutableId])).get(inbox.immutableId);
+      const found = (await h.store.getItems([immutableRef(inbox)])).get(inbox.immutableId);
       assert.equal(found?.folderId, h.mailbox.folder("archive")?.folderId);
       assert.equal(found?.fields.subject, "Order");
       const sentFolder = h.mailbox.folder("sentitems")?.folderId ?? "";
@@ -618,20 +640,20 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
         const exception = await h.store.updateOccurrence(master.immutableId, "2026-03-16T14:00:00Z", {
           fields: { subject: "Moved" },
         });
-        const cancelled = await h.store.updateItem(master.immutableId, {
+        const cancelled = await h.store.updateItem(immutableRef(master), {
           fields: { cancelledOccurrences: ["2026-03-11T14:00:00Z"] },
         });
         assert.deepEqual(cancelled.fields.cancelledOccurrences, ["2026-03-11T14:00:00Z"]);
         await rejectsWith(
-          h.store.updateItem(master.immutableId, { fields: { cancelledOccurrences: [] } }),
+          h.store.updateItem(immutableRef(master), { fields: { cancelledOccurrences: [] } }),
           "invalidInput",
         );
         await rejectsWith(
           h.store.updateOccurrence(master.immutableId, "2026-03-11T14:00:00Z", {}),
           "notFound",
         );
-        await h.store.deleteItem(exception.itemId);
-        const [after] = [...(await h.store.getItems([master.immutableId])).values()];
+        await h.store.deleteItem(exception);
+        const [after] = [...(await h.store.getItems([immutableRef(master)])).values()];
         assert.deepEqual(after?.fields.cancelledOccurrences, [
           "2026-03-11T14:00:00Z",
           "2026-03-16T14:00:00Z",
@@ -645,8 +667,8 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
         const other = await h.store.updateOccurrence(master.immutableId, "2026-03-18T14:00:00Z", {
           fields: { subject: "x" },
         });
-        await h.store.deleteItem(master.immutableId);
-        const gone = await h.store.getItems([master.immutableId, other.itemId]);
+        await h.store.deleteItem(immutableRef(master));
+        const gone = await h.store.getItems([immutableRef(master), other]);
         assert.deepEqual([...gone.values()], [null, null]);
       });
     });
@@ -687,10 +709,10 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
           idempotencyKey: "lu",
         });
         h.mailbox.faults.loseResponse(1, { method: "PATCH" });
-        const updated: MailboxItem = await h.store.updateItem(created.itemId, { fields: { firstName: "B" } });
+        const updated: MailboxItem = await h.store.updateItem(created, { fields: { firstName: "B" } });
         assert.equal(updated.fields.firstName, "B");
         h.mailbox.faults.loseResponse(1, { method: "DELETE" });
-        await h.store.deleteItem(created.itemId);
+        await h.store.deleteItem(created);
         assert.equal(h.mailbox.get(created.itemId), undefined);
       });
 

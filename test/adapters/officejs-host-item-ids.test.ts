@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { immutableRef } from "./mailbox-store-contract";
 import { GraphMailboxStore } from "../../src/adapters/graph/graph-mailbox-store";
 import { StaticTokenProvider } from "../../src/adapters/graph/token-provider";
 import { OfficeJsOutlookHost } from "../../src/adapters/officejs/officejs-outlook-host";
@@ -51,7 +52,8 @@ describe("OfficeJsOutlookHost item ids (EWS in Office.js, immutable REST ids in 
       await settle();
       const current = await h.host.getCurrentItem();
       assert.equal(current?.itemId, message.immutableId);
-      const read = await h.store.getItems([current?.itemId ?? ""]);
+      assert.equal(current?.kind, "receivedEmail");
+      const read = await h.store.getItems([{ itemId: current.itemId ?? "", type: "email" }]);
       assert.equal(read.get(message.immutableId)?.fields.subject, "Order");
       const archived = h.mailbox.archiveItem(message.itemId, { notify: false });
       h.mailbox.select(archived.itemId);
@@ -72,7 +74,7 @@ describe("OfficeJsOutlookHost item ids (EWS in Office.js, immutable REST ids in 
       const ewsId = ewsIdFromRestId(message.itemId);
       assert.notEqual(ewsId, message.itemId);
       await assert.rejects(
-        h.store.getItems([ewsId]),
+        h.store.getItems([{ itemId: ewsId, type: "email" }]),
         (error: unknown) =>
           error instanceof SyncError &&
           /ErrorInvalidIdMalformed|malformed/i.test(error.message + String(error.details)),
@@ -99,7 +101,7 @@ describe("OfficeJsOutlookHost item ids (EWS in Office.js, immutable REST ids in 
       await settle();
       assert.equal((await h.host.getCurrentItem())?.link, null);
       await h.mailbox.sendDraft(forward.itemId);
-      const stored = await h.store.getItems([parent.immutableId, forward.immutableId]);
+      const stored = await h.store.getItems([immutableRef(parent), immutableRef(forward)]);
       assert.deepEqual(stored.get(parent.immutableId)?.link, { crmId: "crm-9", state: "tracked" });
       assert.equal(stored.get(forward.immutableId)?.link, null);
     } finally {

@@ -42,7 +42,7 @@ const APPLIED: PackageState = {
     },
   ],
   build: ["contact"],
-  unstamp: ["item-m1"],
+  unstamp: [{ itemId: "item-m1", type: "task" }],
 };
 
 async function withCache(newCache: NewCache, body: (cache: LocalCache) => Promise<void>): Promise<void> {

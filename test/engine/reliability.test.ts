@@ -116,7 +116,7 @@ async function apply(world: HistoryWorld, models: Model[], op: Op, step: number)
           { notify: true, by: "world" },
         );
         await world.settle();
-        await world.engine.track({ surface: "explorer", itemId: item.itemId });
+        await world.engine.track({ surface: "explorer", item });
       }
       return;
     }
@@ -164,7 +164,7 @@ async function apply(world: HistoryWorld, models: Model[], op: Op, step: number)
       const model = pick(op.target);
       const item = model && liveItems(world, model)[0];
       if (!model || !item || model.type !== "contact") return;
-      await world.engine.untrack({ surface: "explorer", itemId: item.itemId });
+      await world.engine.untrack({ surface: "explorer", item });
       model.untracked = true;
       return;
     }

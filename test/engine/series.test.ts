@@ -72,7 +72,10 @@ describe("SyncEngine: recurring series (SPEC §15)", function () {
       { notify: false, by: "world" },
     );
     await w.sync();
-    await w.engine.track({ surface: "explorer", itemId: exception.immutableId });
+    await w.engine.track({
+      surface: "explorer",
+      item: { itemId: exception.immutableId, type: "appointment" },
+    });
     await w.sync();
     const made = await records(w);
     assert.deepEqual(
@@ -101,7 +104,7 @@ describe("SyncEngine: recurring series (SPEC §15)", function () {
       Date.parse("2026-03-17T00:00:00Z"),
     );
     assert.ok(occurrence);
-    await w.engine.track({ surface: "explorer", itemId: occurrence.itemId });
+    await w.engine.track({ surface: "explorer", item: occurrence });
     await w.sync();
     assert.deepEqual(
       (await records(w)).map((record) => [record.fields["recurrencepattern"], record.fields["seriesid"]]),
@@ -113,7 +116,7 @@ describe("SyncEngine: recurring series (SPEC §15)", function () {
     const w = await world();
     const master = series(w);
     await w.sync();
-    await w.engine.track({ surface: "explorer", itemId: master.immutableId });
+    await w.engine.track({ surface: "explorer", item: { itemId: master.immutableId, type: "appointment" } });
     const [record] = await records(w);
     assert.ok(record);
     w.mailbox.deleteItem(master.immutableId, { notify: false });

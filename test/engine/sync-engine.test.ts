@@ -155,7 +155,7 @@ describe("SyncEngine", function () {
       { notify: true, by: "world" },
     );
     await w.sync();
-    await w.engine.track({ surface: "explorer", itemId: own.itemId });
+    await w.engine.track({ surface: "explorer", item: own });
     assert.equal(await liveRecordCount(w), 6);
     await w.reopen({ lostCache: true });
     assert.equal(w.engine.status().initialSyncDone, false);

@@ -264,6 +264,7 @@ describe("one sync owner per mailbox and browser (Web Locks)", function () {
       id: "a",
       kind: "appointmentSent",
       itemId: "x",
+      itemType: null,
       surface: "inspector",
       at: 0,
     });
@@ -271,6 +272,7 @@ describe("one sync owner per mailbox and browser (Web Locks)", function () {
       id: "b",
       kind: "messageSent",
       itemId: "y",
+      itemType: null,
       surface: "inspector",
       at: 0,
     });

@@ -165,7 +165,11 @@ export const packageStateSchema: z.ZodType<PackageState> = z.strictObject({
   notSaved: z.array(notSavedChange),
   blockedBy: z.array(id),
   build: z.array(entityType),
-  unstamp: z.array(id),
+  // A state stored before the list named each item's type holds bare ids: those items cannot be addressed
+  // without their type, so they are left as they are (a later Track or package links them again).
+  unstamp: z
+    .array(z.union([z.strictObject({ itemId: id, type: entityType }), id]))
+    .transform((refs) => refs.filter((ref) => typeof ref !== "string")),
 });
 
 export const appliedBatchSchema: z.ZodType<AppliedBatch> = z

@@ -20,6 +20,7 @@ import {
   type MailboxFolder,
   type MailboxItem,
   type MailboxItemPatch,
+  type MailboxItemRef,
   type NewMailboxItem,
   type MailboxStore,
   type SeriesInfo,
@@ -49,7 +50,7 @@ import type { TokenProvider } from "./token-provider";
 
 /**
  * MailboxStore over Microsoft Graph with an injected `fetch` and token provider (transport: graph-client.ts).
- * One piece over 500 lines: every method shares the folder ids, the id → type memory and the item codec
+ * One piece over 500 lines: every method shares the folder ids, the series memory and the item codec
  * (`toItem`), and each is one short Graph conversation. Guarantees:
  * - a create stamps its idempotency key in the same POST (events: transactionId, which Graph de-duplicates;
  *   To Do tasks: a linkedResource; others: an extended property); contacts, tasks and messages look the key up
@@ -69,7 +70,6 @@ import type { TokenProvider } from "./token-provider";
 
 const GRAPH_URL = "https://graph.microsoft.com/v1.0";
 const DAY_MS = 86_400_000;
-const TYPES: readonly EntityType[] = ["contact", "appointment", "task", "email"];
 /** user-list-messages: "$top ... within the range of 1 and 1000"; the id-only listing asks for full pages. */
 const LIST_PAGE_LIMIT = 1000;
 /** user-translateexchangeids: "Maximum size of this collection is 1000 strings." */
@@ -103,7 +103,6 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
   private readonly mailScanDays: number;
   private readonly calendarRollDays: number;
   private readonly cecpId: string;
-  private readonly typeOf = new Map<string, EntityType>();
   /** Occurrences seen in a calendar view, by id, with their series master's id (SPEC §15). */
   private readonly seriesOf = new Map<string, string>();
   private folderIds: Promise<Folders> | null = null;
@@ -194,7 +193,7 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
       const candidates = [...fresh.seen]
         .filter(([id, kind]) => kind === "changed" && !seen.has(id))
         .map(([id]) => id);
-      const items = await this.getItems(candidates, new Map(candidates.map((id) => [id, type])));
+      const items = await this.getItems(candidates.map((itemId) => ({ itemId, type })));
       for (const [id, item] of items) {
         if (item !== null && !overlaps(item.fields, old)) seen.set(id, "changed");
       }
@@ -202,7 +201,7 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
       window = fresh.window;
     }
     const ids = [...seen.keys()];
-    const items = new Map(await this.getItems(ids, new Map(ids.map((id) => [id, type]))));
+    const items = new Map(await this.getItems(ids.map((itemId) => ({ itemId, type }))));
     if (type === "appointment") await this.foldOccurrences(seen, items);
     const changed: MailboxItem[] = [];
     const removed: string[] = [];
@@ -239,7 +238,6 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
       "id listing page",
     );
     const itemIds = answer.value.map((entry) => parseAnswer(idSchema, entry, "listed item").id);
-    for (const id of itemIds) this.typeOf.set(id, type);
     return { itemIds, next: answer["@odata.nextLink"] ?? null };
   }
 
@@ -309,7 +307,6 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
         const removed = removedSchema.safeParse(entry);
         const id = removed.success ? removed.data.id : parseAnswer(resourceSchema, entry, "delta entry").id;
         seen.set(id, removed.success ? "removed" : "changed");
-        this.typeOf.set(id, type);
       }
       const next = parsed["@odata.nextLink"];
       const deltaLink = parsed["@odata.deltaLink"];
@@ -339,32 +336,24 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
       if (seen.get(id) === "removed") this.seriesOf.delete(id);
       seen.delete(id);
     }
-    const found = await this.getItems([...masters], new Map([...masters].map((id) => [id, "appointment"])));
+    const found = await this.getItems([...masters].map((itemId) => ({ itemId, type: "appointment" })));
     for (const [id, master] of found) {
       seen.set(id, master === null ? "removed" : "changed");
       items.set(id, master);
     }
   }
 
-  async getItems(
-    itemIds: readonly string[],
-    types?: ReadonlyMap<string, EntityType>,
-  ): Promise<ReadonlyMap<string, MailboxItem | null>> {
+  async getItems(refs: readonly MailboxItemRef[]): Promise<ReadonlyMap<string, MailboxItem | null>> {
     const folders = await this.folders();
-    const result = new Map<string, MailboxItem | null>(itemIds.map((id) => [id, null]));
-    if (itemIds.length === 0) return result;
-    const requests: { id: string; itemId: string; type: EntityType; url: string }[] = [];
-    for (const itemId of new Set(itemIds)) {
-      const known = types?.get(itemId) ?? this.typeOf.get(itemId);
-      for (const type of known === undefined ? TYPES : [known]) {
-        requests.push({
-          id: String(requests.length),
-          itemId,
-          type,
-          url: this.itemPath(folders, type, itemId, true),
-        });
-      }
-    }
+    const result = new Map<string, MailboxItem | null>(refs.map((ref) => [ref.itemId, null]));
+    if (refs.length === 0) return result;
+    const unique = new Map(refs.map((ref) => [`${ref.type} ${ref.itemId}`, ref]));
+    const requests = [...unique.values()].map((ref, index) => ({
+      id: String(index),
+      itemId: ref.itemId,
+      type: ref.type,
+      url: this.itemPath(folders, ref.type, ref.itemId, true),
+    }));
     const answers = await this.client.batch(
       requests.map(({ id, url }) => ({ id, method: "GET", url, headers: {} })),
     );
@@ -385,11 +374,7 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     const created = await this.createOnce(input);
     if (input.type !== "appointment" || cancelled === undefined || cancelled === null) return created;
     await this.cancelOccurrences(created.itemId, cancelled);
-    return (
-      (await this.getItems([created.itemId], new Map([[created.itemId, "appointment"]]))).get(
-        created.itemId,
-      ) ?? created
-    );
+    return (await this.getItems([created])).get(created.itemId) ?? created;
   }
 
   /** The create itself, retried on a lost answer without a duplicate (the idempotency key finds the first). */
@@ -476,9 +461,9 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     return first === undefined ? null : this.toItem(folders, type, first);
   }
 
-  async updateItem(itemId: string, requested: MailboxItemPatch, type?: EntityType): Promise<MailboxItem> {
+  async updateItem(ref: MailboxItemRef, requested: MailboxItemPatch): Promise<MailboxItem> {
     const folders = await this.folders();
-    const itemType = type ?? (await this.resolveType(itemId));
+    const { itemId, type: itemType } = ref;
     checkFields(itemType, requested.fields ?? {});
     const { cancelledOccurrences, ...otherFields } = requested.fields ?? {};
     if (itemType === "appointment" && cancelledOccurrences !== undefined)
@@ -548,7 +533,10 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     originalStart: string,
     patch: MailboxItemPatch,
   ): Promise<MailboxItem> {
-    return this.updateItem(await this.findInstance(seriesMasterId, originalStart), patch, "appointment");
+    return this.updateItem(
+      { itemId: await this.findInstance(seriesMasterId, originalStart), type: "appointment" },
+      patch,
+    );
   }
 
   /** The id of the series' instance (occurrence or exception) whose originalStart is `originalStart`. */
@@ -580,7 +568,7 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
    * that drops a cancelled occurrence is refused first, since Graph cannot bring one back.
    */
   private async cancelOccurrences(masterId: string, value: FieldValue): Promise<void> {
-    const master = (await this.getItems([masterId], new Map([[masterId, "appointment"]]))).get(masterId);
+    const master = (await this.getItems([{ itemId: masterId, type: "appointment" }])).get(masterId);
     if (master == null) throw new SyncError("notFound", { details: `event ${masterId} does not exist` });
     const wanted = Array.isArray(value) ? (value as readonly string[]).map((start) => Date.parse(start)) : [];
     const current = master.fields.cancelledOccurrences;
@@ -598,16 +586,10 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     }
   }
 
-  async deleteItem(itemId: string, type?: EntityType): Promise<void> {
+  async deleteItem(ref: MailboxItemRef): Promise<void> {
     const folders = await this.folders();
-    let itemType = type ?? this.typeOf.get(itemId);
-    if (itemType === undefined) {
-      const found = (await this.getItems([itemId])).get(itemId);
-      if (found == null) return;
-      itemType = found.type;
-    }
     try {
-      await this.client.request("DELETE", this.itemPath(folders, itemType, itemId, false));
+      await this.client.request("DELETE", this.itemPath(folders, ref.type, ref.itemId, false));
     } catch (error) {
       if (!(error instanceof SyncError && error.code === "notFound")) throw error;
     }
@@ -655,14 +637,6 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     const { "@odata.type": _type, extensionName: _name, ...data } = taskLinkExtension(link);
     if (extensionPath !== undefined) await this.client.request("PATCH", extensionPath, data);
     else await this.client.request("POST", `${taskPath}/extensions`, taskLinkExtension(link));
-  }
-
-  private async resolveType(itemId: string): Promise<EntityType> {
-    const known = this.typeOf.get(itemId);
-    if (known !== undefined) return known;
-    const found = (await this.getItems([itemId])).get(itemId);
-    if (found == null) throw new SyncError("notFound", { details: `mailbox item ${itemId} does not exist` });
-    return found.type;
   }
 
   private folders(): Promise<Folders> {
@@ -783,7 +757,6 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
         : type === "task"
           ? folders.tasks
           : (resource.parentFolderId ?? (type === "contact" ? folders.contacts : folders.sent));
-    this.typeOf.set(resource.id, type);
     let link: CrmLinkStamp | null;
     let idempotencyKey: string | null;
     if (type === "task") {

@@ -17,6 +17,7 @@ import {
   type MailboxFolder,
   type MailboxItem,
   type MailboxItemPatch,
+  type MailboxItemRef,
   type NewMailboxItem,
   type MailboxStore,
   type SeriesInfo,
@@ -129,14 +130,20 @@ export class SimulatedMailboxStore implements MailboxStore, ItemIdTranslator {
     return { itemIds: ids.slice(offset, end), next: end < ids.length ? `${prefix}${end}` : null };
   }
 
-  async getItems(itemIds: readonly string[]): Promise<ReadonlyMap<string, MailboxItem | null>> {
+  async getItems(refs: readonly MailboxItemRef[]): Promise<ReadonlyMap<string, MailboxItem | null>> {
     await later();
     const found = new Map<string, MailboxItem | null>();
-    for (const itemId of itemIds) {
-      const item = this.mailbox.get(itemId);
-      found.set(itemId, item === undefined ? null : this.toItem(item));
+    for (const ref of refs) {
+      const item = this.stored(ref);
+      found.set(ref.itemId, item === undefined ? null : this.toItem(item));
     }
     return found;
+  }
+
+  /** The item `ref` names, when it exists and is of that type (Graph: each type lives in its own collection). */
+  private stored(ref: MailboxItemRef): SimulatedItem | undefined {
+    const item = this.mailbox.get(ref.itemId);
+    return item?.type === ref.type ? item : undefined;
   }
 
   async createItem(input: NewMailboxItem): Promise<MailboxItem> {
@@ -174,11 +181,13 @@ export class SimulatedMailboxStore implements MailboxStore, ItemIdTranslator {
     return item === undefined ? null : this.toItem(item);
   }
 
-  async updateItem(itemId: string, patch: MailboxItemPatch): Promise<MailboxItem> {
+  async updateItem(ref: MailboxItemRef, patch: MailboxItemPatch): Promise<MailboxItem> {
     await later();
+    if (this.stored(ref) === undefined)
+      throw new SyncError("notFound", { details: `${ref.type} ${ref.itemId} does not exist` });
     const { cancelledOccurrences, ...fields } = patch.fields ?? {};
-    if (cancelledOccurrences !== undefined) this.cancel(itemId, cancelledOccurrences);
-    return this.write(itemId, { ...patch, ...(patch.fields !== undefined && { fields }) });
+    if (cancelledOccurrences !== undefined) this.cancel(ref.itemId, cancelledOccurrences);
+    return this.write(ref.itemId, { ...patch, ...(patch.fields !== undefined && { fields }) });
   }
 
   async updateOccurrence(
@@ -239,9 +248,9 @@ export class SimulatedMailboxStore implements MailboxStore, ItemIdTranslator {
     return this.toItem(updated);
   }
 
-  async deleteItem(itemId: string): Promise<void> {
+  async deleteItem(ref: MailboxItemRef): Promise<void> {
     await later();
-    this.mailbox.deleteItem(itemId, { notify: false });
+    if (this.stored(ref) !== undefined) this.mailbox.deleteItem(ref.itemId, { notify: false });
   }
 
   watch(listener: (notice: MailboxChangeNotice) => void): Disposable {

@@ -5,6 +5,7 @@
  */
 import type { SyncError } from "../../core/errors";
 import type { SyncEngineDeps } from "../../engine/engine-deps";
+import type { MailboxItemRef } from "../../ports/mailbox-store";
 import { SyncEngine } from "../../engine/sync-engine";
 
 /** The add-in's id in manifest.xml; custom properties and roaming settings are keyed by it. */
@@ -21,7 +22,7 @@ export interface AddinPorts extends Pick<
    * The item selected in a list that Office.js does not show add-ins (a contact or task in the simulator's
    * Explorer), or null. Real Outlook pages leave it out: there the host's current item is the only target.
    */
-  readonly explorerSelection?: () => string | null;
+  readonly explorerSelection?: () => MailboxItemRef | null;
 }
 
 /** A started engine with the ports it runs on. */

@@ -1,5 +1,6 @@
 import { kindOf } from "../../engine/item-actions";
-import type { CurrentItem } from "../../ports/outlook-host";
+import type { MailboxItemRef } from "../../ports/mailbox-store";
+import { entityTypeOfKind, type CurrentItem } from "../../ports/outlook-host";
 import type { AddinPorts } from "./addin-runtime";
 
 /**
@@ -11,7 +12,7 @@ export async function currentItem(ports: AddinPorts): Promise<CurrentItem | null
   if (current !== null) return current;
   const selected = ports.explorerSelection?.() ?? null;
   if (selected === null) return null;
-  const item = (await ports.mailbox.getItems([selected])).get(selected) ?? null;
+  const item = (await ports.mailbox.getItems([selected])).get(selected.itemId) ?? null;
   if (item === null) return null;
   return {
     itemId: item.itemId,
@@ -23,7 +24,7 @@ export async function currentItem(ports: AddinPorts): Promise<CurrentItem | null
   };
 }
 
-/** The engine's reference to `item`: its id when it has one, else the host's current (compose) item. */
-export function itemRef(item: CurrentItem): { readonly itemId?: string } {
-  return item.itemId === null ? {} : { itemId: item.itemId };
+/** The engine's reference to `item`: its id and type when it has an id, else the host's current (compose) item. */
+export function itemRef(item: CurrentItem): { readonly item?: MailboxItemRef } {
+  return item.itemId === null ? {} : { item: { itemId: item.itemId, type: entityTypeOfKind(item.kind) } };
 }

@@ -8,7 +8,7 @@
 import { SyncError } from "../../core/errors";
 import type { Clock } from "../../ports/clock";
 import type { Logger } from "../../ports/logger";
-import type { CurrentItem, OutlookHost } from "../../ports/outlook-host";
+import { entityTypeOfKind, type CurrentItem, type OutlookHost } from "../../ports/outlook-host";
 import type { KeyValueStore, LaunchRequest } from "../launch-events/launch-requests";
 import { actionText, surfaceOf, syncText, untrackOffersDelete } from "./action-text";
 import type { AddinRuntime } from "./addin-runtime";
@@ -62,15 +62,16 @@ export function ownerRequestHandler(
     };
     const syncs: LaunchRequest[] = [];
     for (const request of requests) {
-      const itemId = request.itemId;
-      if ((request.kind === "track" || request.kind === "untrack") && itemId !== null) {
+      const { itemId, itemType } = request;
+      if ((request.kind === "track" || request.kind === "untrack") && itemId !== null && itemType !== null) {
         const action = request.kind;
+        const item = { itemId, type: itemType };
         await answer(request.id, async () => {
-          const before = (await runtime.mailbox.getItems([itemId])).get(itemId)?.link?.state ?? null;
+          const before = (await runtime.mailbox.getItems([item])).get(itemId)?.link?.state ?? null;
           const outcome =
             action === "track"
-              ? await engine.track({ surface: request.surface, itemId })
-              : await engine.untrack({ surface: request.surface, itemId, deleteInCrm: false });
+              ? await engine.track({ surface: request.surface, item })
+              : await engine.untrack({ surface: request.surface, item, deleteInCrm: false });
           return explainOutcome(runtime, action, outcome, before);
         });
       } else {
@@ -106,6 +107,7 @@ export function ownedCommandServices(deps: OwnedCommandDeps): CommandServices {
       id: deps.newId(),
       kind: action,
       itemId: item?.itemId ?? null,
+      itemType: item === null || item.itemId === null ? null : entityTypeOfKind(item.kind),
       surface: surfaceOf(item?.mode ?? "read"),
       at: deps.clock.now(),
     };

@@ -155,6 +155,7 @@ export function registerLaunchEvents(env: LaunchEventsEnvironment): void {
                 id: env.now().toString(36) + "-" + Math.floor(env.random() * 1e9).toString(36),
                 kind: kind,
                 itemId: itemId,
+                itemType: null,
                 surface: "inspector",
                 at: env.now(),
               };

@@ -18,6 +18,9 @@ export interface KeyValueStore {
 
 export type LaunchRequestKind = "messageSent" | "appointmentSent" | "track" | "untrack" | "syncNow";
 
+/** The item types a Track or Untrack request names (the engine's EntityType). */
+export type LaunchItemType = "contact" | "appointment" | "task" | "email";
+
 export interface LaunchRequest {
   /** Unique per request; a command waits for the answer stored under it. */
   readonly id: string;
@@ -27,6 +30,8 @@ export interface LaunchRequest {
    * format, only logged: the owner's cycle finds the item by its stamp); for Track and Untrack, the store's id.
    */
   readonly itemId: string | null;
+  /** For Track and Untrack, the item's type (the store addresses an item by id and type); null otherwise. */
+  readonly itemType: LaunchItemType | null;
   /** Where a Track or Untrack was made: the item's own form or the list. */
   readonly surface: "inspector" | "explorer";
   /** Milliseconds since the epoch. */
@@ -37,6 +42,8 @@ export interface LaunchRequest {
 export const MAX_REQUESTS = 50;
 
 const KINDS: readonly string[] = ["messageSent", "appointmentSent", "track", "untrack", "syncNow"];
+
+const ITEM_TYPES: readonly string[] = ["contact", "appointment", "task", "email"];
 
 /** The storage key of one mailbox's queue. */
 export function requestsKey(mailbox: string): string {
@@ -56,6 +63,7 @@ function isRequest(value: unknown): value is LaunchRequest {
     typeof r["kind"] === "string" &&
     KINDS.indexOf(r["kind"]) >= 0 &&
     (r["itemId"] === null || typeof r["itemId"] === "string") &&
+    (r["itemType"] === null || ITEM_TYPES.indexOf(r["itemType"] as string) >= 0) &&
     (r["surface"] === "inspector" || r["surface"] === "explorer") &&
     typeof r["at"] === "number"
   );

@@ -125,7 +125,11 @@ export function createSimulatorHost(mailbox: ServerMailbox, session: SimulatorSe
       clientId: browserClientId(),
       settings: { ...DEFAULT_SETTINGS, serverUrl: session.serverUrl, userId: session.userId },
       storageWarning: opened.warning,
-      explorerSelection: () => mailbox.selection()?.itemId ?? null,
+      explorerSelection: () => {
+        const selected = mailbox.selection();
+        const item = selected === null ? undefined : mailbox.get(selected.itemId);
+        return selected === null || item === undefined ? null : { itemId: selected.itemId, type: item.type };
+      },
     });
   };
   return {

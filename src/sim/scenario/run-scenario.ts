@@ -7,6 +7,7 @@
  * and every scheduled timer due by then has run.
  */
 import { SyncError } from "../../core/errors";
+import type { MailboxItemRef } from "../../ports/mailbox-store";
 import {
   isPackageStep,
   outputPackages,
@@ -45,6 +46,14 @@ export async function runScenario(checked: CheckedScenario, world: ScenarioWorld
     await world.refreshRefs();
   }
   return collectOutput(world);
+}
+
+/** The store's reference (id and type) to the item a ref names; throws SyncError("notFound") when it is gone. */
+function itemRefOf(world: ScenarioWorld, ref: string): MailboxItemRef {
+  const itemId = world.refs.itemOf(ref);
+  const item = world.mailbox.get(itemId);
+  if (item === undefined) throw new SyncError("notFound", { details: `the item of ref "${ref}" is gone` });
+  return { itemId, type: item.type };
 }
 
 async function runStep(world: ScenarioWorld, step: ScenarioStep): Promise<void> {
@@ -127,7 +136,7 @@ async function runStep(world: ScenarioWorld, step: ScenarioStep): Promise<void> 
       const { engine } = world.client(step.client);
       mailbox.select(itemId);
       await world.settle();
-      await engine.track({ surface: step.via, itemId });
+      await engine.track({ surface: step.via, item: itemRefOf(world, step.ref) });
       if (step.via === "inspector") {
         mailbox.select(null);
         await world.settle();
@@ -137,14 +146,14 @@ async function runStep(world: ScenarioWorld, step: ScenarioStep): Promise<void> 
     case "untrack":
       await world.client(step.client).engine.untrack({
         surface: "explorer",
-        itemId: refs.itemOf(step.ref),
+        item: itemRefOf(world, step.ref),
         deleteInCrm: step.deleteInCrm ?? false,
       });
       return;
     case "setRegarding":
       await world.client(step.client).engine.setRegarding({
         surface: "explorer",
-        itemId: refs.itemOf(step.ref),
+        item: itemRefOf(world, step.ref),
         regardingId: refs.recordOf(step.regarding),
       });
       return;
