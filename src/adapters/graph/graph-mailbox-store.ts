@@ -74,6 +74,29 @@ const DAY_MS = 86_400_000;
 const LIST_PAGE_LIMIT = 1000;
 /** user-translateexchangeids: "Maximum size of this collection is 1000 strings." */
 const TRANSLATE_LIMIT = 1000;
+/** The event properties the store reads (graph-fields, toItem), cancelledOccurrences included. */
+const EVENT_SELECT: readonly string[] = [
+  "subject",
+  "body",
+  "start",
+  "end",
+  "isAllDay",
+  "location",
+  "attendees",
+  "organizer",
+  "importance",
+  "showAs",
+  "iCalUId",
+  "recurrence",
+  "originalStart",
+  "cancelledOccurrences",
+  "type",
+  "seriesMasterId",
+  "transactionId",
+  "categories",
+  "changeKey",
+  "lastModifiedDateTime",
+];
 /** linkedResource.applicationName of the create key a To Do task carries (todotask-post-linkedresources). */
 export const TASK_KEY_APPLICATION = "outlook-crm-sync";
 /** The open extension holding a To Do task's link stamp (opentypeextension: reverse-DNS extensionName). */
@@ -458,7 +481,12 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     const url = `${this.collectionPath(folders, type)}?$filter=${encodeURIComponent(filter)}&${this.expandQuery(type)}`;
     const page = parseAnswer(collectionSchema, await this.client.request("GET", url), "filtered list");
     const first = page.value[0];
-    return first === undefined ? null : this.toItem(folders, type, first);
+    if (first === undefined) return null;
+    const found = this.toItem(folders, type, first);
+    // A list answers no cancelledOccurrences: a series master is read again by its id.
+    return found.series?.eventType === "seriesMaster"
+      ? ((await this.getItems([found])).get(found.itemId) ?? null)
+      : found;
   }
 
   async updateItem(ref: MailboxItemRef, requested: MailboxItemPatch): Promise<MailboxItem> {
@@ -475,7 +503,7 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     const path = this.itemPath(folders, itemType, itemId, false);
     const current = parseAnswer(
       resourceSchema,
-      await this.client.request("GET", `${path}?${this.expandQuery(itemType)}`),
+      await this.client.request("GET", `${path}?${this.readQuery(itemType)}`),
       itemType,
     );
     const currentItem = this.toItem(folders, itemType, current);
@@ -504,7 +532,7 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
       return this.toItem(
         folders,
         itemType,
-        await this.client.request("GET", `${path}?${this.expandQuery(itemType)}`),
+        await this.client.request("GET", `${path}?${this.readQuery(itemType)}`),
       );
     }
     if (Object.keys(payload).length === 0) return currentItem;
@@ -516,6 +544,10 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
       extended.set(entry.id, entry.value);
     return this.toItem(folders, itemType, {
       ...updated,
+      // An update's answer holds no cancelledOccurrences (returned only on a $select Get); the Get above did.
+      ...(current.cancelledOccurrences !== undefined && {
+        cancelledOccurrences: current.cancelledOccurrences,
+      }),
       singleValueExtendedProperties: [...extended].map(([id, value]) => ({ id, value })),
       ...(itemType === "task" && {
         linkedResources: current.linkedResources,
@@ -725,7 +757,19 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
           : type === "task"
             ? `${this.user}/todo/lists/${encodeURIComponent(folders.tasks)}/tasks`
             : `${this.user}/messages`;
-    return `${base}/${encodeURIComponent(itemId)}${expand ? `?${this.expandQuery(type)}` : ""}`;
+    return `${base}/${encodeURIComponent(itemId)}${expand ? `?${this.readQuery(type)}` : ""}`;
+  }
+
+  /**
+   * The query of a Get of one item by id: the expansions, and for an event a `$select` of every property the
+   * codec reads, since "event resource type" returns a master's `cancelledOccurrences` "only on $select in a
+   * Get operation which specifies the ID … of a series master event".
+   */
+  private readQuery(type: EntityType): string {
+    const expand = this.expandQuery(type);
+    return type === "appointment"
+      ? `${expand}&$select=${encodeURIComponent(EVENT_SELECT.join(","))}`
+      : expand;
   }
 
   private expandQuery(type: EntityType): string {

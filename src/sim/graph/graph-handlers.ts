@@ -6,6 +6,7 @@ import { deltaPage } from "./graph-delta";
 import type { GraphMetadata } from "./graph-metadata";
 import { error, isReply, notSimulated, page, type Reply } from "./graph-reply";
 import { checkBody, checkQuery, resolvePath, splitTop } from "./graph-request-check";
+import { cancelledOccurrencesOf } from "./graph-series";
 import {
   canonicalPropertyId,
   CONTACT_MAPI_FIELDS,
@@ -280,7 +281,7 @@ export function handleGraphRequest(
   }
   const item = liveItem(mailbox, target.type, target.folder, target.itemId);
   if (isReply(item)) return item;
-  if (method === "GET") return { status: 200, body: render(item) };
+  if (method === "GET") return { status: 200, body: withSelectedCancellations(render(item), item, query) };
   if (method === "DELETE") {
     mailbox.deleteItem(item.itemId, { notify: false });
     return { status: 204 };
@@ -344,6 +345,21 @@ function sentMessageRefusal(body: unknown): Reply | null {
         "ErrorInvalidPropertyUpdateSentMessage",
         `Update operation is invalid for property '${refused}' of a sent message.`,
       );
+}
+
+/**
+ * A Get of one series master by id adds `cancelledOccurrences` when `$select` names it ("event resource type":
+ * "returned only on $select in a Get operation which specifies the ID … of a series master event").
+ */
+function withSelectedCancellations(
+  json: Record<string, unknown>,
+  item: SimulatedItem,
+  query: URLSearchParams,
+): Record<string, unknown> {
+  const cancelled = item.type === "appointment" ? cancelledOccurrencesOf(item) : null;
+  if (cancelled === null || !splitTop(query.get("$select") ?? "").includes("cancelledOccurrences"))
+    return json;
+  return { ...json, cancelledOccurrences: cancelled };
 }
 
 /** Keeps only `$select`ed properties (and the id) when the request has one (graph/query-parameters: select). */

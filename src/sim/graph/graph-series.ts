@@ -19,11 +19,11 @@ function isOccurrenceView(item: SimulatedItem): boolean {
 /**
  * The series properties of an event ("event resource type"): `type` singleInstance, seriesMaster, occurrence or
  * exception; an instance's `seriesMasterId` and `originalStart`; a master's `recurrence` (patternedRecurrence,
- * days in UTC) and `cancelledOccurrences` as occurrence ids "OID.<seriesMasterId>.<YYYY-MM-DD>". A master is
- * named by its immutable id, which Graph URLs take as well.
+ * days in UTC). A master is named by its immutable id, which Graph URLs take as well. `cancelledOccurrences` is
+ * not among them: see {@link cancelledOccurrencesOf}.
  */
 export function seriesToGraph(item: SimulatedItem): Json {
-  const { seriesMasterId, originalStart, cancelledOccurrences, recurrence } = item.fields;
+  const { seriesMasterId, originalStart, recurrence } = item.fields;
   const type =
     typeof seriesMasterId === "string"
       ? isOccurrenceView(item)
@@ -32,7 +32,6 @@ export function seriesToGraph(item: SimulatedItem): Json {
       : typeof recurrence === "string"
         ? "seriesMaster"
         : "singleInstance";
-  const cancelled = Array.isArray(cancelledOccurrences) ? (cancelledOccurrences as readonly string[]) : [];
   const parsed = typeof recurrence === "string" ? parseRecurrence(recurrence) : null;
   return {
     type,
@@ -42,10 +41,19 @@ export function seriesToGraph(item: SimulatedItem): Json {
       parsed === null
         ? null
         : { pattern: { ...parsed.pattern }, range: { ...parsed.range, recurrenceTimeZone: "UTC" } },
-    ...(type === "seriesMaster" && {
-      cancelledOccurrences: cancelled.map((start) => `OID.${item.immutableId}.${start.slice(0, 10)}`),
-    }),
   };
+}
+
+/**
+ * A series master's `cancelledOccurrences`, occurrence ids "OID.<seriesMasterId>.<YYYY-MM-DD>"; null for any
+ * other event. "event resource type": it is "returned only on $select in a Get operation which specifies the ID
+ * (seriesMasterId property value) of a series master event".
+ */
+export function cancelledOccurrencesOf(item: SimulatedItem): string[] | null {
+  const { seriesMasterId, cancelledOccurrences, recurrence } = item.fields;
+  if (typeof seriesMasterId === "string" || typeof recurrence !== "string") return null;
+  const cancelled = Array.isArray(cancelledOccurrences) ? (cancelledOccurrences as readonly string[]) : [];
+  return cancelled.map((start) => `OID.${item.immutableId}.${start.slice(0, 10)}`);
 }
 
 /** A patternedRecurrence written in a body, as the mailbox's pattern text (only the members its types use). */

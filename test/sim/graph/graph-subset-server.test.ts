@@ -82,6 +82,37 @@ describe("Graph subset server", () => {
     assert.ok(!("changeKey" in t), "todoTask has no changeKey");
   });
 
+  it("answers a series master's cancelledOccurrences only to a Get by its id whose $select names it", async () => {
+    const master = mailbox.createItem(
+      {
+        type: "appointment",
+        fields: {
+          subject: "Weekly",
+          start: "2026-03-09T14:00:00Z",
+          end: "2026-03-09T15:00:00Z",
+          recurrence:
+            "pattern=weekly;interval=1;daysOfWeek=monday;range=numbered;startDate=2026-03-09;numberOfOccurrences=4",
+        },
+      },
+      { notify: false, by: "world" },
+    );
+    mailbox.cancelOccurrence(master.immutableId, "2026-03-16T14:00:00Z", { notify: false });
+    const path = `/me/events/${master.immutableId}`;
+    const plain = (await call("GET", path)).json;
+    assert.equal(plain.type, "seriesMaster");
+    assert.ok(!("cancelledOccurrences" in plain), "not returned without $select");
+    const selected = (await call("GET", `${path}?$select=subject,cancelledOccurrences`)).json;
+    assert.deepEqual(selected.cancelledOccurrences, [`OID.${master.immutableId}.2026-03-16`]);
+    assert.equal(selected.subject, "Weekly");
+    const listed = (await call("GET", "/me/events?$select=subject,cancelledOccurrences")).json
+      .value as Record<string, unknown>[];
+    assert.deepEqual(
+      listed.map((entry) => "cancelledOccurrences" in entry),
+      [false],
+      "a list never returns it",
+    );
+  });
+
   it("answers message and event bodies as HTML unless Prefer asks for text", async () => {
     const event = mailbox.createItem(
       { type: "appointment", fields: { subject: "x", body: "a < b\nline 2" } },
