@@ -13,6 +13,7 @@ import type {
   MailboxFolder,
   MailboxItem,
   MailboxItemPatch,
+  MailboxItemRef,
   MailboxStore,
   NewMailboxItem,
 } from "../ports/mailbox-store";
@@ -85,11 +86,8 @@ export class CountingMailboxStore implements MailboxStore {
     return this.store.listItemIds(folderId, page);
   }
 
-  getItems(
-    itemIds: readonly string[],
-    types?: ReadonlyMap<string, EntityType>,
-  ): Promise<ReadonlyMap<string, MailboxItem | null>> {
-    return this.store.getItems(itemIds, types);
+  getItems(refs: readonly MailboxItemRef[]): Promise<ReadonlyMap<string, MailboxItem | null>> {
+    return this.store.getItems(refs);
   }
 
   createItem(input: NewMailboxItem): Promise<MailboxItem> {
@@ -100,8 +98,8 @@ export class CountingMailboxStore implements MailboxStore {
     return this.store.findByIdempotencyKey(type, idempotencyKey);
   }
 
-  updateItem(itemId: string, patch: MailboxItemPatch, type?: EntityType): Promise<MailboxItem> {
-    return this.count(this.store.updateItem(itemId, patch, type));
+  updateItem(ref: MailboxItemRef, patch: MailboxItemPatch): Promise<MailboxItem> {
+    return this.count(this.store.updateItem(ref, patch));
   }
 
   updateOccurrence(
@@ -112,8 +110,8 @@ export class CountingMailboxStore implements MailboxStore {
     return this.count(this.store.updateOccurrence(seriesMasterId, originalStart, patch));
   }
 
-  deleteItem(itemId: string, type?: EntityType): Promise<void> {
-    return this.count(this.store.deleteItem(itemId, type));
+  deleteItem(ref: MailboxItemRef): Promise<void> {
+    return this.count(this.store.deleteItem(ref));
   }
 
   watch(listener: (notice: MailboxChangeNotice) => void): Disposable {
