@@ -131,7 +131,7 @@ async function runOurs(records: number): Promise<Measured> {
       result.failure ??
       (items === records && result.count === records
         ? null
-        : `${items} items in the mailbox and ${result.count} linked mappings for ${records} records`);
+        : `${items} items in the mailbox and ${result.count} mappings for ${records} records`);
     return { ...result, failure, count: items, graphRequests: graph.stats().requests };
   } finally {
     await graph.close();
