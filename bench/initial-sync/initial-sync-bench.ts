@@ -41,7 +41,7 @@ const memoryRecords = Number(process.env["BENCH_MEMORY_RECORDS"] ?? 50_000);
 const HEAP_SAMPLE_MS = 250;
 
 const clock = new SystemClock();
-const schema = `bench_initial_${Date.now().toString(36)}`;
+const schema = `bench_initial_${process.pid}_${Date.now().toString(36)}`;
 const db = await openDatabase({ databaseUrl: process.env["DATABASE_URL"], schema, logger: silent });
 const crm = await createCrmServer({ db, clock, logger: silent, collectEveryMs: 0 });
 const crmUrl = await crm.listen({ port: 0, host: "127.0.0.1" });
