@@ -8,13 +8,14 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Database } from "../db/database";
 import { QueueInspector } from "../worker/mailbox-queue";
-import { METRICS_CONTENT_TYPE, queueLines } from "../worker/worker-metrics";
+import { METRICS_CONTENT_TYPE, metricsText, type MetricFamily } from "../worker/metrics-text";
+import { queueFamily } from "../worker/worker-metrics";
 import type { Authenticator } from "./authenticator";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
 const BEARER = /^Bearer ([\x21-\x7e]{1,4096})$/;
 
-async function mailboxLines(db: Database): Promise<string[]> {
+async function mailboxFamily(db: Database): Promise<MetricFamily> {
   const result = await db.query<{ enabled: number; failing: number; throttled: number }>(
     `SELECT count(*) FILTER (WHERE enabled)::int AS enabled,
             count(*) FILTER (WHERE enabled AND last_run_outcome = 'failed')::int AS failing,
@@ -22,13 +23,15 @@ async function mailboxLines(db: Database): Promise<string[]> {
        FROM server_mailboxes`,
   );
   const row = result.rows[0] ?? { enabled: 0, failing: 0, throttled: 0 };
-  return [
-    "# HELP outlook_crm_mailboxes Mailboxes enabled for background sync, and those whose last run failed or was throttled.",
-    "# TYPE outlook_crm_mailboxes gauge",
-    `outlook_crm_mailboxes{state="enabled"} ${row.enabled}`,
-    `outlook_crm_mailboxes{state="failing"} ${row.failing}`,
-    `outlook_crm_mailboxes{state="throttled"} ${row.throttled}`,
-  ];
+  return {
+    name: "outlook_crm_mailboxes",
+    help: "Mailboxes enabled for background sync, and those whose last run failed or was throttled.",
+    type: "gauge",
+    samples: (["enabled", "failing", "throttled"] as const).map((state) => ({
+      labels: { state },
+      value: row[state],
+    })),
+  };
 }
 
 export function registerMetricsRoute(
@@ -51,7 +54,7 @@ export function registerMetricsRoute(
         },
       });
     }
-    const lines = [...queueLines(await inspector.counts()), ...(await mailboxLines(options.db))];
-    return reply.type(METRICS_CONTENT_TYPE).send(`${lines.join("\n")}\n`);
+    const families = [queueFamily(await inspector.counts()), await mailboxFamily(options.db)];
+    return reply.type(METRICS_CONTENT_TYPE).send(metricsText(families));
   });
 }

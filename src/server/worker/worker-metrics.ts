@@ -1,9 +1,10 @@
 /**
- * Background-sync metrics in the Prometheus text exposition format (version 0.0.4): the queue's jobs by state,
+ * Background-sync metrics (written by metrics-text.ts): the queue's jobs by state,
  * read from the database (the same for every instance), and this process's counters since it started (sync
  * runs by outcome, a histogram of run durations, Graph requests and Graph 429 answers).
  */
 import type { QueueCounts, WakeReason } from "./mailbox-queue";
+import type { MetricFamily } from "./metrics-text";
 
 /** Upper bounds of the run-duration histogram, in seconds. */
 const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300] as const;
@@ -51,52 +52,67 @@ export class WorkerMetrics {
     this.graphThrottled += run.graphThrottled;
   }
 
-  /** This process's metrics as exposition lines. */
-  processLines(): string[] {
+  /** This process's metric families. */
+  processFamilies(): MetricFamily[] {
     return [
-      "# HELP outlook_crm_sync_running Mailbox sync runs in progress in this process.",
-      "# TYPE outlook_crm_sync_running gauge",
-      `outlook_crm_sync_running ${this.running}`,
-      "# HELP outlook_crm_sync_runs_total Mailbox sync runs finished by this process, by outcome.",
-      "# TYPE outlook_crm_sync_runs_total counter",
-      ...OUTCOMES.map(
-        (outcome) => `outlook_crm_sync_runs_total{outcome="${outcome}"} ${this.runs.get(outcome)}`,
-      ),
-      "# HELP outlook_crm_sync_queued_total Mailbox jobs this process queued, by what woke the mailbox.",
-      "# TYPE outlook_crm_sync_queued_total counter",
-      ...[...this.queuedBy].map(
-        ([reason, count]) => `outlook_crm_sync_queued_total{reason="${reason}"} ${count}`,
-      ),
-      "# HELP outlook_crm_sync_duration_seconds How long mailbox sync runs took.",
-      "# TYPE outlook_crm_sync_duration_seconds histogram",
-      ...DURATION_BUCKETS.map(
-        (bound, index) =>
-          `outlook_crm_sync_duration_seconds_bucket{le="${bound}"} ${this.bucketCounts[index]}`,
-      ),
-      `outlook_crm_sync_duration_seconds_bucket{le="+Inf"} ${this.durationCount}`,
-      `outlook_crm_sync_duration_seconds_sum ${this.durationSum}`,
-      `outlook_crm_sync_duration_seconds_count ${this.durationCount}`,
-      "# HELP outlook_crm_graph_requests_total HTTP requests sync runs sent to Microsoft Graph.",
-      "# TYPE outlook_crm_graph_requests_total counter",
-      `outlook_crm_graph_requests_total ${this.graphRequests}`,
-      "# HELP outlook_crm_graph_throttled_total Microsoft Graph answers 429 Too Many Requests.",
-      "# TYPE outlook_crm_graph_throttled_total counter",
-      `outlook_crm_graph_throttled_total ${this.graphThrottled}`,
+      {
+        name: "outlook_crm_sync_running",
+        help: "Mailbox sync runs in progress in this process.",
+        type: "gauge",
+        samples: [{ value: this.running }],
+      },
+      {
+        name: "outlook_crm_sync_runs_total",
+        help: "Mailbox sync runs finished by this process, by outcome.",
+        type: "counter",
+        samples: OUTCOMES.map((outcome) => ({ labels: { outcome }, value: this.runs.get(outcome) ?? 0 })),
+      },
+      {
+        name: "outlook_crm_sync_queued_total",
+        help: "Mailbox jobs this process queued, by what woke the mailbox.",
+        type: "counter",
+        samples: [...this.queuedBy].map(([reason, value]) => ({ labels: { reason }, value })),
+      },
+      {
+        name: "outlook_crm_sync_duration_seconds",
+        help: "How long mailbox sync runs took.",
+        type: "histogram",
+        samples: [
+          ...DURATION_BUCKETS.map((bound, index) => ({
+            suffix: "_bucket",
+            labels: { le: String(bound) },
+            value: this.bucketCounts[index] ?? 0,
+          })),
+          { suffix: "_bucket", labels: { le: "+Inf" }, value: this.durationCount },
+          { suffix: "_sum", value: this.durationSum },
+          { suffix: "_count", value: this.durationCount },
+        ],
+      },
+      {
+        name: "outlook_crm_graph_requests_total",
+        help: "HTTP requests sync runs sent to Microsoft Graph.",
+        type: "counter",
+        samples: [{ value: this.graphRequests }],
+      },
+      {
+        name: "outlook_crm_graph_throttled_total",
+        help: "Microsoft Graph answers 429 Too Many Requests.",
+        type: "counter",
+        samples: [{ value: this.graphThrottled }],
+      },
     ];
   }
 }
 
-/** The queue's jobs by state as exposition lines. */
-export function queueLines(counts: QueueCounts): string[] {
-  return [
-    "# HELP outlook_crm_jobs Mailbox sync jobs in the queue, by state (dead: failed every retry).",
-    "# TYPE outlook_crm_jobs gauge",
-    `outlook_crm_jobs{state="queued"} ${counts.queued}`,
-    `outlook_crm_jobs{state="running"} ${counts.running}`,
-    `outlook_crm_jobs{state="retrying"} ${counts.retrying}`,
-    `outlook_crm_jobs{state="dead"} ${counts.dead}`,
-  ];
+/** The queue's jobs by state. */
+export function queueFamily(counts: QueueCounts): MetricFamily {
+  return {
+    name: "outlook_crm_jobs",
+    help: "Mailbox sync jobs in the queue, by state (dead: failed every retry).",
+    type: "gauge",
+    samples: (["queued", "running", "retrying", "dead"] as const).map((state) => ({
+      labels: { state },
+      value: counts[state],
+    })),
+  };
 }
-
-/** The content type of the text format. */
-export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
