@@ -15,7 +15,13 @@ export { refreshStatistics } from "./db/statistics";
 export { createCrmService, type CrmService } from "./sync/crm-service";
 export type { CreateRecordRequest } from "./sync/record-service";
 export { RECORD_ACCESS, type RecordAction, type RecordRelation } from "./sync/record-access";
-export { DEFAULT_ROLE, DEFAULT_TOKEN_LIFETIME_MS, type CrmUser, type TokenInfo } from "./sync/user-service";
+export {
+  DEFAULT_ROLE,
+  DEFAULT_TOKEN_LIFETIME_MS,
+  tokenIdOf,
+  type CrmUser,
+  type TokenInfo,
+} from "./sync/user-service";
 export { definitionOf, packageDefinitionProblem, type PublishRequest } from "./sync/customization-package";
 export type { PublishedPackage } from "./sync/package-service";
 export { DEFAULT_RETENTION, type CollectionReport, type RetentionSettings } from "./sync/garbage-collector";

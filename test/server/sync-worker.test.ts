@@ -21,6 +21,7 @@ import type { HeadlessRunReport } from "../../src/headless/headless-runner";
 import { SyncWorker, type MailboxRunner } from "../../src/server/worker/sync-worker";
 import { WorkerMetrics } from "../../src/server/worker/worker-metrics";
 import { skipSuiteBecause } from "../support/skip";
+import { until } from "../support/until";
 import { databaseUrl, openTestDatabase, silentLogger } from "./support/test-database";
 
 /** Records, across workers, every run, the mailboxes running now, and any mailbox that ran twice at once. */
@@ -53,14 +54,6 @@ class RecordingRunner implements MailboxRunner {
       graphRequests: 2,
       graphThrottled: 0,
     };
-  }
-}
-
-async function until(condition: () => Promise<boolean> | boolean, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
   }
 }
 

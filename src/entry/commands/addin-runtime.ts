@@ -8,8 +8,7 @@ import type { SyncEngineDeps } from "../../engine/engine-deps";
 import type { MailboxItemRef } from "../../ports/mailbox-store";
 import { SyncEngine } from "../../engine/sync-engine";
 
-/** The add-in's id in manifest.xml; custom properties and roaming settings are keyed by it. */
-export const ADDIN_ID = "b14f98d2-d90c-49f9-890e-d2150bf5b660";
+export { ADDIN_ID } from "./addin-id";
 
 /** The adapters one runtime works with: the engine's ports and identity, plus what only the pages need. */
 export interface AddinPorts extends Pick<

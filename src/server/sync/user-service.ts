@@ -74,6 +74,9 @@ const toUser = (row: UserRow): CrmUser => ({
 
 const hashToken = (token: string): string => createHash("sha256").update(token).digest("hex");
 
+/** The id of an opaque token, as `token list` shows it and {@link UserService.revokeToken} takes it. */
+export const tokenIdOf = (token: string): string => hashToken(token).slice(0, 16);
+
 export class UserService {
   constructor(private readonly ctx: ServiceContext) {}
 

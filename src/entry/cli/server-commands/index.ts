@@ -10,6 +10,7 @@ import { packageCommand } from "./package";
 import { serveCommand } from "./serve";
 import { tokenCommand } from "./token";
 import { userCommand } from "./user";
+import { workerCommand } from "./worker";
 
 export const SERVER_COMMANDS: readonly ServerCommand[] = [
   serveCommand,
@@ -18,6 +19,7 @@ export const SERVER_COMMANDS: readonly ServerCommand[] = [
   packageCommand,
   mailboxesCommand,
   jobsCommand,
+  workerCommand,
   demoCommand,
 ];
 
@@ -31,7 +33,10 @@ const SETTINGS = `settings (environment):
   OIDC_ISSUER + OIDC_AUDIENCE + OIDC_JWKS_URL to accept OIDC JWTs, with OIDC_ALGORITHMS (RS256),
   OIDC_USER_CLAIMS (oid,tid: the values joined with "." name the user, see user identity) and
   OIDC_ALLOWED_TENANTS (tids; required when OIDC_ISSUER holds {tenantid}),
-  OPAQUE_TOKENS=off to refuse the tokens this command prints`;
+  OPAQUE_TOKENS=off to refuse the tokens this command prints;
+  worker: DATABASE_URL (PostgreSQL), SYNC_SERVER_URL, GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET
+  (or GRAPH_CERTIFICATE_THUMBPRINT + GRAPH_CERTIFICATE_KEY_FILE), GRAPH_BASE_URL, ADDIN_ID, WORKER_CONCURRENCY (4),
+  SYNC_INTERVAL_MINUTES (15), WORKER_METRICS_PORT (unset: no /metrics) and WORKER_METRICS_HOST (127.0.0.1)`;
 
 /** The usage text of every command, or of one. */
 export function usage(only?: ServerCommand): string {

@@ -1,6 +1,7 @@
 /** `serve` (also the default with no arguments): the CRM sync server until SIGINT or SIGTERM. */
 import { createCrmServer } from "../../../server";
 import { UsageError, type ServerCommand } from "./command";
+import { stopOnSignals } from "./shutdown";
 import { serveSettings } from "./settings";
 
 export const serveCommand: ServerCommand = {
@@ -22,23 +23,6 @@ export const serveCommand: ServerCommand = {
     });
     const url = await server.listen({ port: settings.port, host: settings.host });
     logger.info("CRM sync server listening", { url, database: db.kind });
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) return;
-      stopping = true;
-      logger.info("shutting down", { signal });
-      server
-        .close()
-        .then(() => db.close())
-        .then(
-          () => process.exit(0),
-          (error: unknown) => {
-            logger.error("shutdown failed", { error: String(error) });
-            process.exit(1);
-          },
-        );
-    };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
+    stopOnSignals(logger, () => server.close().then(() => db.close()));
   },
 };
