@@ -6,6 +6,7 @@ import type { SimulatedMailbox } from "../mailbox/simulated-mailbox";
 import { handleGraphRequest, replyForThrown, type GraphContext, type RequestHeaders } from "./graph-handlers";
 import { loadGraphMetadata, type GraphMetadata } from "./graph-metadata";
 import { error, type Reply } from "./graph-reply";
+import { GraphSubscriptions } from "./graph-subscriptions";
 
 /**
  * The Microsoft Graph subset over HTTP on loopback (Node only), served from a SimulatedMailbox: contact
@@ -31,6 +32,8 @@ export interface GraphSubsetServer {
     readonly bytesOut: number;
     readonly overConcurrency: number;
   };
+  /** Change-notification subscriptions, and Graph's lifecycle notifications to play. */
+  readonly subscriptions: GraphSubscriptions;
   close(): Promise<void>;
 }
 
@@ -214,7 +217,15 @@ export async function startGraphSubsetServer(options: {
         }
         const prefer = req.headers.prefer;
         const headers = { prefer: Array.isArray(prefer) ? prefer.join(",") : prefer };
-        const reply = isBatch ? batch(body, admitted) : safely(() => handle(method, url, body, headers));
+        const segments = path
+          .replace(/^\/v1\.0/, "")
+          .split("/")
+          .filter((segment) => segment !== "");
+        const reply = isBatch
+          ? batch(body, admitted)
+          : GraphSubscriptions.handles(segments)
+            ? await subscriptions.handle(method, segments, body)
+            : safely(() => handle(method, url, body, headers));
         if (fault?.kind === "loseResponse") {
           inFlight -= held;
           held = 0;
@@ -225,13 +236,16 @@ export async function startGraphSubsetServer(options: {
       })();
     });
   });
+  const subscriptions = new GraphSubscriptions({ mailbox, clock, metadata: context.metadata });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   context.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1.0`;
   return {
     baseUrl: context.baseUrl,
     stats: () => ({ ...counters }),
+    subscriptions,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        subscriptions.dispose();
         server.closeAllConnections();
         server.close((cause) => (cause ? reject(cause) : resolve()));
       }),

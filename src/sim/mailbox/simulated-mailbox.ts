@@ -91,6 +91,15 @@ export interface WriteOptions {
   readonly by?: "world" | "client";
 }
 
+/** One write of an item as Graph's change notifications see it. */
+export interface MailboxWrite {
+  /** The immutable id. */
+  readonly itemId: string;
+  readonly type: EntityType;
+  readonly folderId: string;
+  readonly change: "created" | "updated" | "deleted";
+}
+
 /** The current selection in the pinned task pane or the open compose form. */
 export interface Selection {
   readonly itemId: string;
@@ -220,6 +229,7 @@ export class SimulatedMailbox {
   private readonly roaming = new Map<string, Record<string, unknown>>();
   private readonly notifications = new Map<string, NotificationMessage[]>();
   private readonly noticeListeners = new Set<(notice: MailboxChangeNotice) => void>();
+  private readonly writeListeners = new Set<(write: MailboxWrite) => void>();
   private readonly selectionListeners = new Set<() => void>();
   private readonly sendHooks = new Set<SendHook>();
   private readonly composeTypes = new Map<string, "newMail" | "reply" | "forward">();
@@ -463,7 +473,7 @@ export class SimulatedMailbox {
     this.items.set(stored.immutableId, stored);
     this.restIndex.set(itemId, stored.immutableId);
     if (transactionId !== null) this.byTransactionId.set(transactionId, stored.immutableId);
-    this.announce(stored, "upsert", options);
+    this.announce(stored, "created", options);
     return this.view(stored);
   }
 
@@ -482,7 +492,7 @@ export class SimulatedMailbox {
       else stored.extendedProperties[id] = value;
     }
     this.stamp(stored);
-    this.announce(stored, "upsert", options);
+    this.announce(stored, "updated", options);
     return this.view(stored);
   }
 
@@ -547,7 +557,7 @@ export class SimulatedMailbox {
       ].sort(),
     });
     this.stamp(master);
-    this.announce(master, "upsert", options);
+    this.announce(master, "updated", options);
     return this.view(master);
   }
 
@@ -628,7 +638,7 @@ export class SimulatedMailbox {
     this.restIndex.delete(stored.itemId);
     this.stamp(stored);
     if (this.currentSelection?.itemId === stored.immutableId) this.select(null);
-    this.announce(stored, "delete", options);
+    this.announce(stored, "deleted", options);
   }
 
   /**
@@ -648,13 +658,22 @@ export class SimulatedMailbox {
     }
     if (target.folderId === stored.folderId) return this.view(stored);
     this.relocate(stored, target.folderId);
-    this.announce(stored, "upsert", options);
+    this.announce(stored, "created", options);
     return this.view(stored);
   }
 
   /** The user archives a message (Outlook's Archive button): a move to the Archive folder. */
   archiveItem(itemId: string, options: WriteOptions): SimulatedItem {
     return this.moveItem(itemId, "archive", options);
+  }
+
+  /**
+   * Subscribes to every write of an item, the add-in's own included and none dropped (what Graph's change
+   * notifications see, unlike Outlook's notices to an open add-in), delivered on a later tick.
+   */
+  onWrite(listener: (write: MailboxWrite) => void): Disposable {
+    this.writeListeners.add(listener);
+    return { dispose: () => this.writeListeners.delete(listener) };
   }
 
   /** Subscribes to notices of `notify: true` writes (minus the dropped ones), delivered on a later tick. */
@@ -887,7 +906,7 @@ export class SimulatedMailbox {
     });
     if (this.currentSelection?.itemId === current.immutableId) this.changeSelection(null);
     this.relocate(current, sentItems.folderId);
-    this.announce(current, "upsert", { notify: true });
+    this.announce(current, "created", { notify: true });
     return { sent: true, sentItemId: current.itemId, errorMessage: null };
   }
 
@@ -968,7 +987,20 @@ export class SimulatedMailbox {
     stored.changeKey = `CQAAAB${this.seq.toString(36).toUpperCase().padStart(6, "0")}`;
   }
 
-  private announce(stored: Stored, kind: "upsert" | "delete", options: WriteOptions): void {
+  /** Tells write listeners, then (for `notify` writes) notice listeners. A move is a create in its new folder. */
+  private announce(stored: Stored, change: MailboxWrite["change"], options: WriteOptions): void {
+    const kind = change === "deleted" ? "delete" : "upsert";
+    const write: MailboxWrite = {
+      itemId: stored.immutableId,
+      type: stored.type,
+      folderId: stored.folderId,
+      change,
+    };
+    for (const listener of [...this.writeListeners]) {
+      void Promise.resolve().then(() => {
+        if (this.writeListeners.has(listener)) listener({ ...write });
+      });
+    }
     if (!options.notify || this.faults.takeNoticeDrop()) return;
     const notice: MailboxChangeNotice = {
       itemId: stored.immutableId,
