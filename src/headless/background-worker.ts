@@ -2,22 +2,28 @@
  * One background-sync worker process, assembled: the pg-boss queue, the mailbox registry and the SyncWorker,
  * running the headless engine for each job with Graph application tokens and, towards the CRM, the sync
  * protocol with a token of the mailbox's user; and, when asked, this process's `/metrics` in the Prometheus text
- * format (its runs, the duration histogram, Graph requests and 429s, and the queue's jobs). `outlook-crm-server
- * worker` starts it from the environment; tests start it with the Graph twin.
+ * format (its runs, the duration histogram, Graph requests and 429s, and the queue's jobs). With a notification
+ * URL it also keeps each mailbox's Graph change-notification subscriptions after its runs (subscription-keeper.ts),
+ * wakes a mailbox when Graph notifies a change, and deletes the subscriptions of mailboxes no longer synced.
+ * `outlook-crm-server worker` starts it from the environment; tests start it with the Graph twin.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { GraphMailboxStore } from "../adapters/graph/graph-mailbox-store";
+import { GraphSubscriptionClient } from "../adapters/graph/graph-subscription-client";
 import { HttpCrmClient } from "../adapters/http/http-crm-client";
 import type { TokenProvider } from "../adapters/graph/token-provider";
-import type { Clock } from "../ports/clock";
+import type { Clock, Disposable } from "../ports/clock";
 import type { Logger } from "../ports/logger";
 import type { SyncSettings } from "../ports/settings";
 import { createCrmService, MailboxRegistry, tokenIdOf, type Database } from "../server";
+import { GraphSubscriptionStore } from "../server/sync/graph-subscription-store";
 import { MailboxQueue, QueueInspector } from "../server/worker/mailbox-queue";
 import { METRICS_CONTENT_TYPE, metricsText } from "../server/worker/metrics-text";
 import { SyncWorker, type WorkerSettings } from "../server/worker/sync-worker";
 import { queueFamily, WorkerMetrics } from "../server/worker/worker-metrics";
-import { createHeadlessRunner } from "./headless-runner";
+import { createHeadlessRunner, type HeadlessRunner } from "./headless-runner";
+import { SubscriptionKeeper } from "./subscription-keeper";
 import { UserCrmTokens } from "./user-crm-tokens";
 
 export interface BackgroundWorkerOptions {
@@ -38,6 +44,11 @@ export interface BackgroundWorkerOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly settings: WorkerSettings;
+  /**
+   * The sync server's public base URL for Graph's change notifications (HTTPS, reachable from Microsoft); null for
+   * none: mailboxes are then woken by CRM changes and polling only.
+   */
+  readonly notificationBaseUrl: string | null;
   /** Where to answer GET /metrics; null for no metrics listener. Port 0 picks a free one. */
   readonly metrics: { readonly host: string; readonly port: number } | null;
   /** Settings a mailbox starts with (SPEC §9 defaults otherwise). */
@@ -64,6 +75,10 @@ function listen(server: Server, host: string, port: number): Promise<string> {
   });
 }
 
+/** Mailboxes whose subscriptions are released per look, and how often the worker looks. */
+const RELEASE_BATCH = 20;
+const RELEASE_EVERY_MS = 5 * 60_000;
+
 const close = (server: Server): Promise<void> =>
   new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
 
@@ -71,7 +86,7 @@ export async function startBackgroundWorker(options: BackgroundWorkerOptions): P
   const { db, clock, logger } = options;
   const service = createCrmService({ db, clock, logger });
   const tokens = new UserCrmTokens(service.users, clock, tokenIdOf);
-  const runner = createHeadlessRunner({
+  const headless = createHeadlessRunner({
     db,
     graph: options.graph,
     crmFor: (userId) =>
@@ -82,6 +97,48 @@ export async function startBackgroundWorker(options: BackgroundWorkerOptions): P
     logger,
     ...(options.mailboxSettings === undefined ? {} : { settings: options.mailboxSettings }),
   });
+  const subscriptions = new GraphSubscriptionStore(db, clock);
+  const graphFetch = options.graph.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const graphBase = options.graph.baseUrl === undefined ? {} : { baseUrl: options.graph.baseUrl };
+  const keeper =
+    options.notificationBaseUrl === null
+      ? null
+      : new SubscriptionKeeper({
+          db,
+          store: subscriptions,
+          client: new GraphSubscriptionClient({
+            fetch: graphFetch,
+            tokens: options.graph.tokens,
+            clock,
+            ...graphBase,
+          }),
+          foldersOf: (address, types) =>
+            new GraphMailboxStore({
+              fetch: graphFetch,
+              tokens: options.graph.tokens,
+              clock,
+              addinId: options.addinId,
+              mailboxAddress: address,
+              ...graphBase,
+            }).listFolders(types),
+          notificationBaseUrl: options.notificationBaseUrl,
+          clock,
+          logger,
+        });
+  /** A run, then (unless it failed) the mailbox's subscriptions kept: a keeping failure is logged, not the run's. */
+  const runner: Pick<HeadlessRunner, "runMailbox"> = {
+    async runMailbox(userId, runOptions) {
+      const report = await headless.runMailbox(userId, runOptions);
+      if (keeper !== null && report.outcome !== "failed") {
+        await keeper
+          .ensure(userId)
+          .catch((error: unknown) =>
+            logger.warn("keeping Graph subscriptions failed", { userId, error: String(error) }),
+          );
+      }
+      return report;
+    },
+  };
   const metrics = new WorkerMetrics();
   const queue = new MailboxQueue({
     connectionString: options.connectionString,
@@ -95,12 +152,27 @@ export async function startBackgroundWorker(options: BackgroundWorkerOptions): P
     registry: new MailboxRegistry(db, clock),
     runner,
     crmChannel: service.channel,
+    ...(keeper === null ? {} : { graphChannel: subscriptions.channel }),
     clock,
     logger,
     metrics,
     settings: options.settings,
   });
   await worker.start();
+
+  let releaseTimer: Disposable | null = null;
+  let stopped = false;
+  /** Deletes the subscriptions of a few mailboxes no longer synced, then looks again later. */
+  const release = async (): Promise<void> => {
+    if (keeper === null || stopped) return;
+    try {
+      for (const userId of await subscriptions.orphanedUsers(RELEASE_BATCH)) await keeper.release(userId);
+    } catch (error) {
+      logger.warn("releasing Graph subscriptions failed", { error: String(error) });
+    }
+    if (!stopped) releaseTimer = clock.setTimeout(() => void release(), RELEASE_EVERY_MS);
+  };
+  await release();
 
   let listener: Server | null = null;
   let metricsUrl: string | null = null;
@@ -139,6 +211,8 @@ export async function startBackgroundWorker(options: BackgroundWorkerOptions): P
   return {
     metricsUrl,
     async stop() {
+      stopped = true;
+      releaseTimer?.dispose();
       await worker.stop();
       await tokens.revokeAll();
       if (listener !== null) await close(listener);

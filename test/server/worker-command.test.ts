@@ -29,6 +29,7 @@ describe("outlook-crm-server worker settings", () => {
     assert.equal(settings.worker.concurrency, 4);
     assert.equal(settings.worker.intervalMs, 15 * 60_000);
     assert.equal(settings.metrics, null);
+    assert.equal(settings.notificationBaseUrl, null);
     assert.deepEqual(settings.app.credential, { clientSecret: "s3cret" });
     assert.equal(settings.addinId, "b14f98d2-d90c-49f9-890e-d2150bf5b660");
     const tuned = workerSettings({
@@ -36,7 +37,9 @@ describe("outlook-crm-server worker settings", () => {
       WORKER_CONCURRENCY: "8",
       SYNC_INTERVAL_MINUTES: "5",
       WORKER_METRICS_PORT: "9464",
+      GRAPH_NOTIFICATION_URL: "https://crm-sync.contoso.example/",
     });
+    assert.equal(tuned.notificationBaseUrl, "https://crm-sync.contoso.example");
     assert.equal(tuned.worker.concurrency, 8);
     assert.equal(tuned.worker.intervalMs, 5 * 60_000);
     assert.deepEqual(tuned.metrics, { host: "127.0.0.1", port: 9464 });
@@ -52,6 +55,7 @@ describe("outlook-crm-server worker settings", () => {
     refused(without("SYNC_SERVER_URL"), /^SYNC_SERVER_URL is not set/);
     refused({ ...GOOD, SYNC_SERVER_URL: "crm.contoso.example" }, /SYNC_SERVER_URL must be an absolute/);
     refused({ ...GOOD, GRAPH_BASE_URL: "ftp://graph" }, /GRAPH_BASE_URL must be an absolute/);
+    refused({ ...GOOD, GRAPH_NOTIFICATION_URL: "crm-sync" }, /GRAPH_NOTIFICATION_URL must be an absolute/);
     refused(without("GRAPH_TENANT_ID"), /^GRAPH_TENANT_ID is not set/);
     refused(without("GRAPH_CLIENT_ID"), /^GRAPH_CLIENT_ID is not set/);
     refused(without("GRAPH_CLIENT_SECRET"), /needs a Graph credential: GRAPH_CLIENT_SECRET, or/);

@@ -68,7 +68,7 @@ import type { TokenProvider } from "./token-provider";
  *   turns REST ids (what Office.js gives after convertToRestId) into them.
  */
 
-const GRAPH_URL = "https://graph.microsoft.com/v1.0";
+export const GRAPH_URL = "https://graph.microsoft.com/v1.0";
 const DAY_MS = 86_400_000;
 /** user-list-messages: "$top ... within the range of 1 and 1000"; the id-only listing asks for full pages. */
 const LIST_PAGE_LIMIT = 1000;

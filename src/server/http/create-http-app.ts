@@ -1,5 +1,6 @@
 /**
- * The Fastify app: `/health`, `/openapi.json`, `/metrics` (metrics-route.ts) and every `/v1` operation of the protocol table, with bearer
+ * The Fastify app: `/health`, `/openapi.json`, `/metrics` (metrics-route.ts), Graph's notification endpoints
+ * (graph-notifications-route.ts) and every `/v1` operation of the protocol table, with bearer
  * authentication, zod validation of params, query and body, a body size limit, typed error bodies and
  * per-token rate limiting. Routes are registered from OPERATIONS, the same table `/openapi.json` comes from.
  */
@@ -26,6 +27,8 @@ import type { ChangeHub } from "./change-hub";
 import { codeOf, errorReply, MAX_PARAM_LENGTH, rawErrorAnswer } from "./error-reply";
 import { parseJsonBody } from "./json-body";
 import { HANDLERS, type HandlerDeps } from "./handlers";
+import { GraphSubscriptionStore } from "../sync/graph-subscription-store";
+import { registerGraphNotificationRoutes } from "./graph-notifications-route";
 import { registerMetricsRoute } from "./metrics-route";
 import { requirePrivilege } from "./privileges";
 
@@ -209,6 +212,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   });
 
   registerMetricsRoute(app, { db: options.db, authenticator: options.authenticator });
+  await registerGraphNotificationRoutes(app, {
+    subscriptions: new GraphSubscriptionStore(options.db, options.clock),
+  });
 
   /**
    * Runs first, before the rate limit: it only looks the token up, so the limit can count the caller's user, or

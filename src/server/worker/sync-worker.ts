@@ -1,7 +1,8 @@
 /**
  * A background-sync worker process: runs the mailbox jobs of the queue, queues the enabled mailboxes whose next
  * run is due (polling, the fallback), and queues a mailbox at once when the CRM hints that its view changed
- * (LISTEN/NOTIFY) or Graph notified a change (see graph-notifications.ts). Any number of workers share one
+ * (LISTEN/NOTIFY) or Graph notified a change (the sync server's Graph notification endpoint NOTIFYs
+ * graph-subscription-store.ts's channel). Any number of workers share one
  * PostgreSQL with no coordination of their own: the queue's singleton key keeps one job per mailbox running,
  * and claiming due mailboxes skips rows another worker holds.
  */
@@ -43,7 +44,7 @@ const CLAIM_BATCH = 500;
 
 export class SyncWorker {
   private scheduleTimer: Disposable | null = null;
-  private listener: { close(): Promise<void> } | null = null;
+  private readonly listeners: { close(): Promise<void> }[] = [];
   private stopped = false;
 
   constructor(
@@ -54,6 +55,8 @@ export class SyncWorker {
       readonly runner: MailboxRunner;
       /** The CRM's NOTIFY channel of change hints (CrmService.channel). */
       readonly crmChannel: string;
+      /** The NOTIFY channel of Graph's notifications (GraphSubscriptionStore.channel); none without subscriptions. */
+      readonly graphChannel?: string;
       readonly clock: Clock;
       readonly logger: Logger;
       readonly metrics: WorkerMetrics;
@@ -66,11 +69,22 @@ export class SyncWorker {
     const { queue, settings } = this.deps;
     await queue.start();
     await queue.work((job, signal) => this.run(job, signal), settings.concurrency);
-    this.listener = await this.deps.db.listen(this.deps.crmChannel, (payload) => {
-      this.onCrmHint(payload).catch((error: unknown) =>
-        this.deps.logger.error("queueing after a CRM change failed", { error: String(error) }),
+    this.listeners.push(
+      await this.deps.db.listen(this.deps.crmChannel, (payload) => {
+        this.onHint(payload, "crm").catch((error: unknown) =>
+          this.deps.logger.error("queueing after a CRM change failed", { error: String(error) }),
+        );
+      }),
+    );
+    if (this.deps.graphChannel !== undefined) {
+      this.listeners.push(
+        await this.deps.db.listen(this.deps.graphChannel, (payload) => {
+          this.onHint(payload, "graph").catch((error: unknown) =>
+            this.deps.logger.error("queueing after a Graph notification failed", { error: String(error) }),
+          );
+        }),
       );
-    });
+    }
     await this.tick();
   }
 
@@ -82,9 +96,10 @@ export class SyncWorker {
     this.deps.metrics.queued(reason, enabled.length);
   }
 
-  private async onCrmHint(payload: string): Promise<void> {
-    const notice = JSON.parse(payload) as ChangeNotice;
-    await this.wake(notice.users, "crm");
+  /** A CRM change hint (ChangeNotice) or a Graph notice (GraphNotice): both name the users, or null for all. */
+  private async onHint(payload: string, reason: "crm" | "graph"): Promise<void> {
+    const notice = JSON.parse(payload) as Pick<ChangeNotice, "users">;
+    await this.wake(notice.users, reason);
   }
 
   /** Claims the mailboxes whose next run is due and queues them; then looks again after scheduleEveryMs. */
@@ -160,7 +175,7 @@ export class SyncWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     this.scheduleTimer?.dispose();
-    await this.listener?.close();
+    await Promise.all(this.listeners.splice(0).map((listener) => listener.close()));
     await this.deps.queue.stop();
   }
 }

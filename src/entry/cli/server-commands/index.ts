@@ -35,7 +35,8 @@ const SETTINGS = `settings (environment):
   OIDC_ALLOWED_TENANTS (tids; required when OIDC_ISSUER holds {tenantid}),
   OPAQUE_TOKENS=off to refuse the tokens this command prints;
   worker: DATABASE_URL (PostgreSQL), SYNC_SERVER_URL, GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET
-  (or GRAPH_CERTIFICATE_THUMBPRINT + GRAPH_CERTIFICATE_KEY_FILE), GRAPH_BASE_URL, ADDIN_ID, WORKER_CONCURRENCY (4),
+  (or GRAPH_CERTIFICATE_THUMBPRINT + GRAPH_CERTIFICATE_KEY_FILE), GRAPH_BASE_URL, GRAPH_NOTIFICATION_URL (the sync
+  server's public HTTPS base URL for Graph's change notifications; unset: none), ADDIN_ID, WORKER_CONCURRENCY (4),
   SYNC_INTERVAL_MINUTES (15), WORKER_METRICS_PORT (unset: no /metrics) and WORKER_METRICS_HOST (127.0.0.1)`;
 
 /** The usage text of every command, or of one. */

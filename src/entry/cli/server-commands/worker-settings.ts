@@ -14,6 +14,8 @@ export interface WorkerCommandSettings {
   readonly graphBaseUrl?: string;
   readonly app: AppTokenOptions;
   readonly addinId: string;
+  /** GRAPH_NOTIFICATION_URL: the sync server's public base URL Graph notifies; null for none. */
+  readonly notificationBaseUrl: string | null;
   readonly worker: WorkerSettings;
   readonly metrics: { readonly host: string; readonly port: number } | null;
 }
@@ -79,6 +81,7 @@ export function workerSettings(env: Env): WorkerCommandSettings {
     throw new ConfigError(`ADDIN_ID must be the add-in's id from manifest.xml (a GUID), got "${addinId}"`);
   }
   const metricsPort = (env["WORKER_METRICS_PORT"] ?? "").trim();
+  const notification = (env["GRAPH_NOTIFICATION_URL"] ?? "").trim();
   return {
     databaseUrl,
     syncServerUrl,
@@ -89,6 +92,7 @@ export function workerSettings(env: Env): WorkerCommandSettings {
       credential: credential(env),
     },
     addinId,
+    notificationBaseUrl: notification === "" ? null : httpUrl("GRAPH_NOTIFICATION_URL", notification),
     worker: {
       ...DEFAULT_WORKER_SETTINGS,
       concurrency: integer(env, "WORKER_CONCURRENCY", DEFAULT_WORKER_SETTINGS.concurrency, 1, 64),

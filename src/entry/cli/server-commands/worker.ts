@@ -26,6 +26,7 @@ export const workerCommand: ServerCommand = {
       syncServerUrl: settings.syncServerUrl,
       graph: { tokens, ...(settings.graphBaseUrl === undefined ? {} : { baseUrl: settings.graphBaseUrl }) },
       addinId: settings.addinId,
+      notificationBaseUrl: settings.notificationBaseUrl,
       clock,
       logger,
       settings: settings.worker,

@@ -7,6 +7,7 @@ import { tokenExpiry } from "./0006-token-expiry";
 import { recordIdIndexes } from "./0005-record-id-indexes";
 import { serverMailboxes } from "./0007-server-mailboxes";
 import { signInIdentity } from "./0008-sign-in-identity";
+import { graphSubscriptions } from "./0009-graph-subscriptions";
 
 /** One schema change: applied once, in `version` order, inside the start-up transaction. */
 export interface Migration {
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   tokenExpiry,
   serverMailboxes,
   signInIdentity,
+  graphSubscriptions,
 ];
