@@ -11,7 +11,8 @@ import { startTestServer, type TestServer } from "./support/test-server";
 const DAY = 86_400_000;
 
 describe("CRM server opaque token lifecycle", function () {
-  this.timeout(90_000);
+  // The admin-command case starts eight processes, each opening the embedded database.
+  this.timeout(240_000);
   let t: TestServer;
   before(async () => {
     t = await startTestServer();
