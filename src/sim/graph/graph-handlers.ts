@@ -4,7 +4,7 @@ import { isImmutableId, isRestId } from "../mailbox/exchange-ids";
 import type { SimulatedFolder, SimulatedItem, SimulatedMailbox } from "../mailbox/simulated-mailbox";
 import { deltaPage } from "./graph-delta";
 import type { GraphMetadata } from "./graph-metadata";
-import { error, isReply, notSimulated, page, type Reply } from "./graph-reply";
+import { error, isReply, nextPageLink, notSimulated, page, pageWindow, type Reply } from "./graph-reply";
 import { checkBody, checkQuery, resolvePath, splitTop } from "./graph-request-check";
 import { cancelledOccurrencesOf } from "./graph-series";
 import {
@@ -40,9 +40,6 @@ export interface GraphContext {
 export interface RequestHeaders {
   readonly prefer?: string | undefined;
 }
-
-const DEFAULT_PAGE = 10;
-const MAX_PAGE = 1000;
 
 /** `Prefer: IdType="ImmutableId"` (graph/outlook-immutable-id): the header applies only to the request it is sent with. */
 function idFormOf(prefer: string | undefined): IdForm {
@@ -162,19 +159,23 @@ export function handleGraphRequest(
       return handleParts(ctx, method, target, body);
     case "instances":
       return only("GET", () => {
-        // event-list-instances: the occurrences and exceptions of a series master in the given window.
+        // event-list-instances: startDateTime and endDateTime are required query parameters.
         const from = Date.parse(query.get("startDateTime") ?? "");
         const to = Date.parse(query.get("endDateTime") ?? "");
         if (Number.isNaN(from) || Number.isNaN(to))
           return error(400, "ErrorInvalidParameter", "instances needs startDateTime and endDateTime");
+        const window = pageWindow(query);
+        if (isReply(window)) return window;
         const master = liveItem(mailbox, "appointment", null, target.itemId);
         if (isReply(master)) return master;
-        const value = mailbox
-          .instances(master.immutableId, from, to)
+        // event-list-instances: a series master's occurrences and exceptions in the time range, paged.
+        const instances = mailbox.instances(master.immutableId, from, to);
+        const value = instances
+          .slice(window.skip, window.skip + window.top)
           .map((item) =>
             select(renderItem(item, { extendedIds: undefined, parts: [] }, idForm, bodyType), query),
           );
-        return page(value, null, null);
+        return page(value, nextPageLink(`${ctx.baseUrl}${path}`, query, window, instances.length), null);
       });
     case "collection":
     case "item":
@@ -187,12 +188,8 @@ export function handleGraphRequest(
   if (target.kind === "collection") {
     if (method === "GET") {
       if (query.has("$orderby")) return notSimulated("$orderby");
-      // graph/query-parameters: $top and $skip page a collection; nextLink carries on. user-list-messages:
-      // $top is "within the range of 1 and 1000" (the twin holds every Outlook collection to it).
-      const top = Number(query.get("$top") ?? DEFAULT_PAGE);
-      if (!Number.isInteger(top) || top < 1 || top > MAX_PAGE)
-        return error(400, "ErrorInvalidParameter", `$top must be a whole number from 1 to ${MAX_PAGE}.`);
-      const skip = Number(query.get("$skip") ?? 0);
+      const window = pageWindow(query);
+      if (isReply(window)) return window;
       const filtered = filterItems(mailbox, target.type, query.get("$filter"));
       if (isReply(filtered)) return filtered;
       // user-list-events: the list holds single events and series masters, never an exception of a series.
@@ -208,17 +205,11 @@ export function handleGraphRequest(
               : [target.folder]
             ).flatMap((f) => mailbox.liveIds(f.folderId, { exceptions }));
       const slice = ids
-        .slice(skip, skip + top)
+        .slice(window.skip, window.skip + window.top)
         .map((id) => mailbox.get(id))
         .filter((item): item is SimulatedItem => item !== undefined)
         .map(render);
-      const nextQuery = new URLSearchParams(query);
-      nextQuery.set("$skip", String(skip + top));
-      return page(
-        slice,
-        skip + top < ids.length ? `${ctx.baseUrl}${path}?${nextQuery.toString()}` : null,
-        null,
-      );
+      return page(slice, nextPageLink(`${ctx.baseUrl}${path}`, query, window, ids.length), null);
     }
     if (method !== "POST")
       return error(405, "ErrorInvalidRequest", `${method} is not allowed on /${resolved.shape}`);

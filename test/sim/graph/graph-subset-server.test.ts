@@ -34,6 +34,23 @@ describe("Graph subset server", () => {
     };
   }
 
+  /** A series of four Monday occurrences from 2026-03-09 14:00 UTC. */
+  function weeklySeries() {
+    return mailbox.createItem(
+      {
+        type: "appointment",
+        fields: {
+          subject: "Weekly",
+          start: "2026-03-09T14:00:00Z",
+          end: "2026-03-09T15:00:00Z",
+          recurrence:
+            "pattern=weekly;interval=1;daysOfWeek=monday;range=numbered;startDate=2026-03-09;numberOfOccurrences=4",
+        },
+      },
+      { notify: false, by: "world" },
+    );
+  }
+
   it("answers resources in Graph's own shapes (metadata: contact, event, todoTask)", async () => {
     const contact = mailbox.createItem(
       {
@@ -83,19 +100,7 @@ describe("Graph subset server", () => {
   });
 
   it("answers a series master's cancelledOccurrences only to a Get by its id whose $select names it", async () => {
-    const master = mailbox.createItem(
-      {
-        type: "appointment",
-        fields: {
-          subject: "Weekly",
-          start: "2026-03-09T14:00:00Z",
-          end: "2026-03-09T15:00:00Z",
-          recurrence:
-            "pattern=weekly;interval=1;daysOfWeek=monday;range=numbered;startDate=2026-03-09;numberOfOccurrences=4",
-        },
-      },
-      { notify: false, by: "world" },
-    );
+    const master = weeklySeries();
     mailbox.cancelOccurrence(master.immutableId, "2026-03-16T14:00:00Z", { notify: false });
     const path = `/me/events/${master.immutableId}`;
     const plain = (await call("GET", path)).json;
@@ -111,6 +116,43 @@ describe("Graph subset server", () => {
       [false],
       "a list never returns it",
     );
+  });
+
+  it("lists a series' instances in a time range, paged, and refuses a request without the range", async () => {
+    const master = weeklySeries();
+    const moved = mailbox.updateOccurrence(
+      master.immutableId,
+      "2026-03-16T14:00:00Z",
+      { fields: { subject: "Moved" } },
+      { notify: false, by: "world" },
+    );
+    const path = `/me/events/${master.immutableId}/instances`;
+    const range = "startDateTime=2026-03-01T00:00:00Z&endDateTime=2026-04-01T00:00:00Z";
+    const first = await call("GET", `${path}?${range}&$select=type,subject&$top=3`);
+    assert.equal(first.status, 200);
+    const rest = await call("GET", String(first.json["@odata.nextLink"]).slice(server.baseUrl.length));
+    assert.equal(rest.json["@odata.nextLink"], undefined);
+    const listed = [
+      ...(first.json.value as Record<string, unknown>[]),
+      ...(rest.json.value as Record<string, unknown>[]),
+    ];
+    assert.deepEqual(
+      listed.map((entry) => [entry.type, entry.subject]),
+      [
+        ["occurrence", "Weekly"],
+        ["exception", "Moved"],
+        ["occurrence", "Weekly"],
+        ["occurrence", "Weekly"],
+      ],
+    );
+    assert.equal(listed[1]?.id, moved.itemId);
+    for (const query of ["", "?startDateTime=2026-03-01T00:00:00Z", "?endDateTime=2026-04-01T00:00:00Z"]) {
+      const refused = await call("GET", `${path}${query}`);
+      assert.equal(refused.status, 400, `instances${query}`);
+      assert.equal((refused.json.error as { code: string }).code, "ErrorInvalidParameter");
+    }
+    mailbox.deleteItem(master.immutableId, { notify: false });
+    assert.equal((await call("GET", `${path}?${range}`)).status, 404, "the series is gone");
   });
 
   it("answers message and event bodies as HTML unless Prefer asks for text", async () => {
