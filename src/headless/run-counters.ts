@@ -110,6 +110,10 @@ export class CountingMailboxStore implements MailboxStore {
     return this.count(this.store.updateOccurrence(seriesMasterId, originalStart, patch));
   }
 
+  listExceptions(seriesMasterId: string): Promise<readonly MailboxItem[]> {
+    return this.store.listExceptions(seriesMasterId);
+  }
+
   deleteItem(ref: MailboxItemRef): Promise<void> {
     return this.count(this.store.deleteItem(ref));
   }

@@ -287,6 +287,13 @@ export interface MailboxStore {
     originalStart: string,
     patch: MailboxItemPatch,
   ): Promise<MailboxItem>;
+  /**
+   * The exceptions of series `seriesMasterId` whose occurrences fall in the store's calendar window (from now −
+   * pastDays to now + futureDays), as getItems returns them, in no set order; plain occurrences are not listed.
+   * An exception made before the series was tracked is found so (SPEC §15). Fails with SyncError("notFound")
+   * when the series is gone.
+   */
+  listExceptions(seriesMasterId: string): Promise<readonly MailboxItem[]>;
   /** Deletes an item. Deleting an item that is already gone (or not of the type `ref` says) succeeds. */
   deleteItem(ref: MailboxItemRef): Promise<void>;
   /**

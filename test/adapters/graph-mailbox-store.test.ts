@@ -21,6 +21,7 @@ interface Sent {
 async function harness(
   options: {
     pageSize?: number;
+    listPageSize?: number;
     clock?: ManualClock;
     calendarWindow?: { pastDays: number; futureDays: number };
     mailboxAddress?: string;
@@ -52,6 +53,7 @@ async function harness(
     random: () => 0.5,
     changeFeed: mailbox,
     ...(options.pageSize !== undefined && { pageSize: options.pageSize }),
+    ...(options.listPageSize !== undefined && { listPageSize: options.listPageSize }),
     ...(options.mailboxAddress !== undefined && { mailboxAddress: options.mailboxAddress }),
     ...(options.calendarWindow !== undefined && {
       calendarWindow: options.calendarWindow,
@@ -114,6 +116,42 @@ describe("GraphMailboxStore specifics", () => {
       const scan = await h.store.scanFolder(folder?.folderId ?? "", null);
       assert.equal(scan.changed.length, 5);
       assert.match(scan.checkpoint.deltaLink ?? "", /\$deltatoken=/);
+    } finally {
+      await h.dispose();
+    }
+  });
+
+  it("lists a series' exceptions through every page of List instances", async () => {
+    const h = await harness({ listPageSize: 2 });
+    try {
+      const master = h.mailbox.createItem(
+        {
+          type: "appointment",
+          fields: {
+            subject: "Daily",
+            start: "2026-03-09T08:00:00Z",
+            end: "2026-03-09T08:15:00Z",
+            recurrence: "pattern=daily;interval=1;range=numbered;startDate=2026-03-09;numberOfOccurrences=7",
+          },
+        },
+        { notify: false, by: "world" },
+      );
+      const exceptions = ["2026-03-10T08:00:00Z", "2026-03-13T08:00:00Z", "2026-03-15T08:00:00Z"].map(
+        (start) =>
+          h.mailbox.updateOccurrence(
+            master.immutableId,
+            start,
+            { fields: { location: start } },
+            { notify: false, by: "world" },
+          ).immutableId,
+      );
+      const listed = await h.store.listExceptions(master.immutableId);
+      assert.deepEqual(listed.map((item) => item.itemId).sort(), [...exceptions].sort());
+      assert.equal(
+        h.sent.filter((request) => request.path.endsWith("/instances")).length,
+        4,
+        "7 instances, 2 a page",
+      );
     } finally {
       await h.dispose();
     }

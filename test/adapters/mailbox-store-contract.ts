@@ -589,7 +589,7 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
     describe("recurring series (SPEC §15)", function () {
       const WEEKLY =
         "pattern=weekly;interval=1;daysOfWeek=monday,wednesday;firstDayOfWeek=sunday;range=endDate;startDate=2026-03-09;endDate=2026-03-25";
-      const series = () =>
+      const series = (fields: Fields = {}) =>
         h.mailbox.createItem(
           {
             type: "appointment",
@@ -598,6 +598,7 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
               start: "2026-03-09T14:00:00Z",
               end: "2026-03-09T15:00:00Z",
               recurrence: WEEKLY,
+              ...fields,
             },
           },
           { notify: false, by: "world" },
@@ -670,6 +671,53 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
         await h.store.deleteItem(immutableRef(master));
         const gone = await h.store.getItems([immutableRef(master), other]);
         assert.deepEqual([...gone.values()], [null, null]);
+      });
+
+      it("lists a series' exceptions in the calendar window, made before anything tracked it, with their stamps", async () => {
+        const master = series({
+          subject: "Monday sync",
+          start: "2025-11-03T10:00:00Z",
+          end: "2025-11-03T10:30:00Z",
+          recurrence:
+            "pattern=weekly;interval=1;daysOfWeek=monday;firstDayOfWeek=sunday;range=noEnd;startDate=2025-11-03",
+        });
+        const edit = (originalStart: string, subject: string) =>
+          h.mailbox.updateOccurrence(
+            master.immutableId,
+            originalStart,
+            { fields: { subject } },
+            { notify: false, by: "world" },
+          );
+        edit("2025-11-10T10:00:00Z", "Before the window");
+        const inside = edit("2026-03-09T10:00:00Z", "Moved");
+        edit("2027-03-08T10:00:00Z", "After the window");
+        h.mailbox.cancelOccurrence(master.immutableId, "2026-03-16T10:00:00Z", { notify: false });
+        const stamped = await h.store.updateOccurrence(master.immutableId, "2026-03-23T10:00:00Z", {
+          fields: { location: "Room 3" },
+          link: { crmId: "crm-1", state: "tracked" },
+        });
+        const listed = await h.store.listExceptions(master.immutableId);
+        assert.deepEqual(
+          [...listed]
+            .sort((a, b) => String(a.fields.subject).localeCompare(String(b.fields.subject)))
+            .map((item) => [item.itemId, item.series, item.fields.subject, item.link?.crmId ?? null]),
+          [
+            [
+              stamped.itemId,
+              { eventType: "exception", seriesMasterId: master.immutableId },
+              "Monday sync",
+              "crm-1",
+            ],
+            [
+              inside.immutableId,
+              { eventType: "exception", seriesMasterId: master.immutableId },
+              "Moved",
+              null,
+            ],
+          ],
+        );
+        h.mailbox.deleteItem(master.immutableId, { notify: false });
+        await rejectsWith(h.store.listExceptions(master.immutableId), "notFound");
       });
     });
 

@@ -571,6 +571,35 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     );
   }
 
+  /**
+   * "List instances" of the series over the calendar window, ids and types only, page by page through the next
+   * links; the instances of type exception are then read whole (with their stamps) by id.
+   */
+  async listExceptions(seriesMasterId: string): Promise<readonly MailboxItem[]> {
+    const now = this.clock.now();
+    const [start, end] = [now - this.window.pastDays * DAY_MS, now + this.window.futureDays * DAY_MS].map(
+      (ms) => encodeURIComponent(new Date(ms).toISOString()),
+    );
+    const ids: string[] = [];
+    let url: string | null =
+      `${this.user}/events/${encodeURIComponent(seriesMasterId)}/instances?startDateTime=${start}` +
+      `&endDateTime=${end}&$select=id,type&$top=${this.listPageSize}`;
+    while (url !== null) {
+      const answer: unknown = await this.client.request("GET", url);
+      const page = parseAnswer(collectionSchema, answer, "instances");
+      for (const entry of page.value) {
+        const instance = parseAnswer(instanceSchema, entry, "instance");
+        if (instance.type === "exception") ids.push(instance.id);
+      }
+      url = page["@odata.nextLink"] ?? null;
+    }
+    const items = await this.getItems(ids.map((itemId) => ({ itemId, type: "appointment" })));
+    return ids.flatMap((id) => {
+      const item = items.get(id);
+      return item == null ? [] : [item];
+    });
+  }
+
   /** The id of the series' instance (occurrence or exception) whose originalStart is `originalStart`. */
   private async findInstance(seriesMasterId: string, originalStart: string): Promise<string> {
     const at = Date.parse(originalStart);

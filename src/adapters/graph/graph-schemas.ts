@@ -46,8 +46,12 @@ export const collectionSchema = z.looseObject({
   "@odata.deltaLink": z.string().optional(),
 });
 
-/** An instance of a series, as "List instances" answers it (metadata: event.originalStart). */
-export const instanceSchema = z.looseObject({ id: z.string().min(1), originalStart: z.string().optional() });
+/** An instance of a series, as "List instances" answers it (metadata: event.originalStart, event.type). */
+export const instanceSchema = z.looseObject({
+  id: z.string().min(1),
+  originalStart: z.string().optional(),
+  type: z.string().optional(),
+});
 
 export const folderSchema = z.looseObject({ id: z.string().min(1) });
 export const folderListSchema = z.object({

@@ -205,6 +205,17 @@ export class SimulatedMailboxStore implements MailboxStore, ItemIdTranslator {
     return this.write(exception.immutableId, patch);
   }
 
+  async listExceptions(seriesMasterId: string): Promise<readonly MailboxItem[]> {
+    await later();
+    if (this.stored({ itemId: seriesMasterId, type: "appointment" }) === undefined)
+      throw new SyncError("notFound", { details: `series ${seriesMasterId} does not exist` });
+    const now = this.clock.now();
+    return this.mailbox
+      .instances(seriesMasterId, now - this.window.pastDays * DAY_MS, now + this.window.futureDays * DAY_MS)
+      .filter((instance) => this.mailbox.occurrence(instance.immutableId) === undefined)
+      .map((exception) => this.toItem(exception));
+  }
+
   /** Cancels the occurrences a new `cancelledOccurrences` list adds; a list that drops one is refused first. */
   private cancel(itemId: string, value: FieldValue): void {
     const master = this.mailbox.get(itemId);
