@@ -38,11 +38,13 @@ import {
   ERROR_CATEGORY,
   TRACKED_CATEGORY,
   crmCreateKey,
+  exceptionCreateKey,
   outlookCreateKey,
   withCategories,
 } from "./link-stamp";
 import { combinedBatch } from "./cache-writes";
 import { linkIndexKey } from "./outlook-scan";
+import { exceptionMapping, exceptionsToTrack } from "./series-exceptions";
 import { OWNER_KEY, snapshotOf, snapshotOwner, withOwner } from "./snapshots";
 
 /** Most entries one pass reads (IndexedDB counts are 32-bit); the rest wait for the next pass. */
@@ -428,19 +430,45 @@ async function crmDeleted(
   return { deleteMappings: [mapping.mapId] };
 }
 
-/** A tracked item without a record: create the record, then stamp its id on the item (SPEC §7). */
+/**
+ * A tracked item without a record: create the record, then stamp its id on the item (SPEC §7). A series'
+ * record is made with the exceptions Outlook already holds, each as its exception record (SPEC §15).
+ */
 async function createInCrm(
   context: CycleContext,
   mapping: Mapping,
   item: MailboxItem,
 ): Promise<Partial<AppliedBatch>> {
-  const { cache, crm, mailbox, clock } = context.deps;
   const internetMessageId = readValue(item.fields, "internetMessageId");
   const key = crmCreateKey(
     mapping.type,
     mapping.mapId,
     typeof internetMessageId === "string" ? internetMessageId : null,
   );
+  const linked = await createRecordFor(context, mapping, item, key, await seriesOfException(context, item));
+  const mappings = [linked];
+  const pendingCreatesDone = [key];
+  if (item.series?.eventType === "seriesMaster") {
+    for (const exception of await exceptionsToTrack(context, item.itemId)) {
+      const exceptionKey = exceptionCreateKey(mapping.mapId, String(exception.fields.originalStart));
+      const exceptionFields = { [SERIES_KEY]: linked.crmId };
+      const made = exceptionMapping(context.deps.newId(), exception);
+      mappings.push(await createRecordFor(context, made, exception, exceptionKey, exceptionFields));
+      pendingCreatesDone.push(exceptionKey);
+    }
+  }
+  return { mappings, pendingCreatesDone };
+}
+
+/** Creates the record of `item` under `key` with `extra` fields and stamps the item; returns the linked mapping. */
+async function createRecordFor(
+  context: CycleContext,
+  mapping: Mapping,
+  item: MailboxItem,
+  key: string,
+  extra: Fields,
+): Promise<Mapping> {
+  const { cache, crm, mailbox, clock } = context.deps;
   await cache.putPendingCreate({
     idempotencyKey: key,
     mapId: mapping.mapId,
@@ -448,21 +476,17 @@ async function createInCrm(
     type: mapping.type,
     createdAt: clock.now(),
   });
-  const fields = {
-    ...toCrm(mapping.type, item.fields, context.maps),
-    ...(await seriesOfException(context, item)),
-  };
   const record = await crm.createRecord({
     idempotencyKey: key,
     type: mapping.type,
-    fields,
+    fields: { ...toCrm(mapping.type, item.fields, context.maps), ...extra },
     trackedByHand: true,
   });
   const stamped = await mailbox.updateItem(item, {
     link: { crmId: record.id, state: "tracked" },
     categories: withCategories(item.categories, [TRACKED_CATEGORY], [ERROR_CATEGORY]),
   });
-  const linked: Mapping = {
+  return {
     ...mapping,
     crmId: record.id,
     linked: true,
@@ -471,7 +495,6 @@ async function createInCrm(
     verifiedTime: clock.now(),
     snapshot: snapshotOf(context.maps, mapping.type, stamped.fields, record.fields, record.owner),
   };
-  return { mappings: [linked], pendingCreatesDone: [key] };
 }
 
 /** The CRM key that names an exception record's series (SPEC §15). */

@@ -37,6 +37,14 @@ export function crmCreateKey(type: EntityType, mapId: string, internetMessageId:
   return `map-${mapId}`;
 }
 
+/**
+ * Key of the CRM exception record made for the exception at `originalStart` when the series of mapping
+ * `seriesMapId` is tracked (SPEC §15): a repeated tracking cycle asks for the same records again.
+ */
+export function exceptionCreateKey(seriesMapId: string, originalStart: string): string {
+  return `map-${seriesMapId}-${stableHash(originalStart)}`;
+}
+
 /** Categories with `add` present once and every `remove` gone, order kept. */
 export function withCategories(
   categories: readonly string[],

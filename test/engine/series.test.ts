@@ -2,6 +2,7 @@
 // Graph subset server (which lists a series as its occurrences), HttpCrmClient on the real server.
 import assert from "node:assert/strict";
 import type { CrmRecord } from "../../src/ports/crm-client";
+import { SIM_ADDIN_ID } from "../../src/sim/scenario/scenario-world";
 import { HistoryWorld, SharedServer } from "./support/reliability-harness";
 
 const WEEKLY =
@@ -62,7 +63,7 @@ describe("SyncEngine: recurring series (SPEC §15)", function () {
     assert.deepEqual(await records(w), []);
   });
 
-  it("tracks the whole series when the user tracks one of its exceptions, as one record", async () => {
+  it("tracks the whole series when the user tracks one of its exceptions, with the exceptions it has", async () => {
     const w = await world();
     const master = series(w);
     const exception = w.mailbox.updateOccurrence(
@@ -78,20 +79,70 @@ describe("SyncEngine: recurring series (SPEC §15)", function () {
     });
     await w.sync();
     const made = await records(w);
+    const seriesRecord = made.find((record) => record.fields["recurrencepattern"] === WEEKLY);
     assert.deepEqual(
-      made.map((record) => [record.fields["subject"], record.fields["recurrencepattern"]]),
-      [["Stand-up", WEEKLY]],
+      made.map((record) => [
+        record.fields["subject"],
+        record.fields["seriesid"] === undefined ? "series" : record.fields["seriesid"] === seriesRecord?.id,
+        record.fields["originalstart"],
+      ]),
+      [
+        ["Stand-up", "series", undefined],
+        ["Moved", true, "2026-03-11T09:00:00Z"],
+      ],
+      "the exception made before the series was tracked is its exception record from the tracking cycle on",
     );
     w.clock.moveTo(w.clock.now() + 60_000);
     w.mailbox.updateItem(exception.immutableId, { fields: { location: "Room 2" } }, { notify: false });
     await w.sync();
     const after = await records(w);
-    const child = after.find((record) => record.fields["seriesid"] === made[0]?.id);
-    assert.equal(after.length, 2, "the exception that changed became the series' exception record");
+    const child = after.find((record) => record.fields["seriesid"] === seriesRecord?.id);
+    assert.equal(after.length, 2, "a later edit of the exception merges with its record");
     assert.deepEqual(
       [child?.fields["subject"], child?.fields["location"], child?.fields["originalstart"]],
       ["Moved", "Room 2", "2026-03-11T09:00:00Z"],
     );
+    assert.deepEqual(w.engine.status().errors, []);
+  });
+
+  it("sends a series' earlier exceptions with it at the tracking cycle, each stamped, and no others", async () => {
+    const w = await world();
+    const master = series(w);
+    const exceptions = ["2026-03-11T09:00:00Z", "2026-03-16T09:00:00Z"].map(
+      (originalStart, index) =>
+        w.mailbox.updateOccurrence(
+          master.immutableId,
+          originalStart,
+          { fields: { location: `Room ${index + 1}` } },
+          { notify: false, by: "world" },
+        ).immutableId,
+    );
+    w.mailbox.cancelOccurrence(master.immutableId, "2026-03-18T09:00:00Z", { notify: false });
+    await w.sync();
+    await w.engine.track({ surface: "explorer", item: { itemId: master.immutableId, type: "appointment" } });
+    const made = await records(w);
+    const seriesRecord = made.find((record) => record.fields["seriesid"] === undefined);
+    assert.deepEqual(seriesRecord?.fields["cancelledoccurrences"], ["2026-03-18T09:00:00Z"]);
+    const children = made.filter((record) => record.fields["seriesid"] === seriesRecord?.id);
+    assert.deepEqual(
+      children.map((record) => [record.fields["originalstart"], record.fields["location"]]).sort(),
+      [
+        ["2026-03-11T09:00:00Z", "Room 1"],
+        ["2026-03-16T09:00:00Z", "Room 2"],
+      ],
+    );
+    assert.equal(made.length, 3);
+    for (const [index, itemId] of exceptions.entries()) {
+      const record = children.find((child) => child.fields["location"] === `Room ${index + 1}`);
+      assert.deepEqual(
+        w.mailbox.customProperties(itemId, SIM_ADDIN_ID),
+        { crmId: record?.id, state: "tracked" },
+        "the exception carries its record's id",
+      );
+    }
+    await w.sync();
+    assert.equal((await records(w)).length, 3, "the next cycles make nothing more");
+    assert.deepEqual(w.engine.status().errors, []);
   });
 
   it("tracks the series, never the occurrence, when the user tracks a plain occurrence", async () => {
