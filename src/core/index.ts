@@ -21,3 +21,4 @@ export * from "./version-range";
 export * from "./customization-package";
 export * from "./package-rules";
 export * from "./recurrence";
+export * from "./series-edits";

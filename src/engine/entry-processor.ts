@@ -45,6 +45,7 @@ import {
 import { combinedBatch } from "./cache-writes";
 import { linkIndexKey } from "./outlook-scan";
 import { exceptionMapping, exceptionsToTrack } from "./series-exceptions";
+import { followSeriesEdit } from "./series-follow";
 import { OWNER_KEY, snapshotOf, snapshotOwner, withOwner } from "./snapshots";
 
 /** Most entries one pass reads (IndexedDB counts are 32-bit); the rest wait for the next pass. */
@@ -674,6 +675,7 @@ async function mergePair(
     const categoriesOk =
       categories.length === item.categories.length && categories.every((c, i) => c === item.categories[i]);
     if (Object.keys(result.outlookWrites).length > 0 || !stampOk || !categoriesOk) {
+      await followSeriesEdit(context, item, result.outlookWrites);
       item = await mailbox.updateItem(item, {
         fields: result.outlookWrites,
         ...(stampOk ? {} : { link: { crmId: record.id, state: "tracked" as const } }),

@@ -16,6 +16,7 @@ import * as reconciliation from "../../src/core/reconciliation";
 import * as recurrence from "../../src/core/recurrence";
 import * as retryPolicy from "../../src/core/retry-policy";
 import * as ruleTable from "../../src/core/rule-table";
+import * as seriesEdits from "../../src/core/series-edits";
 import * as trackingRules from "../../src/core/tracking-rules";
 import * as types from "../../src/core/types";
 import * as versionRange from "../../src/core/version-range";
@@ -37,6 +38,7 @@ const MODULES = {
   recurrence,
   retryPolicy,
   ruleTable,
+  seriesEdits,
   trackingRules,
   types,
   versionRange,

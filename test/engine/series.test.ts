@@ -145,6 +145,54 @@ describe("SyncEngine: recurring series (SPEC §15)", function () {
     assert.deepEqual(w.engine.status().errors, []);
   });
 
+  it("carries a CRM edit of the series to the exceptions that kept the master's old value, field by field", async () => {
+    const w = await world();
+    const master = series(w);
+    const exception = (originalStart: string, fields: Record<string, string>) =>
+      w.mailbox.updateOccurrence(
+        master.immutableId,
+        originalStart,
+        { fields },
+        { notify: false, by: "world" },
+      ).immutableId;
+    const moved = exception("2026-03-11T09:00:00Z", {
+      start: "2026-03-11T11:00:00Z",
+      end: "2026-03-11T11:15:00Z",
+    });
+    const renamed = exception("2026-03-16T09:00:00Z", { subject: "Review" });
+    await w.sync();
+    await w.engine.track({ surface: "explorer", item: { itemId: master.immutableId, type: "appointment" } });
+    const seriesRecord = (await records(w)).find((record) => record.fields["recurrencepattern"] === WEEKLY);
+    assert.ok(seriesRecord);
+    w.advance(60_000);
+    await w.shared.server.service.records.update({
+      by: w.userId,
+      id: seriesRecord.id,
+      fields: { subject: "Daily", location: "Room 7" },
+    });
+    w.advance(60_000);
+    await w.sync();
+    const outlook = (itemId: string) => {
+      const fields = w.mailbox.get(itemId)?.fields;
+      return [fields?.subject, fields?.location, fields?.start];
+    };
+    assert.deepEqual(outlook(master.immutableId), ["Daily", "Room 7", "2026-03-09T09:00:00Z"]);
+    assert.deepEqual(outlook(moved), ["Daily", "Room 7", "2026-03-11T11:00:00Z"], "kept both old values");
+    assert.deepEqual(outlook(renamed), ["Review", "Room 7", "2026-03-16T09:00:00Z"], "kept its own subject");
+    w.advance(60_000);
+    await w.sync();
+    const children = (await records(w))
+      .filter((record) => record.fields["seriesid"] === seriesRecord.id)
+      .map((record) => [record.fields["originalstart"], record.fields["subject"], record.fields["location"]])
+      .sort();
+    assert.deepEqual(children, [
+      ["2026-03-11T09:00:00Z", "Daily", "Room 7"],
+      ["2026-03-16T09:00:00Z", "Review", "Room 7"],
+    ]);
+    assert.deepEqual(await w.engine.conflicts(), []);
+    assert.deepEqual(w.engine.status().errors, []);
+  });
+
   it("tracks the series, never the occurrence, when the user tracks a plain occurrence", async () => {
     const w = await world();
     const master = series(w);
