@@ -6,7 +6,7 @@
  * mailboxes it syncs under the client id {@link HEADLESS_CLIENT_ID} (SPEC "Background sync").
  */
 import { randomUUID } from "node:crypto";
-import { GraphMailboxStore } from "../adapters/graph/graph-mailbox-store";
+import { GraphMailboxStore, type WellKnownFolderIds } from "../adapters/graph/graph-mailbox-store";
 import type { TokenProvider } from "../adapters/graph/token-provider";
 import { HeadlessOutlookHost } from "../adapters/headless/headless-outlook-host";
 import { defaultCacheSchema, migrateCacheSchema } from "../adapters/pg/pg-cache-schema";
@@ -112,6 +112,11 @@ const messageOf = (error: unknown): string =>
 
 export function createHeadlessRunner(deps: HeadlessRunnerDeps): HeadlessRunner {
   const schema = deps.cacheSchema ?? defaultCacheSchema(deps.db);
+  /**
+   * Each mailbox's well-known folder ids, read by its first run in this process and handed to the next runs'
+   * stores, so an idle run sends no folder reads (one entry per mailbox synced by the process).
+   */
+  const folderIds = new Map<string, WellKnownFolderIds>();
   let migrated: Promise<void> | null = null;
   const ready = (): Promise<void> => {
     migrated ??= migrateCacheSchema(deps.db, schema).catch((error: unknown) => {
@@ -134,6 +139,7 @@ export function createHeadlessRunner(deps: HeadlessRunnerDeps): HeadlessRunner {
     await ready();
     const user = await mailboxOf(deps.db, userId);
     const cache = new PgLocalCache({ db: deps.db, schema, mailbox: userId, clock: deps.clock });
+    const knownFolders = folderIds.get(userId);
     const mailbox = new GraphMailboxStore({
       fetch: countingFetch(
         deps.graph.fetch ?? ((input, init) => globalThis.fetch(input, init)),
@@ -146,6 +152,7 @@ export function createHeadlessRunner(deps: HeadlessRunnerDeps): HeadlessRunner {
       mailboxAddress: user.emailAddress,
       ...(deps.graph.baseUrl === undefined ? {} : { baseUrl: deps.graph.baseUrl }),
       ...(deps.random === undefined ? {} : { random: deps.random }),
+      ...(knownFolders === undefined ? {} : { folderIds: knownFolders }),
     });
     const engine = new SyncEngine({
       host: new HeadlessOutlookHost(user, new PgRoamingSettings(deps.db, schema, userId)),
@@ -181,6 +188,8 @@ export function createHeadlessRunner(deps: HeadlessRunnerDeps): HeadlessRunner {
       engine.dispose();
       await engine.idle();
       cache.close();
+      const read = await mailbox.knownFolderIds();
+      if (read !== null) folderIds.set(userId, read);
     }
   }
 

@@ -102,13 +102,16 @@ export const TASK_KEY_APPLICATION = "outlook-crm-sync";
 /** The open extension holding a To Do task's link stamp (opentypeextension: reverse-DNS extensionName). */
 export const TASK_LINK_EXTENSION = "com.outlookcrmsync.crmLink";
 
-interface Folders {
+/** The ids of the well-known folders the store works in (none of them can be deleted from a mailbox). */
+export interface WellKnownFolderIds {
   readonly contacts: string;
   readonly calendar: string;
   readonly tasks: string;
   readonly inbox: string;
   readonly sent: string;
 }
+
+type Folders = WellKnownFolderIds;
 
 type ExtendedProperty = { id: string; value: string };
 
@@ -160,6 +163,11 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     readonly mailScanDays?: number;
     /** How many days a calendarView delta round's window serves before the store rolls it forward, default 7. */
     readonly calendarRollDays?: number;
+    /**
+     * The folder ids an earlier store of the same mailbox read ({@link knownFolderIds}), so this one does not read
+     * them again: Exchange's well-known folders and the default To Do list cannot be deleted, so their ids last.
+     */
+    readonly folderIds?: WellKnownFolderIds;
   }) {
     this.client = new GraphClient({
       fetch: options.fetch,
@@ -182,6 +190,12 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     this.cecpId = customPropertiesPropertyId(options.addinId);
     this.user =
       options.mailboxAddress === undefined ? "/me" : `/users/${encodeURIComponent(options.mailboxAddress)}`;
+    if (options.folderIds !== undefined) this.folderIds = Promise.resolve(options.folderIds);
+  }
+
+  /** The folder ids once read (or given), to hand to the mailbox's next store; null before. */
+  async knownFolderIds(): Promise<WellKnownFolderIds | null> {
+    return this.folderIds === null ? null : this.folderIds.catch(() => null);
   }
 
   async listFolders(types: readonly EntityType[]): Promise<readonly MailboxFolder[]> {
