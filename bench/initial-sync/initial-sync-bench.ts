@@ -138,6 +138,23 @@ async function runOurs(records: number): Promise<Measured> {
   }
 }
 
+/** One measured run as the report lists it. */
+function runOf(peer: Run["peer"], round: number, records: number, result: Measured): Run {
+  return {
+    peer,
+    round,
+    records,
+    ms: Math.round(result.ms),
+    recordsPerSecond: Math.round(records / (result.ms / 1000)),
+    peakHeapMb: result.peakHeapMb,
+    loadAverage: Number(result.load.toFixed(1)),
+    pageCpuMs: result.pageCpuMs,
+    nodeCpuMs: result.nodeCpuMs,
+    graphRequests: result.graphRequests ?? null,
+    failure: result.failure,
+  };
+}
+
 async function runPouch(remote: string, run: number): Promise<Measured> {
   const name = `pouch-${run}`;
   return inPage((page) =>
@@ -162,19 +179,7 @@ try {
       for (const peer of order) {
         const result =
           peer === "ours" ? await runOurs(size) : await runPouch(remotes.get(size) ?? "", runs.length);
-        const run: Run = {
-          peer,
-          round,
-          records: size,
-          ms: Math.round(result.ms),
-          recordsPerSecond: Math.round(size / (result.ms / 1000)),
-          peakHeapMb: result.peakHeapMb,
-          loadAverage: Number(result.load.toFixed(1)),
-          pageCpuMs: result.pageCpuMs,
-          nodeCpuMs: result.nodeCpuMs,
-          graphRequests: result.graphRequests ?? null,
-          failure: result.failure,
-        };
+        const run = runOf(peer, round, size, result);
         runs.push(run);
         process.stderr.write(`${JSON.stringify(run)}\n`);
       }
@@ -182,20 +187,7 @@ try {
   }
   let memory: Run | null = null;
   if (memoryRecords > 0) {
-    const result = await runOurs(memoryRecords);
-    memory = {
-      peer: "ours",
-      round: 0,
-      records: memoryRecords,
-      ms: Math.round(result.ms),
-      recordsPerSecond: Math.round(memoryRecords / (result.ms / 1000)),
-      peakHeapMb: result.peakHeapMb,
-      loadAverage: Number(result.load.toFixed(1)),
-      pageCpuMs: result.pageCpuMs,
-      nodeCpuMs: result.nodeCpuMs,
-      graphRequests: result.graphRequests ?? null,
-      failure: result.failure,
-    };
+    memory = runOf("ours", 0, memoryRecords, await runOurs(memoryRecords));
     process.stderr.write(`${JSON.stringify(memory)}\n`);
   }
   const machine = {
