@@ -17,6 +17,7 @@ import { SyncEngine } from "../engine/sync-engine";
 import type { Clock } from "../ports/clock";
 import type { CrmClient } from "../ports/crm-client";
 import type { Logger } from "../ports/logger";
+import type { MailboxStore } from "../ports/mailbox-store";
 import { DEFAULT_SETTINGS, type SyncSettings } from "../ports/settings";
 import type { Database } from "../server/db/database";
 import { CountingMailboxStore, countingCrmClient, countingFetch, type RunCounters } from "./run-counters";
@@ -110,6 +111,61 @@ async function mailboxOf(
 const messageOf = (error: unknown): string =>
   error instanceof Error ? error.message : `unexpected failure: ${String(error)}`;
 
+/** What {@link openHeadlessEngine} builds one mailbox's engine from. */
+export interface HeadlessEngineParts {
+  readonly db: Database;
+  /** The cache schema, migrated ({@link migrateCacheSchema}). */
+  readonly schema: string;
+  readonly userId: string;
+  /** The mailbox's address and name. */
+  readonly user: { readonly emailAddress: string; readonly displayName: string };
+  /** The mailbox through Graph as `/users/{address}` with an application token. */
+  readonly mailbox: MailboxStore;
+  readonly crm: CrmClient;
+  readonly serverUrl: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly settings?: HeadlessRunnerDeps["settings"];
+  readonly newId?: () => string;
+  readonly random?: () => number;
+  /** The product version the engine reports (customization packages); default the build's. */
+  readonly productVersion?: string;
+}
+
+/**
+ * The headless engine of one mailbox: the add-in's SyncEngine on the server's ports, the primary client of
+ * the mailbox under {@link HEADLESS_CLIENT_ID}. The runner opens one per run; the scenario runner's
+ * `--headless-primary` keeps one for a whole scenario.
+ */
+export function openHeadlessEngine(parts: HeadlessEngineParts): { engine: SyncEngine; cache: PgLocalCache } {
+  const cache = new PgLocalCache({
+    db: parts.db,
+    schema: parts.schema,
+    mailbox: parts.userId,
+    clock: parts.clock,
+  });
+  const engine = new SyncEngine({
+    host: new HeadlessOutlookHost(parts.user, new PgRoamingSettings(parts.db, parts.schema, parts.userId)),
+    mailbox: parts.mailbox,
+    crm: parts.crm,
+    cache,
+    clock: parts.clock,
+    logger: parts.logger,
+    newId: parts.newId ?? randomUUID,
+    clientId: HEADLESS_CLIENT_ID,
+    settings: {
+      ...DEFAULT_SETTINGS,
+      ...parts.settings,
+      isSyncClient: true,
+      serverUrl: parts.serverUrl,
+      userId: parts.userId,
+    },
+    ...(parts.random === undefined ? {} : { random: parts.random }),
+    ...(parts.productVersion === undefined ? {} : { productVersion: parts.productVersion }),
+  });
+  return { engine, cache };
+}
+
 export function createHeadlessRunner(deps: HeadlessRunnerDeps): HeadlessRunner {
   const schema = deps.cacheSchema ?? defaultCacheSchema(deps.db);
   /**
@@ -138,7 +194,6 @@ export function createHeadlessRunner(deps: HeadlessRunnerDeps): HeadlessRunner {
   > {
     await ready();
     const user = await mailboxOf(deps.db, userId);
-    const cache = new PgLocalCache({ db: deps.db, schema, mailbox: userId, clock: deps.clock });
     const knownFolders = folderIds.get(userId);
     const mailbox = new GraphMailboxStore({
       fetch: countingFetch(
@@ -154,23 +209,13 @@ export function createHeadlessRunner(deps: HeadlessRunnerDeps): HeadlessRunner {
       ...(deps.random === undefined ? {} : { random: deps.random }),
       ...(knownFolders === undefined ? {} : { folderIds: knownFolders }),
     });
-    const engine = new SyncEngine({
-      host: new HeadlessOutlookHost(user, new PgRoamingSettings(deps.db, schema, userId)),
+    const { engine, cache } = openHeadlessEngine({
+      ...deps,
+      schema,
+      userId,
+      user,
       mailbox: new CountingMailboxStore(mailbox, counters),
       crm: countingCrmClient(deps.crmFor(userId), counters),
-      cache,
-      clock: deps.clock,
-      logger: deps.logger,
-      newId: deps.newId ?? randomUUID,
-      clientId: HEADLESS_CLIENT_ID,
-      settings: {
-        ...DEFAULT_SETTINGS,
-        ...deps.settings,
-        isSyncClient: true,
-        serverUrl: deps.serverUrl,
-        userId,
-      },
-      ...(deps.random === undefined ? {} : { random: deps.random }),
     });
     try {
       await engine.start();

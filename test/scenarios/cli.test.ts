@@ -57,6 +57,22 @@ describe("outlook-crm-sim CLI", function () {
     assert.equal(output.outlook["pat"]?.fields["jobTitle"], "Head of Purchasing");
   });
 
+  it("gives the same output with --headless-primary, the server's headless engine as the primary client", async () => {
+    const databaseUrl = process.env["DATABASE_URL"];
+    const database = databaseUrl ? ["--database-url", databaseUrl] : [];
+    const addIn = await runBin(["run", EXAMPLE, ...database]);
+    const headless = await runBin(["run", EXAMPLE, ...database, "--headless-primary"]);
+    assert.equal(headless.code, 0, headless.stderr);
+    assert.deepEqual(JSON.parse(headless.stdout), JSON.parse(addIn.stdout));
+  });
+
+  it("exits 2 with the usage for an unknown option", async () => {
+    const { code, stdout, stderr } = await runBin(["run", EXAMPLE, "--headless"]);
+    assert.equal(code, 2);
+    assert.equal(stdout, "");
+    assert.match(stderr, /usage: outlook-crm-sim run <scenario\.json> .*\[--headless-primary\]/);
+  });
+
   it("exits 2 and names the JSON path of an unknown ref", async () => {
     const { code, stdout, stderr } = await runBin(["run", scenarioFile(VALID)]);
     assert.equal(code, 2);

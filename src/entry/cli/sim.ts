@@ -1,5 +1,6 @@
 /**
- * `outlook-crm-sim run <file.json> [--database-url <url>]` (docs/SCENARIOS.md): runs one scenario headless.
+ * `outlook-crm-sim run <file.json> [--database-url <url>] [--headless-primary]` (docs/SCENARIOS.md): runs one
+ * scenario headless; `--headless-primary` has the server's headless engine play the primary client.
  * stdout carries only the final JSON, complete even through a pipe; logs go to stderr. Exit 0: ran; 2: invalid
  * file (the JSON path of the first problem on stderr, before any step runs); 1: anything else.
  */
@@ -10,12 +11,20 @@ import { runScenario } from "../../sim/scenario/run-scenario";
 import { ScenarioWorld } from "../../sim/scenario/scenario-world";
 import { validateScenario } from "../../sim/scenario/validate-scenario";
 
-const USAGE = "usage: outlook-crm-sim run <scenario.json> [--database-url <postgres-url>]";
+const USAGE =
+  "usage: outlook-crm-sim run <scenario.json> [--database-url <postgres-url>] [--headless-primary]";
 
-function parseArgs(argv: readonly string[]): { file: string; databaseUrl: string | undefined } | null {
+interface SimArgs {
+  readonly file: string;
+  readonly databaseUrl: string | undefined;
+  readonly headlessPrimary: boolean;
+}
+
+function parseArgs(argv: readonly string[]): SimArgs | null {
   const [command, file, ...rest] = argv;
   if (command !== "run" || file === undefined || file.startsWith("--")) return null;
   let databaseUrl: string | undefined;
+  let headlessPrimary = false;
   for (let index = 0; index < rest.length; index += 1) {
     const arg = rest[index];
     if (arg === "--database-url" && rest[index + 1] !== undefined) {
@@ -23,11 +32,13 @@ function parseArgs(argv: readonly string[]): { file: string; databaseUrl: string
       index += 1;
     } else if (arg?.startsWith("--database-url=")) {
       databaseUrl = arg.slice("--database-url=".length);
+    } else if (arg === "--headless-primary") {
+      headlessPrimary = true;
     } else {
       return null;
     }
   }
-  return { file, databaseUrl };
+  return { file, databaseUrl, headlessPrimary };
 }
 
 /**
@@ -68,7 +79,11 @@ async function main(): Promise<number> {
     throw error;
   }
   const logger = createPinoLogger({ level: process.env["LOG_LEVEL"] ?? "warn", destination: 2 });
-  const world = new ScenarioWorld({ logger, databaseUrl: args.databaseUrl });
+  const world = new ScenarioWorld({
+    logger,
+    databaseUrl: args.databaseUrl,
+    headlessPrimary: args.headlessPrimary,
+  });
   try {
     const output = await runScenario(checked, world);
     await writeAll(process.stdout, `${JSON.stringify(output, null, 2)}\n`);

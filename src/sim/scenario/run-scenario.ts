@@ -7,6 +7,7 @@
  * and every scheduled timer due by then has run.
  */
 import { SyncError } from "../../core/errors";
+import type { SyncEngine } from "../../engine/sync-engine";
 import type { MailboxItemRef } from "../../ports/mailbox-store";
 import {
   isPackageStep,
@@ -133,10 +134,11 @@ async function runStep(world: ScenarioWorld, step: ScenarioStep): Promise<void> 
     }
     case "track": {
       const itemId = refs.itemOf(step.ref);
-      const { engine } = world.client(step.client);
       mailbox.select(itemId);
       await world.settle();
-      await engine.track({ surface: step.via, item: itemRefOf(world, step.ref) });
+      await click(world, step.client, (pane) =>
+        pane.track({ surface: step.via, item: itemRefOf(world, step.ref) }),
+      );
       if (step.via === "inspector") {
         mailbox.select(null);
         await world.settle();
@@ -144,24 +146,29 @@ async function runStep(world: ScenarioWorld, step: ScenarioStep): Promise<void> 
       return;
     }
     case "untrack":
-      await world.client(step.client).engine.untrack({
-        surface: "explorer",
-        item: itemRefOf(world, step.ref),
-        deleteInCrm: step.deleteInCrm ?? false,
-      });
+      await click(world, step.client, (pane) =>
+        pane.untrack({
+          surface: "explorer",
+          item: itemRefOf(world, step.ref),
+          deleteInCrm: step.deleteInCrm ?? false,
+        }),
+      );
       return;
     case "setRegarding":
-      await world.client(step.client).engine.setRegarding({
-        surface: "explorer",
-        item: itemRefOf(world, step.ref),
-        regardingId: refs.recordOf(step.regarding),
-      });
+      await click(world, step.client, (pane) =>
+        pane.setRegarding({
+          surface: "explorer",
+          item: itemRefOf(world, step.ref),
+          regardingId: refs.recordOf(step.regarding),
+        }),
+      );
       return;
     case "compose": {
       const draft = mailbox.openCompose(step.fields);
       refs.setItem(step.ref, draft.immutableId);
       await world.settle();
-      if (step.track === true) await world.client(step.client).engine.track({ surface: "inspector" });
+      if (step.track === true)
+        await click(world, step.client, (pane) => pane.track({ surface: "inspector" }));
       return;
     }
     case "send": {
@@ -179,6 +186,23 @@ async function runStep(world: ScenarioWorld, step: ScenarioStep): Promise<void> 
     case "privileges":
       await service.users.setPrivileges(step.user, step.privileges);
       return;
+  }
+}
+
+/**
+ * A click in the client's task pane. Beside a headless primary the pane only stamps the request on the item,
+ * and the server runs the mailbox at once (SPEC "Background sync": tracking from the pane is immediate).
+ */
+async function click(
+  world: ScenarioWorld,
+  clientId: string,
+  action: (pane: SyncEngine) => Promise<unknown>,
+): Promise<void> {
+  const client = world.client(clientId);
+  await action(client.pane);
+  if (client.headless) {
+    await world.settle();
+    await client.engine.syncNow();
   }
 }
 

@@ -12,10 +12,12 @@ import { IDBFactory } from "fake-indexeddb";
 import { GraphMailboxStore, TASK_LINK_EXTENSION } from "../../adapters/graph/graph-mailbox-store";
 import { StaticTokenProvider } from "../../adapters/graph/token-provider";
 import { HttpCrmClient } from "../../adapters/http/http-crm-client";
+import { defaultCacheSchema, migrateCacheSchema } from "../../adapters/pg/pg-cache-schema";
 import { IdbLocalCache } from "../../adapters/idb/idb-local-cache";
 import { OfficeJsOutlookHost } from "../../adapters/officejs/officejs-outlook-host";
 import { SyncError } from "../../core/errors";
 import { SyncEngine } from "../../engine/sync-engine";
+import { openHeadlessEngine } from "../../headless/headless-runner";
 import { TRACKED_CATEGORY } from "../../engine/link-stamp";
 import type { LocalCache } from "../../ports/local-cache";
 import type { Logger } from "../../ports/logger";
@@ -29,7 +31,7 @@ import type { RecordAction } from "../../server/sync/record-access";
 import { startGraphSubsetServer, type GraphSubsetServer } from "../graph/graph-subset-server";
 import { taskExtensionProperties } from "../graph/graph-todo";
 import { SimulatedMailbox } from "../mailbox/simulated-mailbox";
-import { createSimulatedOffice, type SimulatedOffice } from "../office/simulated-office";
+import { createSimulatedOffice } from "../office/simulated-office";
 import { itemLink } from "./scenario-output";
 import { ScenarioClock } from "./scenario-clock";
 import { publishInitialPackages } from "./scenario-packages";
@@ -39,18 +41,41 @@ import type { Scenario } from "./scenario-schema";
 /** The add-in id under which the simulated Office keeps custom properties and roaming settings. */
 export const SIM_ADDIN_ID = "7c0a6e43-5e7b-4b8e-9d55-0f6a9d0c1e21";
 
-/** One client: a browser profile running the add-in. */
+/**
+ * One client: a browser profile running the add-in, or with `headlessPrimary` the primary client played by the
+ * headless engine, whose user's clicks reach a task pane in the same mailbox.
+ */
 export interface ScenarioClient {
   readonly id: string;
+  /** The engine that syncs: the add-in's, or the headless engine on the server. */
   readonly engine: SyncEngine;
   readonly cache: LocalCache;
-  readonly office: SimulatedOffice;
+  /** The engine the user's clicks reach (Track, Untrack, Set regarding): `engine`, or the pane beside the server. */
+  readonly pane: SyncEngine;
+  /** True when `engine` is the headless engine: a click is followed by a run of it (SPEC "Background sync"). */
+  readonly headless: boolean;
+  /** Stops the client's engines and closes what they hold. */
+  close(): Promise<void>;
 }
 
 export interface ScenarioWorldOptions {
   readonly logger: Logger;
   /** Postgres to run on; each run gets its own schema, dropped at the end. Default: PGlite in memory. */
   readonly databaseUrl?: string | undefined;
+  /**
+   * The primary client is the headless engine (the server's background sync, on its Postgres cache and Graph
+   * as `/users/{address}`); its user's clicks go to a task pane that is a secondary client.
+   */
+  readonly headlessPrimary?: boolean;
+}
+
+/** What a client is built from: its id, settings, the server and the user's token. */
+interface ClientSetup {
+  readonly clientId: string;
+  readonly settings: SyncSettings;
+  readonly baseUrl: string;
+  readonly token: string;
+  readonly productVersion: string | undefined;
 }
 
 /** The e-mail address the simulator gives a user id. */
@@ -165,18 +190,18 @@ export class ScenarioWorld {
         serverUrl: baseUrl,
         userId: scenario.mailbox,
       };
-      await this.addClient(client.id, settings, baseUrl, token, client.product);
+      const setup = { clientId: client.id, settings, baseUrl, token, productVersion: client.product };
+      if (client.role === "primary" && this.options.headlessPrimary === true) {
+        await this.addHeadlessClient(setup);
+      } else {
+        await this.addClient(setup);
+      }
     }
     await this.settle();
   }
 
-  private async addClient(
-    clientId: string,
-    settings: SyncSettings,
-    baseUrl: string,
-    token: string,
-    productVersion: string | undefined,
-  ): Promise<void> {
+  private async addClient(setup: ClientSetup): Promise<void> {
+    const { clientId, settings, baseUrl, token, productVersion } = setup;
     const { logger } = this.options;
     const clock = this.clock;
     const office = createSimulatedOffice(this.mailbox, { addinId: this.addinId });
@@ -214,7 +239,76 @@ export class ScenarioWorld {
       ...(productVersion === undefined ? {} : { productVersion }),
     });
     await engine.start();
-    this.clientMap.set(clientId, { id: clientId, engine, cache, office });
+    this.clientMap.set(clientId, {
+      id: clientId,
+      engine,
+      cache,
+      pane: engine,
+      headless: false,
+      close: async () => {
+        engine.dispose();
+        await engine.idle();
+        cache.close();
+        office.dispose();
+      },
+    });
+  }
+
+  /**
+   * The primary client played by the headless engine: the engine the worker runs for a mailbox, on the
+   * server's Postgres cache, with Graph addressed as `/users/{address}` and the mailbox's change notices standing
+   * in for the Graph change notifications that wake its job. The user's clicks reach a task pane in the same
+   * mailbox: a secondary client, which stamps the request on the item for the headless engine to carry out.
+   */
+  private async addHeadlessClient(setup: ClientSetup): Promise<void> {
+    const { clientId, settings, baseUrl, token, productVersion } = setup;
+    const db = required(this.db, "database");
+    const schema = defaultCacheSchema(db);
+    await migrateCacheSchema(db, schema);
+    const mailboxStore = new GraphMailboxStore({
+      fetch: (input, init) => globalThis.fetch(input, init),
+      baseUrl: required(this.graph, "Graph server").baseUrl,
+      tokens: new StaticTokenProvider(this.graphToken),
+      clock: this.clock,
+      addinId: this.addinId,
+      changeFeed: this.mailbox,
+      mailboxAddress: this.mailbox.owner.emailAddress,
+      random: () => 0.5,
+    });
+    let counter = 0;
+    const { engine, cache } = openHeadlessEngine({
+      db,
+      schema,
+      userId: settings.userId,
+      user: this.mailbox.owner,
+      mailbox: mailboxStore,
+      crm: new HttpCrmClient({ baseUrl, getToken: () => Promise.resolve(token), clock: this.clock }),
+      serverUrl: baseUrl,
+      clock: this.clock.scheduler,
+      logger: this.options.logger,
+      settings,
+      newId: () => `${clientId}-${(counter += 1)}-${randomUUID()}`,
+      random: () => 0.5,
+      ...(productVersion === undefined ? {} : { productVersion }),
+    });
+    await engine.start();
+    const paneId = `${clientId}-pane`;
+    await this.addClient({ ...setup, clientId: paneId, settings: { ...settings, isSyncClient: false } });
+    const pane = this.client(paneId);
+    this.clientMap.delete(paneId);
+    this.clientMap.set(clientId, {
+      id: clientId,
+      engine,
+      cache,
+      pane: pane.engine,
+      headless: true,
+      close: async () => {
+        engine.dispose();
+        await engine.idle();
+        cache.close();
+        await pane.close();
+      },
+    });
   }
 
   /** The client with this id (validation guarantees it exists). */
@@ -226,6 +320,13 @@ export class ScenarioWorld {
 
   clients(): readonly ScenarioClient[] {
     return [...this.clientMap.values()];
+  }
+
+  /** Every engine of the run, the task pane beside a headless primary included. */
+  private engines(): readonly SyncEngine[] {
+    return this.clients().flatMap((client) =>
+      client.pane === client.engine ? [client.engine] : [client.engine, client.pane],
+    );
   }
 
   /** The user presses Confirm for the package waiting on a client; with none waiting there is no such button. */
@@ -266,10 +367,10 @@ export class ScenarioWorld {
     for (let round = 0; round < 1000; round += 1) {
       await tick();
       await tick();
-      await Promise.all(this.clients().map((client) => client.engine.idle()));
+      await Promise.all(this.engines().map((engine) => engine.idle()));
       if (this.clock.fireNext(this.clock.now())) continue;
       await tick();
-      if (this.clients().every((client) => !client.engine.busy)) return;
+      if (this.engines().every((engine) => !engine.busy)) return;
     }
     throw new Error("the simulator did not settle: work keeps arriving");
   }
@@ -293,17 +394,15 @@ export class ScenarioWorld {
 
   /** Stops every engine, server and database of the run; drops the run's Postgres schema. */
   async close(): Promise<void> {
-    for (const client of this.clientMap.values()) {
-      client.engine.dispose();
-      await client.engine.idle();
-      client.cache.close();
-      client.office.dispose();
-    }
+    for (const client of this.clientMap.values()) await client.close();
     this.clientMap.clear();
     await this.graph?.close();
     await this.server?.close();
     if (this.db !== null) {
-      if (this.db.kind === "postgres") await this.db.query(`DROP SCHEMA IF EXISTS ${this.db.schema} CASCADE`);
+      if (this.db.kind === "postgres") {
+        await this.db.query(`DROP SCHEMA IF EXISTS ${defaultCacheSchema(this.db)} CASCADE`);
+        await this.db.query(`DROP SCHEMA IF EXISTS ${this.db.schema} CASCADE`);
+      }
       await this.db.close();
     }
   }
