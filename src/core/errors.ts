@@ -121,14 +121,20 @@ export class SyncError extends Error {
   readonly code: ErrorCode;
   readonly expected: boolean;
   readonly details: string | undefined;
+  /** Set when the server asked to be called again no sooner than this time (ms since the epoch): a throttle handed back. */
+  readonly retryAt: number | undefined;
 
-  constructor(code: ErrorCode, options: { details?: string; cause?: unknown; expected?: boolean } = {}) {
+  constructor(
+    code: ErrorCode,
+    options: { details?: string; cause?: unknown; expected?: boolean; retryAt?: number } = {},
+  ) {
     super(options.details ? `${ERROR_TABLE[code].message} ${options.details}` : ERROR_TABLE[code].message, {
       cause: options.cause,
     });
     this.code = code;
     this.expected = options.expected ?? true;
     this.details = options.details;
+    this.retryAt = options.retryAt;
   }
 
   /** What the user is told: the message, the details when there are any, and what to do. */

@@ -47,5 +47,21 @@ export function isPermanentFailure(code: string): boolean {
   return code === "forbidden";
 }
 
+/**
+ * The longest Retry-After a request waits out in place (SPEC §5). A longer one is handed back to the engine as a
+ * SyncError with `retryAt`: the pass stops and the next cycle runs at that time.
+ */
+export const LONGEST_WAIT_IN_PLACE_MS = 5_000;
+
+/**
+ * The time to call again after a throttled answer with this Retry-After header (seconds) received at `now`,
+ * when it is too long to wait in place; undefined when the header is absent, malformed or short enough to wait.
+ */
+export function handedBackRetryAt(retryAfter: string | null, now: number): number | undefined {
+  const seconds = retryAfter === null ? Number.NaN : Number(retryAfter);
+  if (!Number.isFinite(seconds) || seconds * 1000 <= LONGEST_WAIT_IN_PLACE_MS) return undefined;
+  return now + seconds * 1000;
+}
+
 /** The retry time of a permanent failure: never by itself. */
 export const NO_AUTOMATIC_RETRY = Number.MAX_SAFE_INTEGER;

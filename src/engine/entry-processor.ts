@@ -154,9 +154,14 @@ export async function processChangeLog(
         });
       } catch (error) {
         if (error instanceof BugError) throw error;
+        // A throttle handed back is not a failed attempt: the entry stays due and the pass stops (SPEC §5).
+        if (error instanceof SyncError && error.retryAt !== undefined) throw error;
         failed += 1;
         await failEntry(context, entry, mapping, error);
       }
+    }).catch(async (error: unknown) => {
+      await commitOutcomes(context, outcomes);
+      throw error;
     });
     const failures = await commitOutcomes(context, outcomes);
     processed += outcomes.filter((outcome) => outcome.entry !== undefined).length - failures;

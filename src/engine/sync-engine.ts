@@ -88,6 +88,8 @@ export class SyncEngine {
   private readonly onClose = new Map<string, string>();
   private timer: Disposable | null = null;
   private nextSyncAt: number | null = null;
+  /** Entries an interrupted initial synchronization finished: its next cycle counts on from there. */
+  private resumedProgress = 0;
   /** Cycles that failed in a row; the next automatic one comes after the entries' backoff (SPEC §5). */
   private failedCycles = 0;
   private readonly sendJobs = new Set<Disposable>();
@@ -132,8 +134,10 @@ export class SyncEngine {
         this.deps.logger.warn("client registration failed; the next sync retries it", { code: error.code });
       }
       const stored = await cache.getStatus();
+      // A starting engine shows no stored n of N: the progress of a cycle that is not running is stale.
       this.board.update({
         ...(stored ?? {}),
+        progress: null,
         role: this.role(),
         running: false,
         initialSyncDone: await this.initialDone(),
@@ -496,6 +500,7 @@ export class SyncEngine {
   private async cycle(): Promise<EngineStatus> {
     this.board.update({ running: true });
     let failure: { code: string; message: string } | null = null;
+    let retryAt: number | undefined;
     try {
       try {
         await this.cycleSteps();
@@ -508,12 +513,18 @@ export class SyncEngine {
     } catch (error) {
       if (!(error instanceof SyncError)) throw error;
       failure = { code: error.code, message: error.message };
+      retryAt = error.retryAt;
       this.deps.logger.error("sync cycle failed", { code: error.code, message: error.message });
     } finally {
       this.board.update({ running: false });
     }
     this.failedCycles = failure === null ? 0 : this.failedCycles + 1;
-    this.armTimer();
+    if (failure !== null) {
+      // A failed cycle shows no n of N; an interrupted initial sync resumes its count at the next cycle.
+      this.resumedProgress = this.board.get().progress?.done ?? this.resumedProgress;
+      this.board.update({ progress: null });
+    }
+    this.armTimer(retryAt);
     return this.saveStatus({ failure });
   }
 
@@ -549,7 +560,7 @@ export class SyncEngine {
     const context: CycleContext = { ...base, linkIndex };
     const showProgress = initial || building.length > 0;
     const phase = initial ? "initial" : `initial: ${building.map((type) => ENTITY_PLURALS[type]).join(", ")}`;
-    const resumed = showProgress ? (this.board.get().progress?.done ?? 0) : 0;
+    const resumed = showProgress ? this.resumedProgress : 0;
     let reported = 0;
     await processChangeLog(context, {
       onProgress: (done, total) => {
@@ -570,6 +581,7 @@ export class SyncEngine {
       ]);
     }
     await this.packages.built(initial ? this.packages.state.build : building);
+    this.resumedProgress = 0;
     if (showProgress) this.board.update({ progress: null });
   }
 
@@ -631,18 +643,24 @@ export class SyncEngine {
     return status;
   }
 
-  private armTimer(): void {
+  /** Arms the next cycle; `retryAt` is the time a throttled server asked for, kept even past the interval. */
+  private armTimer(retryAt?: number): void {
     this.timer?.dispose();
     this.timer = null;
     this.nextSyncAt = null;
     const minutes = this.currentSettings.intervalMinutes;
     if (this.disposed || minutes <= 0) return;
-    // After a failed cycle (server down, throttled) the next one comes with the entries' backoff, so sync
-    // resumes soon after the server does, never later than the interval.
+    // After a failed cycle (server down) the next one comes with the entries' backoff, so sync resumes soon
+    // after the server does, never later than the interval.
     const delay =
-      this.failedCycles === 0
-        ? minutes * 60_000
-        : Math.min(minutes * 60_000, nextRetryDelay(this.failedCycles, (this.deps.random ?? Math.random)()));
+      retryAt !== undefined
+        ? Math.max(0, retryAt - this.deps.clock.now())
+        : this.failedCycles === 0
+          ? minutes * 60_000
+          : Math.min(
+              minutes * 60_000,
+              nextRetryDelay(this.failedCycles, (this.deps.random ?? Math.random)()),
+            );
     this.nextSyncAt = this.deps.clock.now() + delay;
     this.timer = this.deps.clock.setTimeout(() => {
       this.timer = null;

@@ -495,6 +495,34 @@ describe("GraphMailboxStore specifics", () => {
     await assert.rejects(storeOver(failing).listFolders(["contact"]), failsWith("mailboxServerError"));
   });
 
+  it("hands a Retry-After of 60 s back as a rateLimited error with its retryAt, without waiting", async () => {
+    const h = await harness();
+    try {
+      const start = h.clock.now();
+      h.mailbox.faults.throttle(1, 60);
+      await assert.rejects(
+        h.store.listFolders(["contact"]),
+        (error: unknown) =>
+          error instanceof SyncError && error.code === "rateLimited" && error.retryAt === start + 60_000,
+      );
+      assert.equal(h.clock.now(), start);
+    } finally {
+      await h.dispose();
+    }
+  });
+
+  it("waits out a Retry-After of 2 s and retries in place", async () => {
+    const h = await harness();
+    try {
+      const start = h.clock.now();
+      h.mailbox.faults.throttle(1, 2);
+      await h.store.listFolders(["contact"]);
+      assert.ok(h.clock.now() >= start + 2_000);
+    } finally {
+      await h.dispose();
+    }
+  });
+
   it("reports a wrong token as unauthorized", async () => {
     const h = await harness();
     try {

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import type { EngineStatus } from "../../src/engine/sync-engine";
 import { itemLink } from "../../src/sim/scenario/scenario-output";
 import { SIM_ADDIN_ID } from "../../src/sim/scenario/scenario-world";
-import { HistoryWorld, SharedServer } from "./support/reliability-harness";
+import { CRM_THROTTLE_SECONDS, HistoryWorld, SharedServer } from "./support/reliability-harness";
 
 let shared: SharedServer;
 let users = 0;
@@ -70,6 +70,72 @@ describe("SyncEngine", function () {
     assert.equal(final.initialSyncDone, true);
     assert.equal(final.running, false);
     assert.equal(liveContacts(w).length, 120);
+  });
+
+  it("does not show a stored n of N after a reload", async () => {
+    const w = await track();
+    await w.cache.putStatus({
+      lastSyncAt: null,
+      nextSyncAt: null,
+      pending: 0,
+      progress: { done: 4, total: 4, phase: "initial" },
+      errors: [],
+      conflicts: 0,
+    });
+    await w.reopen();
+    assert.equal(w.engine.status().progress, null);
+  });
+
+  it("clears the n of N of a failed cycle, and the next cycle counts on from where it stopped", async () => {
+    const w = await track();
+    await createContacts(w, 3);
+    w.mailbox.faults.throttle(1, 3_600, { method: "POST" });
+    await w.sync();
+    const failed = w.engine.status();
+    assert.equal(failed.lastCycleError?.code, "rateLimited");
+    assert.equal(failed.progress, null);
+    const seen: string[] = [];
+    const stop = w.engine.onStatus((status) => {
+      if (status.progress !== null) seen.push(`${status.progress.done} of ${status.progress.total}`);
+    });
+    w.advance(3_600_000);
+    await w.sync();
+    stop.dispose();
+    assert.equal(w.engine.status().lastCycleError, null);
+    assert.equal(liveContacts(w).length, 3);
+    const last = seen.at(-1);
+    assert.ok(last !== undefined && /^(\d+) of \1$/.test(last), `progress seen: ${seen.join(", ")}`);
+    assert.equal(w.engine.status().progress, null);
+  });
+
+  it("hands a long Graph throttle back: the pass stops, no attempt is counted, the next cycle waits for retryAt", async () => {
+    const w = await track({ settings: { intervalMinutes: 15 } });
+    await createContacts(w, 2);
+    const before = w.clock.now();
+    w.mailbox.faults.throttle(1, 3_600, { method: "POST" });
+    await w.sync();
+    const status = w.engine.status();
+    assert.equal(status.lastCycleError?.code, "rateLimited");
+    assert.equal(status.nextSyncAt, before + 3_600_000);
+    assert.equal(status.lastSyncAt, null);
+    assert.ok(status.pending > 0);
+    assert.deepEqual(await w.cache.failedEntries(1), []);
+  });
+
+  it("hands a CRM 429 with a long Retry-After back the same way", async () => {
+    const w = await track({ settings: { intervalMinutes: 15 } });
+    await createContacts(w, 1);
+    await w.sync();
+    const lastSyncAt = w.engine.status().lastSyncAt;
+    w.advance(60_000);
+    const before = w.clock.now();
+    w.armCrmFaults(["throttled"]);
+    await w.sync();
+    const status = w.engine.status();
+    assert.equal(status.lastCycleError?.code, "rateLimited");
+    assert.equal(status.nextSyncAt, before + CRM_THROTTLE_SECONDS * 1000);
+    assert.equal(status.lastSyncAt, lastSyncAt);
+    assert.deepEqual(await w.cache.failedEntries(1), []);
   });
 
   it("commits the entries of a batch in one cache transaction, not one per entry", async () => {

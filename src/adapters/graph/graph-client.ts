@@ -1,4 +1,5 @@
 import { SyncError, type ErrorCode } from "../../core/errors";
+import { handedBackRetryAt } from "../../core/retry-policy";
 import type { Clock } from "../../ports/clock";
 import { batchResponseSchema, errorSchema } from "./graph-schemas";
 import type { TokenProvider } from "./token-provider";
@@ -6,7 +7,7 @@ import type { TokenProvider } from "./token-provider";
 /**
  * The Graph transport of one mailbox: bearer tokens, {@link BASE_PREFER} on every request, retries
  * of 429 / 503 / 504 after Retry-After (or an exponential backoff) plus up to 1 s of jitter through the injected
- * clock, and a budget of 4 requests in flight shared by every call, a `$batch`'s sub-requests included
+ * clock — a Retry-After over 5 s is not waited out but thrown as SyncError("rateLimited") with its `retryAt` —, and a budget of 4 requests in flight shared by every call, a `$batch`'s sub-requests included
  * (throttling-limits, Outlook service: "4 concurrent requests" per app per mailbox; json-batching: "requests in
  * a batch are evaluated individually against throttling limits").
  */
@@ -129,6 +130,7 @@ export class GraphClient {
       }
       if (answer.status >= 200 && answer.status < 300) return answer.body;
       const transient = answer.status === 429 || answer.status === 503 || answer.status === 504;
+      if (transient) this.handBackLongWait(`${method} ${url}`, answer.retryAfter);
       if (transient && attempt < this.maxAttempts) {
         await this.wait(this.retryDelay(answer.retryAfter, attempt));
         continue;
@@ -181,6 +183,7 @@ export class GraphClient {
         } else answers.set(response.id, { status: response.status, retryAfter: header, body: response.body });
       }
       pending = throttled;
+      if (pending.length > 0) this.handBackLongWait("a $batch sub-request", retryAfter);
       if (pending.length > 0) await this.wait(this.retryDelay(retryAfter, attempt));
     }
   }
@@ -203,6 +206,7 @@ export class GraphClient {
       }
       if (answer.status >= 200 && answer.status < 300) return answer.body;
       const transient = answer.status === 429 || answer.status === 503 || answer.status === 504;
+      if (transient) this.handBackLongWait("POST /$batch", answer.retryAfter);
       if (transient && tries < this.maxAttempts) {
         await this.wait(this.retryDelay(answer.retryAfter, tries));
         continue;
@@ -219,6 +223,19 @@ export class GraphClient {
 
   backoff(attempt: number): number {
     return Math.min(30_000, 500 * 2 ** (attempt - 1));
+  }
+
+  /**
+   * Throws SyncError("rateLimited") with `retryAt` when a throttled answer's Retry-After is too long to wait in
+   * place (throttling: "wait the number of seconds specified in the Retry-After header").
+   */
+  private handBackLongWait(what: string, retryAfter: string | null): void {
+    const retryAt = handedBackRetryAt(retryAfter, this.clock.now());
+    if (retryAt === undefined) return;
+    throw new SyncError("rateLimited", {
+      details: `${what}: Graph throttled the mailbox; retry after ${retryAfter ?? ""} s.`,
+      retryAt,
+    });
   }
 
   private retryDelay(retryAfter: string | null, attempt: number): number {

@@ -5,6 +5,7 @@
  * and an answer that does not match the protocol is `serverError`. A 409 on update or delete is an outcome.
  */
 import { SyncError, type ErrorCode } from "../../core/errors";
+import { handedBackRetryAt } from "../../core/retry-policy";
 import type { CrmRecordType, Fields } from "../../core/types";
 import type { Clock, Disposable } from "../../ports/clock";
 import type {
@@ -240,7 +241,10 @@ export class HttpCrmClient implements CrmClient {
       parsed.success && parsed.data.error.field ? `field ${parsed.data.error.field}` : undefined,
       retryAfter ? `retry after ${retryAfter} s` : undefined,
     ].filter((part) => part !== undefined);
-    return new SyncError(code, { details: details.join("; ") });
+    // A throttled answer is handed back with its retry time (SPEC §5); the engine calls again then.
+    const retryAt =
+      code === "rateLimited" ? handedBackRetryAt(retryAfter, this.options.clock.now()) : undefined;
+    return new SyncError(code, { details: details.join("; "), ...(retryAt !== undefined && { retryAt }) });
   }
 
   private async send(operation: OperationId, call: Call, signal?: AbortSignal): Promise<Response> {

@@ -33,7 +33,10 @@ export const silent: Logger = {
 };
 
 /** What the CRM connection does to the next requests of a sync ("ok": that request goes through). */
-export type CrmFault = "ok" | "serverError" | "timeout" | "lostAfterCommit" | "crash";
+export type CrmFault = "ok" | "serverError" | "throttled" | "timeout" | "lostAfterCommit" | "crash";
+
+/** The Retry-After (seconds) of an injected "throttled" CRM answer: longer than a request waits in place. */
+export const CRM_THROTTLE_SECONDS = 600;
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -149,6 +152,12 @@ export class HistoryWorld {
         return new Response(JSON.stringify({ error: { code: "serverError", message: "injected" } }), {
           status: 503,
           headers: { "content-type": "application/json" },
+        });
+      }
+      if (fault === "throttled") {
+        return new Response(JSON.stringify({ error: { code: "rateLimited", message: "injected" } }), {
+          status: 429,
+          headers: { "content-type": "application/json", "retry-after": String(CRM_THROTTLE_SECONDS) },
         });
       }
       if (fault === "timeout") throw new TypeError("injected timeout");
