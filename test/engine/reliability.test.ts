@@ -1,5 +1,5 @@
 // Property-based fault injection (issue 6 "Reliability tests"): random short histories of edits, creates,
-// deletes, tracking and untracking on both sides, with dropped notifications, server 5xx and timeouts in the
+// deletes, tracking and untracking on both sides, with dropped notifications, server 5xx, CRM 429 with a long Retry-After and timeouts in the
 // middle of a sync, responses lost after commit, crashes that throw the engine away and reopen its IndexedDB,
 // and Graph 429, 410 and lost responses. After quiet syncs and a full reconciliation it asserts: no duplicates
 // on either side, a deleted object never comes back, linked pairs agree, and each value is the merge rule's
@@ -7,6 +7,7 @@
 // RELIABILITY_SEED replays one run. fast-check prints the seed and the shrunk history on failure.
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { SyncError } from "../../src/core/errors";
 import type { CrmRecord } from "../../src/ports/crm-client";
 import { itemLink } from "../../src/sim/scenario/scenario-output";
 import { SIM_ADDIN_ID } from "../../src/sim/scenario/scenario-world";
@@ -43,7 +44,15 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({
     k: fc.constant("sync" as const),
     crm: fc.array(
-      fc.constantFrom<CrmFault>("ok", "ok", "serverError", "timeout", "lostAfterCommit", "crash"),
+      fc.constantFrom<CrmFault>(
+        "ok",
+        "ok",
+        "serverError",
+        "throttled",
+        "timeout",
+        "lostAfterCommit",
+        "crash",
+      ),
       {
         maxLength: 6,
       },
@@ -116,7 +125,7 @@ async function apply(world: HistoryWorld, models: Model[], op: Op, step: number)
           { notify: true, by: "world" },
         );
         await world.settle();
-        await world.engine.track({ surface: "explorer", item });
+        await retryingThrottle(world, () => world.engine.track({ surface: "explorer", item }));
       }
       return;
     }
@@ -164,7 +173,7 @@ async function apply(world: HistoryWorld, models: Model[], op: Op, step: number)
       const model = pick(op.target);
       const item = model && liveItems(world, model)[0];
       if (!model || !item || model.type !== "contact") return;
-      await world.engine.untrack({ surface: "explorer", item });
+      await retryingThrottle(world, () => world.engine.untrack({ surface: "explorer", item }));
       model.untracked = true;
       return;
     }
@@ -176,6 +185,19 @@ async function apply(world: HistoryWorld, models: Model[], op: Op, step: number)
       world.armCrmFaults(op.crm);
       await world.sync();
       return;
+    }
+  }
+}
+
+/** Runs a user's action; while the server throttles it, it is tried again at its retryAt, as the user would. */
+async function retryingThrottle(world: HistoryWorld, action: () => Promise<unknown>): Promise<void> {
+  for (let tries = 1; ; tries += 1) {
+    try {
+      await action();
+      return;
+    } catch (error) {
+      if (!(error instanceof SyncError) || error.retryAt === undefined || tries >= 5) throw error;
+      world.advance(Math.max(0, error.retryAt - world.clock.now()));
     }
   }
 }
