@@ -218,7 +218,7 @@ export class SimulatorMailbox {
   /** Writes the newest state until nothing is pending, each time whole (a temporary file, then a rename). */
   private async flush(file: string): Promise<void> {
     try {
-      await mkdir(path.dirname(file), { recursive: true });
+      await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
       while (this.dirty) {
         this.dirty = false;
         const temporary = `${file}.tmp`;

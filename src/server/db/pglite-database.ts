@@ -1,5 +1,6 @@
 /** {@link Database} over embedded PGlite: one in-process PostgreSQL, on disk in `dataDir` or in memory. */
 import { PGlite } from "@electric-sql/pglite";
+import { lockDataFolder } from "./data-folder";
 import { assertSchemaName, type Database, type SqlExecutor, type SqlResult } from "./database";
 
 interface PgliteLike {
@@ -18,13 +19,24 @@ const executor = (target: PgliteLike): SqlExecutor => ({
 });
 
 /**
- * Opens PGlite in `dataDir` (created when missing), or in memory without one, with `schema` as search path.
+ * Opens PGlite in `dataDir` (created owner-only when missing, and locked until `close()`; see data-folder.ts),
+ * or in memory without one, with `schema` as search path.
  * PGlite has one connection: transactions run one at a time and other statements wait for them.
  */
 export async function openPgliteDatabase(options: { dataDir?: string; schema: string }): Promise<Database> {
   const schema = assertSchemaName(options.schema);
-  const db = options.dataDir === undefined ? await PGlite.create() : await PGlite.create(options.dataDir);
-  await db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema};`);
+  const lock =
+    options.dataDir === undefined
+      ? undefined
+      : lockDataFolder(options.dataDir, process.argv.slice(1).join(" "));
+  let db: PGlite;
+  try {
+    db = options.dataDir === undefined ? await PGlite.create() : await PGlite.create(options.dataDir);
+    await db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema};`);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const base = executor(db);
   return {
     kind: "pglite",
@@ -37,6 +49,12 @@ export async function openPgliteDatabase(options: { dataDir?: string; schema: st
       const unlisten = await db.listen(assertSchemaName(channel), onPayload);
       return { close: () => unlisten() };
     },
-    close: () => db.close(),
+    async close() {
+      try {
+        await db.close();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }
