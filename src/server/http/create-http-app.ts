@@ -31,6 +31,7 @@ import { GraphSubscriptionStore } from "../sync/graph-subscription-store";
 import { registerGraphNotificationRoutes } from "./graph-notifications-route";
 import { registerMetricsRoute } from "./metrics-route";
 import { requirePrivilege } from "./privileges";
+import { sendSecurityHeaders } from "./security-headers";
 
 /**
  * Requests allowed per user (or per client address for a request without a valid token) in each window.
@@ -99,6 +100,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
       socket.destroy(error);
     },
   });
+  sendSecurityHeaders(app.server);
   app.removeContentTypeParser(["application/json", "text/plain"]);
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
     try {
