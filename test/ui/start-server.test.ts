@@ -129,6 +129,15 @@ describe("npm start's server: the saved mailbox and the simulator's endpoints", 
     assert.equal(who.status, 200);
   });
 
+  it("sends X-Content-Type-Options: nosniff on its pages, the simulator's endpoints and the sync server", async () => {
+    const started = await start();
+    server = started;
+    for (const urlPath of ["sim/faults", "v1/whoami", "no-such-page.html"]) {
+      const answer = await fetch(`${started.baseUrl}${urlPath}`);
+      assert.equal(answer.headers.get("x-content-type-options"), "nosniff", urlPath);
+    }
+  });
+
   it("refuses a non-loopback HOST unless the flag is set", async () => {
     await assert.rejects(start({ host: "0.0.0.0" }), /SIM_ALLOW_NON_LOOPBACK=true/);
   });

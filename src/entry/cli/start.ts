@@ -13,6 +13,7 @@ import { randomUUID } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
+import { sendSecurityHeaders } from "../../server/http/security-headers";
 import type { AddressInfo } from "node:net";
 import { homedir } from "node:os";
 import path from "node:path";
@@ -343,6 +344,7 @@ export async function startAddinServer(options: AddinServerOptions): Promise<Add
     });
   };
   const server = options.tls ? createHttpsServer(options.tls, listener) : createHttpServer(listener);
+  sendSecurityHeaders(server);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => resolve());
