@@ -67,7 +67,8 @@ export default function config(env = {}, argv = {}) {
   return {
     mode: production ? "production" : "development",
     context: root,
-    devtool: "source-map",
+    // Production builds ship no source maps unless SOURCE_MAPS=1 asks for them.
+    devtool: production && process.env.SOURCE_MAPS !== "1" ? false : "source-map",
     entry: {
       taskpane: "./src/entry/taskpane/index.ts",
       commands: "./src/entry/commands/index.ts",

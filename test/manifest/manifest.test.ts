@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -239,6 +239,17 @@ describe("production build", function () {
     assert.deepEqual(unregisteredFunctions(built, withoutSync), [
       'FunctionName "syncNow" is not registered with Office.actions.associate',
     ]);
+  });
+
+  it("ships no source maps: no .map file and no sourceMappingURL comment", () => {
+    const files = readdirSync(dist, { recursive: true, encoding: "utf8" });
+    assert.deepEqual(
+      files.filter((file) => file.endsWith(".map")),
+      [],
+    );
+    for (const file of files.filter((name) => /\.(js|css|html)$/.test(name))) {
+      assert.ok(!readFileSync(path.join(dist, file), "utf8").includes("sourceMappingURL"), file);
+    }
   });
 
   it("rewrites every URL to ADDIN_BASE_URL and uses https only", () => {

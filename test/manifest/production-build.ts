@@ -29,7 +29,7 @@ export async function runProductionWebpack(outputPath: string, env: Record<strin
 export function productionBuild(): Promise<string> {
   build ??= (async () => {
     const outputPath = await mkdtemp(path.join(tmpdir(), "crm-addin-build-"));
-    await runProductionWebpack(outputPath, { ADDIN_BASE_URL: TEST_BASE_URL });
+    await runProductionWebpack(outputPath, { ADDIN_BASE_URL: TEST_BASE_URL, SOURCE_MAPS: "" });
     return outputPath;
   })();
   return build;
