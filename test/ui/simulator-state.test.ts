@@ -140,6 +140,24 @@ describe("simulator page across reloads and faults (Chromium)", function () {
     await crmRow(s.page, "Ann Lee");
   });
 
+  it("takes a Sync now click while a sync runs: the button stays enabled and the click queues a sync", async () => {
+    const s = await open();
+    const frame = s.page.frame({ url: /sim-taskpane\.html/ });
+    assert.ok(frame, "the pane's frame");
+    // Read in one step, while the pane's first sync runs: its Sync now button must take a click.
+    const during = await frame.waitForFunction(() => {
+      const running = document.querySelector("[data-part=last-sync]")?.textContent === "syncing now…";
+      const button = document.querySelector<HTMLButtonElement>("[data-part=sync-now]");
+      return running && button !== null ? { disabled: button.disabled } : false;
+    });
+    assert.deepEqual(await during.jsonValue(), { disabled: false }, "Sync now is disabled while a sync runs");
+    await s.pane.getByRole("button", { name: "Sync now" }).click();
+    await s.pane
+      .getByRole("status")
+      .filter({ hasText: /^Synchronized/ })
+      .waitFor({ timeout: 30_000 });
+  });
+
   it("while the server is down says so with a next try within minutes, and clears on its own once it is back", async () => {
     const s = await open();
     await s.pane.getByRole("button", { name: "Sync now" }).click();

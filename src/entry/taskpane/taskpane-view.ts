@@ -415,7 +415,6 @@ export class TaskpaneView implements Disposable {
     this.get("next-sync").textContent =
       sync.nextSyncAt === null ? "manual only" : formatTime(sync.nextSyncAt);
     this.get("pending").textContent = String(sync.pending);
-    this.get<HTMLButtonElement>("sync-now").disabled = sync.running;
     const progress = this.get("progress");
     progress.hidden = sync.progress === null;
     if (sync.progress) {
