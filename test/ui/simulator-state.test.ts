@@ -221,6 +221,39 @@ describe("simulator page across reloads and faults (Chromium)", function () {
       .waitFor();
   });
 
+  it("keeps an open Edit in Outlook form while the mailbox changes, with task status choices in words", async () => {
+    assert.ok(world);
+    const s = await open();
+    await selectItem(s.page, "Tasks", "Send the Fabrikam proposal");
+    const form = s.page.getByRole("form", { name: "Edit item" });
+    await form.getByText("Edit in Outlook").click();
+    const status = form.getByLabel("Status", { exact: true });
+    assert.deepEqual(await status.locator("option").allTextContents(), [
+      "(none)",
+      "Not started",
+      "In progress",
+      "Waiting on others",
+      "Deferred",
+      "Completed",
+    ]);
+    await status.selectOption({ label: "In progress" });
+    // A write to the task (as a sync's stamp is) reaches the page's copy of the mailbox while the form is open.
+    const taskOf = () =>
+      world?.server.mailbox
+        .snapshot()
+        .state.items.find((item) => item.fields["subject"] === "Send the Fabrikam proposal");
+    await world.server.mailbox.call({
+      method: "updateItem",
+      args: [taskOf()?.itemId, { categories: ["Blue category"] }, { notify: true, by: "world" }],
+    });
+    await s.page.getByRole("list", { name: "Items" }).getByText("Blue category").waitFor();
+    assert.equal(await form.locator("details").getAttribute("open"), "", "the form is still open");
+    assert.equal(await status.locator("option:checked").textContent(), "In progress", "the choice is kept");
+    await form.getByRole("button", { name: "Save in Outlook" }).click();
+    await form.getByRole("status").filter({ hasText: "Saved in Outlook." }).waitFor();
+    assert.equal(taskOf()?.fields["status"], "inProgress");
+  });
+
   it("the CRM form shows a contact's parent account by name", async () => {
     const s = await open();
     await s.page.getByRole("button", { name: "Open CRM record Ann Lee" }).click();

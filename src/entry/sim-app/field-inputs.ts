@@ -54,25 +54,33 @@ const PLACEHOLDERS: Partial<Record<FieldSpec["kind"], string>> = {
   dateTimeList: "date-times, separated with ;",
 };
 
-/** One labelled control per field of `specs`, showing the item's value; a code is a choice of its table. */
+/**
+ * One labelled control per field of `specs`, showing the item's value, each named by its label alone; a code is
+ * a choice of its table, shown in words (`waitingOnOthers` → "Waiting on others").
+ */
 export function outlookFieldInputs(specs: ReadonlyMap<string, FieldSpec>, fields: Fields): HTMLElement[] {
   return [...specs].map(([key, spec]) => {
     const value = fields[key] ?? null;
+    const name = { name: key, "aria-label": fieldLabel(key) };
     let control: HTMLElement;
     if (spec.kind === "code") {
       control = el(
         "select",
-        { name: key },
+        name,
         el("option", { value: "" }, "(none)"),
         ...spec.codes.map((code) =>
-          el("option", { value: String(code), selected: String(code) === fieldText(value) }, String(code)),
+          el(
+            "option",
+            { value: String(code), selected: String(code) === fieldText(value) },
+            typeof code === "string" ? fieldLabel(code) : String(code),
+          ),
         ),
       );
     } else if (spec.kind === "boolean") {
-      control = el("input", { name: key, type: "checkbox", checked: value === true });
+      control = el("input", { ...name, type: "checkbox", checked: value === true });
     } else {
       control = el("input", {
-        name: key,
+        ...name,
         value: fieldText(value),
         ...(spec.kind === "number" ? { inputmode: "numeric" } : {}),
         ...(PLACEHOLDERS[spec.kind] === undefined ? {} : { placeholder: PLACEHOLDERS[spec.kind] }),

@@ -160,6 +160,11 @@ export class SimShell implements Disposable {
     ]);
     if (!force && signature === this.lastDrawn) return;
     const composing = this.reading.querySelector("form.compose")?.contains(document.activeElement) ?? false;
+    // An Edit in Outlook form the user has open stays as it is while the mailbox changes (a sync's writes).
+    const editing =
+      selected !== undefined &&
+      this.reading.querySelector(`form.edit[data-item-id="${CSS.escape(selected.itemId)}"] details[open]`) !==
+        null;
     this.lastDrawn = signature;
     setChildren(
       this.list,
@@ -179,7 +184,7 @@ export class SimShell implements Disposable {
     this.drawRibbon(
       selected && selection ? surfaceFor(selected, selection.mode, this.mailbox.owner.emailAddress) : null,
     );
-    if (!composing) this.drawReading(selected, selection?.mode ?? "read");
+    if (!composing && !editing) this.drawReading(selected, selection?.mode ?? "read");
   }
 
   private drawRibbon(surface: CommandSurface | null): void {
@@ -254,16 +259,21 @@ export class SimShell implements Disposable {
   private editForm(item: SimulatedItem): HTMLElement {
     const specs = outlookFieldSpecs(item.type, item.fields);
     const note = el("p", { class: "edit-note", role: "status" });
+    const details = el(
+      "details",
+      {},
+      el("summary", {}, "Edit in Outlook"),
+      ...outlookFieldInputs(specs, item.fields),
+      el("button", { type: "submit" }, "Save in Outlook"),
+    );
+    // While open the form is not redrawn (see draw); closed, it shows the item as it is now.
+    details.addEventListener("toggle", () => {
+      if (!details.open) this.draw(true);
+    });
     const form = el(
       "form",
-      { class: "edit", "aria-label": "Edit item" },
-      el(
-        "details",
-        {},
-        el("summary", {}, "Edit in Outlook"),
-        ...outlookFieldInputs(specs, item.fields),
-        el("button", { type: "submit" }, "Save in Outlook"),
-      ),
+      { class: "edit", "aria-label": "Edit item", "data-item-id": item.itemId },
+      details,
       note,
     );
     form.addEventListener("submit", (event) => {
@@ -290,6 +300,7 @@ export class SimShell implements Disposable {
         item.itemId,
         dropped.length > 0 ? `Saved in Outlook. ${dropped.join(" ")}` : "Saved in Outlook.",
       );
+      details.open = false;
     });
     note.textContent = this.notes.get(item.itemId) ?? "";
     return form;
