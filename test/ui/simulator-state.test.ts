@@ -9,6 +9,7 @@ import {
   openWorld,
   ribbon,
   selectItem,
+  syncFromPane,
   waitUntilBooted,
   type SimulatorPage,
   type SimulatorWorld,
@@ -181,6 +182,25 @@ describe("simulator page across reloads and faults (Chromium)", function () {
 
     world?.server.setCrmDown(false);
     await alert.waitFor({ state: "hidden", timeout: 90_000 });
+  });
+
+  it("says Throttled, retrying at HH:MM when Graph answers 429 with a long Retry-After", async () => {
+    const s = await open();
+    await syncFromPane(s);
+    await s.page
+      .getByRole("region", { name: "Faults" })
+      .getByRole("button", { name: "Throttle Graph" })
+      .click();
+    await s.pane.getByRole("button", { name: "Sync now" }).click();
+    const alert = s.pane.getByRole("region", { name: "Sync status" }).getByRole("alert");
+    await alert.filter({ hasText: /^Throttled, retrying at / }).waitFor({ timeout: 30_000 });
+    const next = await s.page.evaluate(() => {
+      const frame = document.querySelector<HTMLIFrameElement>('iframe[title="CRM pane"]');
+      return frame?.contentDocument?.querySelector("[data-part=next-sync]")?.textContent ?? "";
+    });
+    // Shown to the minute: Graph's 30 s, not the 15-minute interval.
+    const minutes = (Date.parse(next) - Date.now()) / 60_000;
+    assert.ok(minutes > -1 && minutes < 2, `the next sync is Graph's Retry-After away: ${next}`);
   });
 
   it("counts an Outlook edit of a tracked item as pending as soon as it is recorded", async () => {
