@@ -7,9 +7,10 @@ import type { TokenProvider } from "./token-provider";
 /**
  * The Graph transport of one mailbox: bearer tokens, {@link BASE_PREFER} on every request, retries
  * of 429 / 503 / 504 after Retry-After (or an exponential backoff) plus up to 1 s of jitter through the injected
- * clock — a Retry-After over 5 s is not waited out but thrown as SyncError("rateLimited") with its `retryAt` —, and a budget of 4 requests in flight shared by every call, a `$batch`'s sub-requests included
+ * clock, and a budget of 4 requests in flight shared by every call, a `$batch`'s sub-requests included
  * (throttling-limits, Outlook service: "4 concurrent requests" per app per mailbox; json-batching: "requests in
- * a batch are evaluated individually against throttling limits").
+ * a batch are evaluated individually against throttling limits"). A Retry-After over 5 s is not waited out: it
+ * is thrown as SyncError("rateLimited") with its `retryAt`, for the engine to call again then.
  */
 
 /**

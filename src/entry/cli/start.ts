@@ -13,7 +13,6 @@ import { randomUUID } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import { sendSecurityHeaders } from "../../server/http/security-headers";
 import type { AddressInfo } from "node:net";
 import { homedir } from "node:os";
 import path from "node:path";
@@ -27,6 +26,7 @@ import {
   type Database,
   type OidcSettings,
 } from "../../server";
+import { sendSecurityHeaders } from "../../server/http/security-headers";
 import { SignJWT, generateKeyPair, exportJWK, createLocalJWKSet } from "jose";
 import { SyncError } from "../../core/errors";
 import type { Logger } from "../../ports/logger";
