@@ -116,8 +116,12 @@ export const ERROR_TABLE = {
 export type ErrorCode = keyof typeof ERROR_TABLE;
 
 /** The product's error: a code from {@link ERROR_TABLE}, details for logs, a cause, and whether expected. */
+/** Marks a SyncError whatever bundle made it (the global symbol registry is shared by every realm). */
+const SYNC_ERROR_BRAND = Symbol.for("outlook-crm-sync.SyncError");
+
 export class SyncError extends Error {
   override readonly name = "SyncError";
+  readonly [SYNC_ERROR_BRAND] = true;
   readonly code: ErrorCode;
   readonly expected: boolean;
   readonly details: string | undefined;
@@ -145,6 +149,19 @@ export class SyncError extends Error {
       details: this.details,
     };
   }
+}
+
+/**
+ * True for a SyncError, also one made in another frame's bundle: the simulator page's add-in frames share one
+ * runtime, whose errors are of the page's SyncError class, not the frame's, so `instanceof` cannot tell.
+ */
+export function isSyncError(value: unknown): value is SyncError {
+  return (
+    value instanceof SyncError ||
+    (typeof value === "object" &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[SYNC_ERROR_BRAND] === true)
+  );
 }
 
 /** A broken invariant: a defect in this code, never the user's fault and never retried as if transient. */

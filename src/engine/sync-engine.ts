@@ -158,10 +158,25 @@ export class SyncEngine {
         ),
         host.onMessageSend((draft) => this.handleSend(draft)),
       );
-      const current = await host.getCurrentItem();
-      this.currentItemId = current?.itemId ?? null;
+      this.currentItemId = await this.currentItemAtStart();
       this.armTimer();
     });
+  }
+
+  /**
+   * The item open when the engine starts. Reading it may need Graph (an id conversion); a Graph or network
+   * failure then leaves it unknown instead of failing the start, and the next item change reads it (SPEC §5).
+   */
+  private async currentItemAtStart(): Promise<string | null> {
+    try {
+      return (await this.deps.host.getCurrentItem())?.itemId ?? null;
+    } catch (error) {
+      if (!(error instanceof SyncError)) throw error;
+      this.deps.logger.warn("the open item could not be read at start; the next item change reads it", {
+        code: error.code,
+      });
+      return null;
+    }
   }
 
   /** Stops the timer and every subscription and drops status listeners. Work already queued still settles. */

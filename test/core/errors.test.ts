@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { BugError, ERROR_TABLE, invariant, SyncError, type ErrorCode } from "../../src/core/errors";
+import { runInNewContext } from "node:vm";
+import {
+  BugError,
+  ERROR_TABLE,
+  invariant,
+  isSyncError,
+  SyncError,
+  type ErrorCode,
+} from "../../src/core/errors";
 
 describe("errors", () => {
   it("every code has a message and an action for the user", () => {
@@ -30,6 +38,23 @@ describe("errors", () => {
     assert.equal(error.details, undefined);
     assert.equal(error.expected, false);
     assert.equal(new SyncError("conflict").userText.details, undefined);
+  });
+
+  it("isSyncError knows a SyncError of another realm by its brand, and nothing else", () => {
+    const foreign: unknown = runInNewContext(
+      'var e = new Error("x"); e[Symbol.for("outlook-crm-sync.SyncError")] = true; e',
+    );
+    assert.equal(foreign instanceof SyncError, false);
+    assert.equal(isSyncError(foreign), true);
+    assert.equal(isSyncError(new SyncError("rateLimited")), true);
+    for (const other of [
+      new Error("x"),
+      runInNewContext("new Error('x')"),
+      null,
+      "SyncError",
+      { name: "SyncError" },
+    ])
+      assert.equal(isSyncError(other), false);
   });
 
   it("invariant passes a true condition and throws a BugError otherwise", () => {

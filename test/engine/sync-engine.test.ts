@@ -122,6 +122,25 @@ describe("SyncEngine", function () {
     assert.deepEqual(await w.cache.failedEntries(1), []);
   });
 
+  it("starts while Graph throttles every call, with a selected item: the cycle then waits for Graph's retryAt", async () => {
+    const w = await track({ settings: { intervalMinutes: 15 } });
+    await createContacts(w, 1);
+    await w.sync();
+    const message = w.mailbox.createItem(
+      { type: "email", fields: { subject: "Renewal" } },
+      { notify: false, by: "world" },
+    );
+    w.mailbox.select(message.itemId);
+    w.mailbox.faults.throttle("all", 3_600);
+    await w.reopen();
+    const before = w.clock.now();
+    await w.sync();
+    const status = w.engine.status();
+    assert.equal(status.lastCycleError?.code, "rateLimited");
+    assert.equal(status.nextSyncAt, before + 3_600_000);
+    w.mailbox.faults.endThrottle();
+  });
+
   it("hands a CRM 429 with a long Retry-After back the same way", async () => {
     const w = await track({ settings: { intervalMinutes: 15 } });
     await createContacts(w, 1);

@@ -1,4 +1,4 @@
-import { SyncError } from "../../core/errors";
+import { isSyncError } from "../../core/errors";
 import type { HostNotice } from "../../ports/outlook-host";
 import type { Logger } from "../../ports/logger";
 
@@ -23,7 +23,7 @@ export class ReportedFailure extends Error {
 
 /** The text a user sees for a failure: the error table's message and action for a SyncError, a generic one otherwise. */
 export function failureText(error: unknown): string {
-  if (error instanceof SyncError) return `${error.userText.message} ${error.userText.action}`;
+  if (isSyncError(error)) return `${error.userText.message} ${error.userText.action}`;
   if (error instanceof ReportedFailure) return error.message;
   return "CRM Sync hit an unexpected problem. Open the CRM pane for details and the log.";
 }

@@ -291,11 +291,30 @@ export class TaskpaneController implements Disposable {
   private async build(): Promise<TaskpaneModel> {
     const { engine } = this.runtime;
     const status = engine.status();
-    const [current, conflicts] = await Promise.all([currentItem(this.runtime), engine.conflicts(50)]);
+    // Reading the open item may need Graph (an id conversion); when that fails, the rest of the pane still
+    // shows the sync's state, and the item's failure is one notice more.
+    const [read, conflicts] = await Promise.all([
+      currentItem(this.runtime).then(
+        (item) => ({ item, failure: null }),
+        (error: unknown) => ({ item: null, failure: error }),
+      ),
+      engine.conflicts(50),
+    ]);
+    const itemNotice: NoticeModel[] =
+      read.failure === null
+        ? []
+        : [
+            {
+              id: "item",
+              tone: "warning",
+              message: `The open item could not be read. ${failureText(read.failure)}`,
+              action: "",
+            },
+          ];
     return {
-      item: current === null ? null : await this.itemModel(current),
+      item: read.item === null ? null : await this.itemModel(read.item),
       sync: syncModel(status),
-      notices: notices(status, this.runtime),
+      notices: [...notices(status, this.runtime), ...itemNotice],
       conflicts: conflicts.map((c): ConflictModel => ({
         at: c.at,
         itemLabel: c.type,
