@@ -26,6 +26,7 @@ describe("simulator page across reloads and faults (Chromium)", function () {
   after(() => closeWorld(world));
   afterEach(async () => {
     world?.server.setCrmDown(false);
+    world?.server.mailbox.setThrottleGraph(false);
     await sim?.context.close();
     sim = undefined;
   });
@@ -184,23 +185,46 @@ describe("simulator page across reloads and faults (Chromium)", function () {
     await alert.waitFor({ state: "hidden", timeout: 90_000 });
   });
 
-  it("says Throttled, retrying at HH:MM when Graph answers 429 with a long Retry-After", async () => {
+  it("keeps Throttle Graph over a reload: the pane says Throttled, retrying at HH:MM until it is switched off", async () => {
     const s = await open();
     await syncFromPane(s);
-    await s.page
+    const faults = s.page.getByRole("region", { name: "Faults" });
+    await faults.getByRole("checkbox", { name: "Throttle Graph" }).check();
+    await faults.getByText("Graph is throttled").waitFor();
+    await reload(s);
+    const box = s.page
       .getByRole("region", { name: "Faults" })
-      .getByRole("button", { name: "Throttle Graph" })
-      .click();
+      .getByRole("checkbox", { name: "Throttle Graph" });
+    await s.page.waitForFunction(
+      () => document.querySelector<HTMLInputElement>("input[name=throttle-graph]")?.checked === true,
+    );
     await s.pane.getByRole("button", { name: "Sync now" }).click();
     const alert = s.pane.getByRole("region", { name: "Sync status" }).getByRole("alert");
     await alert.filter({ hasText: /^Throttled, retrying at / }).waitFor({ timeout: 30_000 });
-    const next = await s.page.evaluate(() => {
+    await s.page.waitForFunction(() => {
       const frame = document.querySelector<HTMLIFrameElement>('iframe[title="CRM pane"]');
-      return frame?.contentDocument?.querySelector("[data-part=next-sync]")?.textContent ?? "";
+      const last = frame?.contentDocument?.querySelector("[data-part=last-sync]")?.textContent ?? "";
+      return last !== "" && last !== "syncing now…";
     });
-    // Shown to the minute: Graph's 30 s, not the 15-minute interval.
-    const minutes = (Date.parse(next) - Date.now()) / 60_000;
-    assert.ok(minutes > -1 && minutes < 2, `the next sync is Graph's Retry-After away: ${next}`);
+    const [last, next] = await s.page.evaluate(() => {
+      const frame = document.querySelector<HTMLIFrameElement>('iframe[title="CRM pane"]');
+      return ["last-sync", "next-sync"].map(
+        (name) => frame?.contentDocument?.querySelector(`[data-part=${name}]`)?.textContent ?? "",
+      );
+    });
+    assert.ok(!Number.isNaN(Date.parse(last ?? "")), `the last sync before the throttle is kept: ${last}`);
+    // Shown to the minute: Graph's 60 s, not the 15-minute interval.
+    const minutes = (Date.parse(next ?? "") - Date.now()) / 60_000;
+    assert.ok(minutes > -1 && minutes < 3, `the next sync is Graph's Retry-After away: ${next}`);
+
+    await box.uncheck();
+    await s.page.getByRole("region", { name: "Faults" }).getByText("Graph answers again.").waitFor();
+    await s.pane.getByRole("button", { name: "Sync now" }).click();
+    await alert.waitFor({ state: "hidden", timeout: 30_000 });
+    await s.pane
+      .getByRole("status")
+      .filter({ hasText: /^Synchronized/ })
+      .waitFor();
   });
 
   it("counts an Outlook edit of a tracked item as pending as soon as it is recorded", async () => {

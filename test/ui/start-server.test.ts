@@ -1,12 +1,15 @@
 // `npm start`'s server without a browser: the simulated mailbox is saved in the data folder and comes back on
 // the next start; the simulator's endpoints answer only requests that name this server (DNS rebinding); the
-// session token is a short-lived signed token, not a stored one; a non-loopback HOST needs the explicit flag.
+// session token is a short-lived signed token, not a stored one, and so is the Graph twin's; Throttle Graph holds
+// until it is switched off; a non-loopback HOST needs the explicit flag.
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { SESSION_TOKEN_SECONDS, startAddinServer, type AddinServer } from "../../src/entry/cli/start";
+import { SimulatorMailbox, THROTTLE_RETRY_AFTER_SECONDS } from "../../src/entry/cli/simulator-mailbox";
+import { ManualClock } from "../support/manual-clock";
 
 const quiet = {
   debug: () => undefined,
@@ -22,7 +25,7 @@ function send(
   urlPath: string,
   headers: Record<string, string>,
   body?: unknown,
-): Promise<{ status: number; json: unknown }> {
+): Promise<{ status: number; json: unknown; headers: Record<string, string | string[] | undefined> }> {
   const url = new URL(urlPath, base);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -32,7 +35,11 @@ function send(
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
-          resolve({ status: res.statusCode ?? 0, json: text === "" ? null : (JSON.parse(text) as unknown) });
+          resolve({
+            status: res.statusCode ?? 0,
+            json: text === "" ? null : (JSON.parse(text) as unknown),
+            headers: res.headers,
+          });
         });
       },
     );
@@ -129,6 +136,59 @@ describe("npm start's server: the saved mailbox and the simulator's endpoints", 
     assert.equal(who.status, 200);
   });
 
+  it("gives each session a Graph token of the same lifetime; Graph refuses a missing or forged one with 401", async () => {
+    server = await start();
+    const session = (await send(server.baseUrl, "GET", "/sim/session", own(server))).json as {
+      graphToken: string;
+      expiresAt: number;
+    };
+    const contacts = (token: string | null) =>
+      send(server!.baseUrl, "GET", "/graph/v1.0/me/contacts", {
+        ...own(server!),
+        ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+      });
+    assert.equal((await contacts(session.graphToken)).status, 200);
+    const [, expiry = "", mac = ""] = session.graphToken.split(".");
+    assert.equal(Number(expiry), session.expiresAt);
+    const longer = `sim.${session.expiresAt + 3_600_000}.${mac}`;
+    for (const refused of [null, "", longer, `${session.graphToken}x`]) {
+      const answer = await contacts(refused);
+      assert.equal(answer.status, 401, String(refused));
+      assert.equal((answer.json as { error: { code: string } }).error.code, "InvalidAuthenticationToken");
+    }
+  });
+
+  it("keeps Throttle Graph on until it is switched off, and refuses a switch it does not know", async () => {
+    server = await start();
+    const session = (await send(server.baseUrl, "GET", "/sim/session", own(server))).json as {
+      graphToken: string;
+    };
+    const contacts = () =>
+      send(server!.baseUrl, "GET", "/graph/v1.0/me/contacts", {
+        ...own(server!),
+        authorization: `Bearer ${session.graphToken}`,
+      });
+    const on = await send(server.baseUrl, "PUT", "/sim/faults", own(server), { throttleGraph: true });
+    assert.deepEqual(on.json, { crmDown: false, dropNotices: false, throttleGraph: true });
+    for (let call = 0; call < 8; call += 1) {
+      const answer = await contacts();
+      assert.equal(answer.status, 429);
+      assert.equal(answer.headers["retry-after"], String(THROTTLE_RETRY_AFTER_SECONDS));
+    }
+    const kept = await send(server.baseUrl, "GET", "/sim/faults", own(server));
+    assert.equal((kept.json as { throttleGraph: boolean }).throttleGraph, true);
+    for (const bad of [{ throttleGraph: "yes" }, { throttle: true }, [true]]) {
+      const refused = await send(server.baseUrl, "PUT", "/sim/faults", own(server), bad);
+      assert.equal(refused.status, 400, JSON.stringify(bad));
+      assert.match(JSON.stringify(refused.json), /throttleGraph/);
+    }
+    await send(server.baseUrl, "PUT", "/sim/faults", own(server), { throttleGraph: false });
+    assert.equal((await contacts()).status, 200);
+    await send(server.baseUrl, "PUT", "/sim/faults", own(server), { throttleGraph: true });
+    await send(server.baseUrl, "POST", "/sim/reset", own(server));
+    assert.equal((await contacts()).status, 200, "Reset demo ends the throttle");
+  });
+
   it("sends X-Content-Type-Options: nosniff on its pages, the simulator's endpoints and the sync server", async () => {
     const started = await start();
     server = started;
@@ -152,5 +212,42 @@ describe("npm start's server: the saved mailbox and the simulator's endpoints", 
     assert.equal(bad.status, 400);
     assert.match(JSON.stringify(bad.json), /updateItem/);
     assert.deepEqual(server.mailbox.mailbox.exportState(), before.state);
+  });
+});
+
+describe("the simulator's Graph token", () => {
+  it("is good until its expiry, then Graph answers 401 InvalidAuthenticationToken; another server's is refused", async () => {
+    const clock = new ManualClock();
+    const open = () =>
+      SimulatorMailbox.open({
+        file: null,
+        owner: { emailAddress: "alice@contoso.example", displayName: "Alice Adams" },
+        clock,
+        logger: quiet,
+      });
+    const [mailbox, other] = await Promise.all([open(), open()]);
+    try {
+      const expiresAt = clock.now() + SESSION_TOKEN_SECONDS * 1000;
+      const token = mailbox.graphToken(expiresAt);
+      const base = mailbox.graphTwinUrl;
+      const me = (bearer: string) =>
+        fetch(`${base}/me/contacts`, { headers: { authorization: `Bearer ${bearer}` } }).then(
+          async (answer) => ({
+            status: answer.status,
+            body: (await answer.json()) as { error?: { code: string; message: string } },
+          }),
+        );
+      assert.equal((await me(token)).status, 200);
+      assert.equal((await me(other.graphToken(expiresAt))).status, 401);
+      clock.advance(SESSION_TOKEN_SECONDS * 1000 - 1);
+      assert.equal((await me(token)).status, 200);
+      clock.advance(1);
+      const expired = await me(token);
+      assert.equal(expired.status, 401);
+      assert.equal(expired.body.error?.code, "InvalidAuthenticationToken");
+      assert.match(expired.body.error?.message ?? "", /expired/);
+    } finally {
+      await Promise.all([mailbox.close(), other.close()]);
+    }
   });
 });

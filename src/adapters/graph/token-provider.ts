@@ -4,7 +4,7 @@ export interface TokenProvider {
   getToken(): Promise<string>;
 }
 
-/** A fixed token: the simulator's Graph subset server accepts one configured token. */
+/** A fixed token, for a Graph subset server started with that one token (tests, scenarios, the benches). */
 export class StaticTokenProvider implements TokenProvider {
   constructor(private readonly token: string) {}
 

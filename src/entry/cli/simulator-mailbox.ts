@@ -4,7 +4,7 @@
  * the page's Outlook view through `/sim/mailbox`, and saved to a JSON file after every change, so a reload or a
  * restart finds the mailbox as it was left. `reset()` puts the demo mailbox back.
  */
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
@@ -13,7 +13,11 @@ import { SyncError } from "../../core/errors";
 import type { Clock } from "../../ports/clock";
 import type { Logger } from "../../ports/logger";
 import type { MailboxChangeNotice } from "../../ports/mailbox-store";
-import { startGraphSubsetServer, type GraphSubsetServer } from "../../sim/graph/graph-subset-server";
+import {
+  startGraphSubsetServer,
+  type GraphSubsetServer,
+  type GraphTokenVerdict,
+} from "../../sim/graph/graph-subset-server";
 import { SimulatedMailbox, type MailboxState } from "../../sim/mailbox/simulated-mailbox";
 import { loadDemoMailbox } from "./demo-mailbox";
 
@@ -46,8 +50,8 @@ export interface MailboxSnapshot {
   readonly state: MailboxState;
 }
 
-/** How many throttled answers one "Throttle Graph" gives, and their Retry-After. */
-export const THROTTLE = { calls: 5, retryAfterSeconds: 30 } as const;
+/** The Retry-After every Graph call answers with while "Throttle Graph" is on (seconds). */
+export const THROTTLE_RETRY_AFTER_SECONDS = 60;
 
 const callSchema = z.object({
   method: z.enum(PAGE_CALLS),
@@ -80,12 +84,12 @@ export class SimulatorMailbox {
   private saving: Promise<void> | null = null;
   private notices: MailboxChangeNotice[] = [];
   private dropping = false;
+  private throttling = false;
 
   private constructor(
     readonly mailbox: SimulatedMailbox,
     private readonly graph: GraphSubsetServer,
-    /** The bearer token the Graph twin asks for; the page gets it with its session. */
-    readonly graphToken: string,
+    private readonly tokens: GraphTokens,
     private readonly options: SimulatorMailboxOptions,
   ) {
     mailbox.subscribe((notice) => this.notices.push(notice));
@@ -97,11 +101,25 @@ export class SimulatorMailbox {
     const saved = options.file === null ? null : await readSaved(options.file);
     if (saved === null) loadDemoMailbox(mailbox, options.clock.now());
     else mailbox.importState(saved);
-    const token = randomBytes(24).toString("base64url");
-    const graph = await startGraphSubsetServer({ mailbox, clock: options.clock, token });
-    const opened = new SimulatorMailbox(mailbox, graph, token, options);
+    const tokens = new GraphTokens(options.clock);
+    const graph = await startGraphSubsetServer({
+      mailbox,
+      clock: options.clock,
+      token: (presented) => tokens.judge(presented),
+    });
+    const opened = new SimulatorMailbox(mailbox, graph, tokens, options);
     if (saved === null) opened.changed();
     return opened;
+  }
+
+  /** The Graph twin's own loopback URL; the page reaches it through {@link proxyGraph}. */
+  get graphTwinUrl(): string {
+    return this.graph.baseUrl;
+  }
+
+  /** A bearer token for the Graph twin, good until `expiresAt` (epoch ms); signed, so nothing is stored. */
+  graphToken(expiresAt: number): string {
+    return this.tokens.issue(expiresAt);
   }
 
   snapshot(): MailboxSnapshot {
@@ -135,13 +153,15 @@ export class SimulatorMailbox {
     loadDemoMailbox(fresh, this.options.clock.now());
     this.mailbox.importState(fresh.exportState());
     this.mailbox.faults.deliverNotices();
+    this.mailbox.faults.endThrottle();
     this.dropping = false;
+    this.throttling = false;
     this.changed();
   }
 
   /** The page's fault switches that act on the mailbox and its Graph twin. */
-  faults(): { readonly dropNotices: boolean } {
-    return { dropNotices: this.dropping };
+  faults(): { readonly dropNotices: boolean; readonly throttleGraph: boolean } {
+    return { dropNotices: this.dropping, throttleGraph: this.throttling };
   }
 
   setDropNotices(drop: boolean): void {
@@ -150,8 +170,11 @@ export class SimulatorMailbox {
     else this.mailbox.faults.deliverNotices();
   }
 
-  throttleGraph(): void {
-    this.mailbox.faults.throttle(THROTTLE.calls, THROTTLE.retryAfterSeconds);
+  /** While on, every Graph call answers 429 with {@link THROTTLE_RETRY_AFTER_SECONDS}. */
+  setThrottleGraph(throttle: boolean): void {
+    this.throttling = throttle;
+    this.mailbox.faults.endThrottle();
+    if (throttle) this.mailbox.faults.throttle("all", THROTTLE_RETRY_AFTER_SECONDS);
   }
 
   /**
@@ -230,6 +253,32 @@ export class SimulatorMailbox {
     } finally {
       this.saving = null;
     }
+  }
+}
+
+/**
+ * The Graph twin's short-lived bearer tokens: `sim.<expiry ms>.<HMAC of it>` under a key of this process, so a
+ * token is judged without storing it, and none survives a restart of `npm start`.
+ */
+class GraphTokens {
+  private readonly key = randomBytes(32);
+
+  constructor(private readonly clock: Clock) {}
+
+  issue(expiresAt: number): string {
+    return `sim.${expiresAt}.${this.mac(String(expiresAt)).toString("base64url")}`;
+  }
+
+  judge(presented: string): GraphTokenVerdict {
+    const match = /^sim\.(\d{1,16})\.([A-Za-z0-9_-]{43})$/.exec(presented);
+    if (match === null) return "invalid";
+    const [, expiry = "", mac = ""] = match;
+    if (!timingSafeEqual(Buffer.from(mac, "base64url"), this.mac(expiry))) return "invalid";
+    return Number(expiry) > this.clock.now() ? "valid" : "expired";
+  }
+
+  private mac(text: string): Buffer {
+    return createHmac("sha256", this.key).update(text).digest();
   }
 }
 

@@ -28,6 +28,7 @@ import {
 } from "../../server";
 import { sendSecurityHeaders } from "../../server/http/security-headers";
 import { SignJWT, generateKeyPair, exportJWK, createLocalJWKSet } from "jose";
+import { z } from "zod";
 import { SyncError } from "../../core/errors";
 import type { Logger } from "../../ports/logger";
 import { SimulatorMailbox } from "./simulator-mailbox";
@@ -55,6 +56,12 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 export const SESSION_TOKEN_SECONDS = 15 * 60;
 const SIM_ISSUER = "urn:outlook-crm-sync:simulator";
 const SIM_AUDIENCE = "urn:outlook-crm-sync:crm";
+/** The fault switches `PUT /sim/faults` may set; each one left out stays as it is. */
+const faultsSchema = z.strictObject({
+  crmDown: z.boolean().optional(),
+  dropNotices: z.boolean().optional(),
+  throttleGraph: z.boolean().optional(),
+});
 /** The largest body a /sim request may send (a mailbox call carries one item). */
 const SIM_BODY_LIMIT = 1024 * 1024;
 const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(["127.0.0.1", "::1", "localhost"]);
@@ -206,8 +213,7 @@ async function simulatorSigner(): Promise<{
  * {@link SIMULATOR_USER}, answer only requests whose Host and Origin name this server:
  * `GET /sim/session` (a token good for {@link SESSION_TOKEN_SECONDS}, signed here, so no token is stored),
  * `GET|POST /sim/mailbox` (the mailbox and the user's actions on it), `/graph/v1.0/…` (the Graph twin),
- * `GET /sim/faults`, `PUT /sim/faults` (`{"crmDown"?, "dropNotices"?}`), `POST /sim/faults/throttle`, and
- * `POST /sim/reset`. The simulator serves only on loopback unless `allowNonLoopback` is set.
+ * `GET /sim/faults`, `PUT /sim/faults` (`{"crmDown"?, "dropNotices"?, "throttleGraph"?}`), and `POST /sim/reset`. The simulator serves only on loopback unless `allowNonLoopback` is set.
  */
 export async function startAddinServer(options: AddinServerOptions): Promise<AddinServer> {
   const { logger } = options;
@@ -266,13 +272,15 @@ export async function startAddinServer(options: AddinServerOptions): Promise<Add
   const simulator = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const route = `${req.method ?? ""} ${url.pathname}`;
     if (route === "GET /sim/session") {
+      const now = clock.now();
+      const expiresAt = now + SESSION_TOKEN_SECONDS * 1000;
       sendJson(res, 200, {
         userId: SIMULATOR_USER,
-        token: await signer.sign(SIMULATOR_USER, clock.now()),
-        expiresAt: clock.now() + SESSION_TOKEN_SECONDS * 1000,
+        token: await signer.sign(SIMULATOR_USER, now),
+        expiresAt,
         serverUrl: baseUrl.replace(/\/$/, ""),
         graphUrl: `${baseUrl}graph/v1.0`,
-        graphToken: mailbox.graphToken,
+        graphToken: mailbox.graphToken(expiresAt),
         owner: mailbox.mailbox.owner,
       });
     } else if (route === "GET /sim/mailbox") {
@@ -285,17 +293,15 @@ export async function startAddinServer(options: AddinServerOptions): Promise<Add
     } else if (route === "GET /sim/faults") {
       sendJson(res, 200, { crmDown, ...mailbox.faults() });
     } else if (route === "PUT /sim/faults") {
-      const body = (await jsonBody(req)) as { crmDown?: unknown; dropNotices?: unknown } | null;
-      if (body === null || typeof body !== "object") {
+      const body = faultsSchema.safeParse(await jsonBody(req));
+      if (!body.success) {
         throw new SyncError("invalidInput", {
-          details: 'send {"crmDown": true|false, "dropNotices": true|false}.',
+          details: 'send {"crmDown": true|false, "dropNotices": true|false, "throttleGraph": true|false}.',
         });
       }
-      if (body.crmDown !== undefined) crmDown = body.crmDown === true;
-      if (body.dropNotices !== undefined) mailbox.setDropNotices(body.dropNotices === true);
-      sendJson(res, 200, { crmDown, ...mailbox.faults() });
-    } else if (route === "POST /sim/faults/throttle") {
-      mailbox.throttleGraph();
+      if (body.data.crmDown !== undefined) crmDown = body.data.crmDown;
+      if (body.data.dropNotices !== undefined) mailbox.setDropNotices(body.data.dropNotices);
+      if (body.data.throttleGraph !== undefined) mailbox.setThrottleGraph(body.data.throttleGraph);
       sendJson(res, 200, { crmDown, ...mailbox.faults() });
     } else if (route === "POST /sim/reset") {
       await resetDemo();

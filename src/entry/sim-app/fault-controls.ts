@@ -7,6 +7,7 @@ import { failureText } from "../commands/command-runner";
 interface FaultState {
   readonly crmDown: boolean;
   readonly dropNotices: boolean;
+  readonly throttleGraph: boolean;
 }
 
 /** Set by Reset demo for the next page load: the add-in's cache and client id go, as on a new install. */
@@ -84,11 +85,13 @@ export function renderFaultControls(root: HTMLElement): FaultControls {
     { type: "button", disabled: true },
     "Delete the selected item without notifying",
   );
-  const throttle = el("button", { type: "button" }, "Throttle Graph");
-  throttle.addEventListener("click", () =>
+  const throttle = el("input", { type: "checkbox", name: "throttle-graph" });
+  throttle.addEventListener("change", () =>
     report(
-      faultRequest("POST", "sim/faults/throttle").then(
-        () => "The next 5 Graph calls answer 429 (Retry-After 30 s).",
+      faultRequest("PUT", "sim/faults", { throttleGraph: throttle.checked }).then((state) =>
+        state.throttleGraph
+          ? "Graph is throttled: every call answers 429 (Retry-After 60 s)."
+          : "Graph answers again.",
       ),
     ),
   );
@@ -121,7 +124,8 @@ export function renderFaultControls(root: HTMLElement): FaultControls {
   root.replaceChildren(
     el("h2", {}, "Faults"),
     el("label", { class: "check" }, drop, el("span", {}, "Drop notifications")),
-    el("div", { class: "actions" }, silentDelete, throttle),
+    el("label", { class: "check" }, throttle, el("span", {}, "Throttle Graph")),
+    el("div", { class: "actions" }, silentDelete),
     el("label", { class: "check" }, down, el("span", {}, "Take the server down")),
     el("div", { class: "actions" }, reset),
     status,
@@ -129,6 +133,7 @@ export function renderFaultControls(root: HTMLElement): FaultControls {
   report(
     faultRequest("GET", "sim/faults").then((state) => {
       drop.checked = state.dropNotices;
+      throttle.checked = state.throttleGraph;
       down.checked = state.crmDown;
       return state.crmDown ? "The sync server is down: untick “Take the server down” to bring it back." : "";
     }),

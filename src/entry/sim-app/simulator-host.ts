@@ -9,7 +9,7 @@ import { HttpCrmClient } from "../../adapters/http/http-crm-client";
 import { openLocalCache } from "../../adapters/idb/open-local-cache";
 import { OfficeJsOutlookHost } from "../../adapters/officejs/officejs-outlook-host";
 import { GraphMailboxStore } from "../../adapters/graph/graph-mailbox-store";
-import { StaticTokenProvider } from "../../adapters/graph/token-provider";
+import type { TokenProvider } from "../../adapters/graph/token-provider";
 import { DEFAULT_SETTINGS } from "../../ports/settings";
 import { createSimulatedOffice, type SimulatedOffice } from "../../sim/office/simulated-office";
 import { ADDIN_ID, browserClientId, startAddinRuntime, type AddinRuntime } from "../commands/addin-runtime";
@@ -19,7 +19,8 @@ import type { ServerMailbox } from "./server-mailbox";
 
 /**
  * What `npm start` gives the simulator page: the CRM user it signs in as, a token that is good until
- * `expiresAt`, the server's URL, the Graph twin's URL and token, and the mailbox's owner.
+ * `expiresAt`, the server's URL, the Graph twin's URL and a token for it good until the same time, and the
+ * mailbox's owner.
  */
 export interface SimulatorSession {
   readonly userId: string;
@@ -81,24 +82,37 @@ export async function fetchSession(): Promise<SimulatorSession> {
   };
 }
 
-/** The session's CRM token, renewed from `/sim/session` shortly before it runs out. */
-export function sessionTokens(first: SimulatorSession): () => Promise<string> {
+/** The session's tokens, the CRM's and the Graph twin's, renewed together from `/sim/session` before they run out. */
+export interface SessionTokens {
+  readonly crm: () => Promise<string>;
+  readonly graph: TokenProvider;
+}
+
+export function sessionTokens(first: SimulatorSession): SessionTokens {
   let session: Promise<SimulatorSession> = Promise.resolve(first);
-  return async () => {
+  const fresh = async (): Promise<SimulatorSession> => {
     const current = await session;
-    if (current.expiresAt - BROWSER_CLOCK.now() > RENEW_BEFORE_MS) return current.token;
+    if (current.expiresAt - BROWSER_CLOCK.now() > RENEW_BEFORE_MS) return current;
     session = fetchSession().catch(() => current);
-    return (await session).token;
+    return session;
+  };
+  return {
+    crm: async () => (await fresh()).token,
+    graph: { getToken: async () => (await fresh()).graphToken },
   };
 }
 
 /** The simulator's CRM client for `session` (the add-in's and the CRM view's). */
-export function crmClientFor(session: SimulatorSession, getToken = sessionTokens(session)): HttpCrmClient {
+export function crmClientFor(
+  session: SimulatorSession,
+  getToken = sessionTokens(session).crm,
+): HttpCrmClient {
   return new HttpCrmClient({ baseUrl: session.serverUrl, getToken, clock: BROWSER_CLOCK });
 }
 
 export function createSimulatorHost(mailbox: ServerMailbox, session: SimulatorSession): SimulatorHost {
   const office = createSimulatedOffice(mailbox, { addinId: ADDIN_ID });
+  const tokens = sessionTokens(session);
   let runtime: Promise<AddinRuntime> | undefined;
   const start = async (): Promise<AddinRuntime> => {
     const opened = await openLocalCache({
@@ -109,7 +123,7 @@ export function createSimulatorHost(mailbox: ServerMailbox, session: SimulatorSe
     const logger = createCacheLogger(opened.cache, BROWSER_CLOCK);
     const store = new GraphMailboxStore({
       fetch: (input, init) => fetch(input, init),
-      tokens: new StaticTokenProvider(session.graphToken),
+      tokens: tokens.graph,
       clock: BROWSER_CLOCK,
       addinId: ADDIN_ID,
       baseUrl: session.graphUrl,
@@ -118,7 +132,7 @@ export function createSimulatorHost(mailbox: ServerMailbox, session: SimulatorSe
     return startAddinRuntime({
       host: new OfficeJsOutlookHost(office.office as typeof Office, { itemIds: store }),
       mailbox: store,
-      crm: crmClientFor(session),
+      crm: crmClientFor(session, tokens.crm),
       cache: opened.cache,
       clock: BROWSER_CLOCK,
       logger,

@@ -77,11 +77,26 @@ function vendoredMetadata(): GraphMetadata {
   return defaultMetadata;
 }
 
-/** Starts the server on 127.0.0.1 with an OS-chosen port. `token` is the bearer token every request must carry. */
+/** What the twin makes of a presented bearer token. */
+export type GraphTokenVerdict = "valid" | "expired" | "invalid";
+
+/** resolve-auth-errors: Graph answers 401 when the access token is missing, not valid, or expired. */
+function tokenRefusal(verdict: GraphTokenVerdict): Reply | null {
+  if (verdict === "valid") return null;
+  // Graph's message for an expired token, as reported on Microsoft's Tech Community (officegraph forum).
+  if (verdict === "expired")
+    return error(401, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.");
+  return error(401, "InvalidAuthenticationToken", "Access token is empty or not valid.");
+}
+
+/**
+ * Starts the server on 127.0.0.1 with an OS-chosen port. `token` is the bearer token every request must carry,
+ * or a check that judges each presented token (a short-lived token that can expire).
+ */
 export async function startGraphSubsetServer(options: {
   readonly mailbox: SimulatedMailbox;
   readonly clock: Clock;
-  readonly token: string;
+  readonly token: string | ((presented: string) => GraphTokenVerdict);
   /** The metadata requests are checked against; default the vendored Graph v1.0 metadata. */
   readonly metadata?: GraphMetadata;
 }): Promise<GraphSubsetServer> {
@@ -202,8 +217,12 @@ export async function startGraphSubsetServer(options: {
           );
           return;
         }
-        if (req.headers.authorization !== `Bearer ${token}`) {
-          send(error(401, "InvalidAuthenticationToken", "Access token is empty or not valid."));
+        const presented = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
+        const refusal = tokenRefusal(
+          typeof token === "string" ? (presented === token ? "valid" : "invalid") : token(presented),
+        );
+        if (refusal !== null) {
+          send(refusal);
           return;
         }
         let body: unknown;

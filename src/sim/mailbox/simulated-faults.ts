@@ -29,9 +29,19 @@ export class SimulatedFaults {
   private droppedNotices = 0;
   private dropAllNotices = false;
 
-  /** The next `count` matching requests answer 429 with `Retry-After: retryAfterSeconds`. */
-  throttle(count: number, retryAfterSeconds: number, match: RequestMatch = {}): void {
-    this.arm({ kind: "throttle", retryAfterSeconds }, count, match);
+  /**
+   * The next `count` matching requests answer 429 with `Retry-After: retryAfterSeconds` (`"all"`: every one
+   * until {@link endThrottle}).
+   */
+  throttle(count: number | "all", retryAfterSeconds: number, match: RequestMatch = {}): void {
+    this.arm({ kind: "throttle", retryAfterSeconds }, count === "all" ? Infinity : count, match);
+  }
+
+  /** Ends every throttle, counted or open-ended. */
+  endThrottle(): void {
+    for (let index = this.armed.length - 1; index >= 0; index -= 1) {
+      if (this.armed[index]?.fault.kind === "throttle") this.armed.splice(index, 1);
+    }
   }
 
   /** The next `count` matching requests are answered only after `delayMs` of the server's clock. */
@@ -79,7 +89,7 @@ export class SimulatedFaults {
   }
 
   private arm(fault: HttpFault, count: number, match: RequestMatch): void {
-    if (!Number.isInteger(count) || count < 1)
+    if (count !== Infinity && (!Number.isInteger(count) || count < 1))
       throw new RangeError(`fault count must be a positive integer, got ${count}`);
     this.armed.push({ fault, match, remaining: count });
   }

@@ -179,4 +179,16 @@ describe("SimulatedMailbox", () => {
     assert.equal(mailbox.faults.takeHttpFault("GET", "/me/contacts"), null);
     assert.throws(() => mailbox.faults.loseResponse(0), RangeError);
   });
+
+  it("throttles every request until the throttle ends, leaving the other faults armed", () => {
+    const { mailbox } = newMailbox();
+    mailbox.faults.throttle("all", 60);
+    mailbox.faults.slow(1, 10, { method: "DELETE" });
+    for (let request = 0; request < 50; request += 1)
+      assert.equal(mailbox.faults.takeHttpFault("GET", "/me/events")?.kind, "throttle");
+    mailbox.faults.throttle(3, 5);
+    mailbox.faults.endThrottle();
+    assert.equal(mailbox.faults.takeHttpFault("GET", "/me/events"), null);
+    assert.equal(mailbox.faults.takeHttpFault("DELETE", "/me/events/1")?.kind, "slow");
+  });
 });
