@@ -11,7 +11,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import HtmlWebpackPlugin from "html-webpack-plugin";
 import CopyWebpackPlugin from "copy-webpack-plugin";
+import { tsImport } from "tsx/esm/api";
 import { LaunchEventsPlugin } from "./scripts/launch-events-bundle.mjs";
+
+/** The pages' Content-Security-Policy table, shared with npm start's page server. */
+const { addinPagePolicy } = await tsImport("./src/entry/cli/page-policy.ts", import.meta.url);
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 
@@ -52,13 +56,17 @@ export default function config(env = {}, argv = {}) {
   const production = argv.mode === "production";
   const baseUrl = production ? productionBaseUrl(process.env.ADDIN_BASE_URL) : DEV_BASE_URL;
   const officeJs = production ? OFFICE_JS_CDN : OFFICE_JS_LOCAL;
-  const page = (filename, template, chunks, withOfficeJs) =>
+  // The add-in pages carry their policy in a meta tag too, for whatever static host serves them;
+  // ADDIN_CRM_ORIGINS (space-separated https origins) names sync servers not on the pages' own origin.
+  const addinPolicy = addinPagePolicy((process.env.ADDIN_CRM_ORIGINS ?? "").split(/\s+/).filter(Boolean));
+  const page = (filename, template, chunks, addinPage) =>
     new HtmlWebpackPlugin({
       filename,
       template,
       chunks,
       templateParameters: {
-        officeJs: withOfficeJs ? officeJs : null,
+        officeJs: addinPage ? officeJs : null,
+        contentSecurityPolicy: addinPage ? addinPolicy : null,
         aadClientId: process.env.ADDIN_AAD_CLIENT_ID ?? "",
         crmScope: process.env.ADDIN_CRM_SCOPE ?? "",
       },

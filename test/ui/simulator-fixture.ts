@@ -95,7 +95,7 @@ export async function selectItem(page: Page, folder: string, title: string): Pro
 }
 
 /** Presses the pane's Sync now and waits until the pane says the sync finished. */
-export async function syncFromPane(s: SimulatorPage): Promise<void> {
+export async function syncFromPane(s: Pick<SimulatorPage, "pane">): Promise<void> {
   await s.pane.getByRole("button", { name: "Sync now" }).click();
   await s.pane
     .getByRole("status")

@@ -31,6 +31,7 @@ import { SignJWT, generateKeyPair, exportJWK, createLocalJWKSet } from "jose";
 import { z } from "zod";
 import { SyncError } from "../../core/errors";
 import type { Logger } from "../../ports/logger";
+import { sendPagePolicies } from "./page-policy";
 import { SimulatorMailbox } from "./simulator-mailbox";
 
 /** The simulated mailbox's file inside the data folder (beside the embedded database's files). */
@@ -351,6 +352,7 @@ export async function startAddinServer(options: AddinServerOptions): Promise<Add
   };
   const server = options.tls ? createHttpsServer(options.tls, listener) : createHttpServer(listener);
   sendSecurityHeaders(server);
+  sendPagePolicies(server);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => resolve());

@@ -3,6 +3,7 @@
  * test/manifest checks them against the production bundle. Each click follows the one-owner rule
  * (sync-owner.ts): it works under the sync lock itself, or forwards to the pinned pane that holds it.
  */
+import "./zod-without-eval";
 import { startAddinRuntime } from "./addin-runtime";
 import { BROWSER_CLOCK } from "./browser-clock";
 import { CONSOLE_LOGGER } from "./cache-logger";

@@ -4,6 +4,7 @@
  * the simulator supplies `Office` to the frames (see simulator-host.ts). The fault controls render first, so a
  * fault can always be undone, and the page starts while the CRM is down.
  */
+import "../commands/zod-without-eval";
 import { failureText } from "../commands/command-runner";
 import { part } from "../taskpane/dom";
 import { CrmPanel } from "./crm-panel";

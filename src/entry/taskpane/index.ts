@@ -2,6 +2,7 @@
  * The task pane's script (taskpane.html): once Office is ready, the pane over the production adapters. The
  * pane is the sync owner of its mailbox while it is open (src/entry/commands/sync-owner.ts).
  */
+import "../commands/zod-without-eval";
 import { startAddinRuntime } from "../commands/addin-runtime";
 import { BROWSER_CLOCK } from "../commands/browser-clock";
 import { CONSOLE_LOGGER } from "../commands/cache-logger";
