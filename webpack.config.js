@@ -7,6 +7,7 @@
 // office.js: the simulator supplies `Office`. `--env outputPath=DIR` builds somewhere other than dist/.
 // ADDIN_AAD_CLIENT_ID and ADDIN_CRM_SCOPE (the Azure AD app and the sync server's API scope) go into the pages'
 // meta tags for MSAL; without them the add-in in Outlook reports that no app is configured.
+// The add-in pages also get their Content-Security-Policy (src/entry/cli/page-policy.ts) as a meta tag.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import HtmlWebpackPlugin from "html-webpack-plugin";
