@@ -60,11 +60,12 @@ export default function config(env = {}, argv = {}) {
   // The add-in pages carry their policy in a meta tag too, for whatever static host serves them;
   // ADDIN_CRM_ORIGINS (space-separated https origins) names sync servers not on the pages' own origin.
   const addinPolicy = addinPagePolicy((process.env.ADDIN_CRM_ORIGINS ?? "").split(/\s+/).filter(Boolean));
-  const page = (filename, template, chunks, addinPage) =>
+  const page = (filename, template, chunks, addinPage, loading = {}) =>
     new HtmlWebpackPlugin({
       filename,
       template,
       chunks,
+      ...loading,
       templateParameters: {
         officeJs: addinPage ? officeJs : null,
         contentSecurityPolicy: addinPage ? addinPolicy : null,
@@ -85,6 +86,7 @@ export default function config(env = {}, argv = {}) {
       "sim-app": "./src/entry/sim-app/index.ts",
       "sim-taskpane": "./src/entry/sim-app/sim-taskpane.ts",
       "sim-commands": "./src/entry/sim-app/sim-commands.ts",
+      "sim-launch-events": "./src/entry/sim-app/sim-launch-events.ts",
     },
     output: {
       path: env.outputPath ? path.resolve(env.outputPath) : path.join(root, "dist"),
@@ -120,6 +122,17 @@ export default function config(env = {}, argv = {}) {
       // The same pages for the simulator's frames: same view and registrations, the simulator's `Office`.
       page("sim-taskpane.html", "./taskpane/taskpane.html", ["sim-taskpane"], false),
       page("sim-commands.html", "./src/entry/commands/commands.html", ["sim-commands"], false),
+      // A launch event's frame: its script must run before the page's launch-events.js, so it blocks in the head.
+      page(
+        "sim-launch-events.html",
+        "./src/entry/sim-app/sim-launch-events.html",
+        ["sim-launch-events"],
+        false,
+        {
+          inject: "head",
+          scriptLoading: "blocking",
+        },
+      ),
       new CopyWebpackPlugin({
         patterns: [
           {

@@ -31,8 +31,12 @@ async function boot(): Promise<void> {
   ]);
   await forgetAddinCache(session.owner.emailAddress);
   const mailbox = await ServerMailbox.open(session.owner);
-  const host = createSimulatorHost(mailbox, session);
+  const host = createSimulatorHost(mailbox, session, () => {
+    part(document, "boot-status").textContent =
+      "Another simulator tab is synchronizing this mailbox. This one starts when that one closes.";
+  });
   window.crmSimulator = host;
+  window.addEventListener("pagehide", () => host.dispose(), { once: true });
   faults.attach(mailbox);
   const runtime = await host.runtime();
   runtime.engine
@@ -48,6 +52,7 @@ async function boot(): Promise<void> {
       await commandsReady;
       await host.office.runAction(name);
     },
+    sendAppointment: (itemId) => host.office.sendAppointment(itemId),
     showTaskpane: (url) => {
       const src = simulatorPage(url);
       if (!pane.src.endsWith(src.replace(/^.*\//, ""))) pane.src = src;

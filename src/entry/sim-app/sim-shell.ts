@@ -7,6 +7,7 @@
 import type { FieldValue } from "../../core/types";
 import type { Disposable } from "../../ports/clock";
 import type { SimulatedItem, SimulatedMailbox } from "../../sim/mailbox/simulated-mailbox";
+import type { SendDecision } from "../../sim/office/simulated-office";
 import { el, setChildren } from "../taskpane/dom";
 import { failureText } from "../commands/command-runner";
 import {
@@ -25,6 +26,8 @@ export interface AddinHost {
   runFunction(functionName: string): Promise<void>;
   /** Shows (and pins) the add-in's task pane. */
   showTaskpane(url: string): void;
+  /** The organizer sends a meeting update: the add-in's OnAppointmentSend decides first. */
+  sendAppointment(itemId: string): Promise<SendDecision>;
 }
 
 type FolderView = "mail" | "calendar" | "contacts" | "tasks";
@@ -254,7 +257,8 @@ export class SimShell implements Disposable {
 
   /**
    * Edits an item as the user would in Outlook (a notified change): every SPEC §2 field of its type, with
-   * readable labels, and a note for each edit that the sync rules do not send to the CRM.
+   * readable labels, and a note for each edit that the sync rules do not send to the CRM. A meeting the user
+   * organizes also has "Send update", which sends it to the attendees with the edits (OnAppointmentSend first).
    */
   private editForm(item: SimulatedItem): HTMLElement {
     const specs = outlookFieldSpecs(item.type, item.fields);
@@ -270,10 +274,14 @@ export class SimShell implements Disposable {
     details.addEventListener("toggle", () => {
       if (!details.open) this.draw(true);
     });
+    const organized =
+      item.type === "appointment" && item.fields["organizer"] === this.mailbox.owner.emailAddress;
+    const sendUpdate = el("button", { type: "submit" }, "Send update");
     const form = el(
       "form",
       { class: "edit", "aria-label": "Edit item", "data-item-id": item.itemId },
       details,
+      ...(organized ? [sendUpdate] : []),
       note,
     );
     form.addEventListener("submit", (event) => {
@@ -285,25 +293,55 @@ export class SimShell implements Disposable {
         const value = controlValue(control, spec);
         if (fieldText(value) !== fieldText(item.fields[control.name] ?? null)) fields[control.name] = value;
       }
+      if (event.submitter === sendUpdate) {
+        this.sendUpdate(item, fields, note, details).catch((error: unknown) => {
+          note.textContent = failureText(error);
+        });
+        return;
+      }
       if (Object.keys(fields).length === 0) {
         note.textContent = "Nothing changed.";
         return;
       }
-      try {
-        this.mailbox.updateItem(item.itemId, { fields }, { notify: true, by: "world" });
-      } catch (error) {
-        note.textContent = failureText(error);
-        return;
-      }
-      const dropped = Object.keys(fields).flatMap((key) => droppedEditReason(item.type, key) ?? []);
-      this.notes.set(
-        item.itemId,
-        dropped.length > 0 ? `Saved in Outlook. ${dropped.join(" ")}` : "Saved in Outlook.",
-      );
-      details.open = false;
+      if (this.saveEdit(item, fields, note)) details.open = false;
     });
     note.textContent = this.notes.get(item.itemId) ?? "";
     return form;
+  }
+
+  /** Writes an edit as the user's (notified); false, with the note saying why, when the mailbox refused it. */
+  private saveEdit(item: SimulatedItem, fields: Record<string, FieldValue>, note: HTMLElement): boolean {
+    try {
+      this.mailbox.updateItem(item.itemId, { fields }, { notify: true, by: "world" });
+    } catch (error) {
+      note.textContent = failureText(error);
+      return false;
+    }
+    const dropped = Object.keys(fields).flatMap((key) => droppedEditReason(item.type, key) ?? []);
+    this.notes.set(
+      item.itemId,
+      dropped.length > 0 ? `Saved in Outlook. ${dropped.join(" ")}` : "Saved in Outlook.",
+    );
+    return true;
+  }
+
+  /** Sends a meeting update: OnAppointmentSend decides, then the edits (if any) are saved and the update goes. */
+  private async sendUpdate(
+    item: SimulatedItem,
+    fields: Record<string, FieldValue>,
+    note: HTMLElement,
+    details: HTMLDetailsElement,
+  ): Promise<void> {
+    note.textContent = "Sending the update…";
+    const decision = await this.host.sendAppointment(item.itemId);
+    if (!decision.allow) {
+      note.textContent = decision.errorMessage ?? "An add-in stopped the update.";
+      return;
+    }
+    if (Object.keys(fields).length > 0 && !this.saveEdit(item, fields, note)) return;
+    this.notes.set(item.itemId, "Update sent to the attendees.");
+    note.textContent = "Update sent to the attendees.";
+    details.open = false;
   }
 
   private composeForm(draft: SimulatedItem): HTMLElement {

@@ -1,8 +1,11 @@
 /**
  * The simulator page as the add-in's host: the page's copy of the server's mailbox, one fake `Office` over it
- * (shared by the task pane and commands frames, as Outlook is one host), and one add-in runtime started on first
- * use with the real OfficeJsOutlookHost, HttpCrmClient, IndexedDB cache and GraphMailboxStore, which reaches the
- * server's mailbox through the Graph twin. The frames find it as `window.parent.crmSimulator`.
+ * (shared by the task pane and commands frames, as Outlook is one host), the add-in domain's
+ * `OfficeRuntime.storage`, a frame per launch event that runs the built launch-events.js (launch-event-frames.ts),
+ * and one add-in runtime started on first use with the real OfficeJsOutlookHost, HttpCrmClient, IndexedDB cache
+ * and GraphMailboxStore, which reaches the server's mailbox through the Graph twin. That runtime is the sync
+ * owner, as the pinned task pane is in Outlook (pane-owner.ts): it holds the sync lock and its request pump
+ * carries out what launch events and commands queue. The frames find the host as `window.parent.crmSimulator`.
  */
 import { SyncError } from "../../core/errors";
 import { HttpCrmClient } from "../../adapters/http/http-crm-client";
@@ -11,10 +14,13 @@ import { OfficeJsOutlookHost } from "../../adapters/officejs/officejs-outlook-ho
 import { GraphMailboxStore } from "../../adapters/graph/graph-mailbox-store";
 import type { TokenProvider } from "../../adapters/graph/token-provider";
 import { DEFAULT_SETTINGS } from "../../ports/settings";
+import { SimulatedOfficeRuntimeStorage } from "../../sim/office/office-runtime-storage";
 import { createSimulatedOffice, type SimulatedOffice } from "../../sim/office/simulated-office";
 import { ADDIN_ID, browserClientId, startAddinRuntime, type AddinRuntime } from "../commands/addin-runtime";
+import { ownSyncFromPane, type PaneOwnership } from "../commands/pane-owner";
 import { BROWSER_CLOCK } from "../commands/browser-clock";
 import { CONSOLE_LOGGER, createCacheLogger } from "../commands/cache-logger";
+import { LaunchEventFrames } from "./launch-event-frames";
 import type { ServerMailbox } from "./server-mailbox";
 
 /**
@@ -40,8 +46,14 @@ export interface SimulatorHost {
   readonly mailbox: ServerMailbox;
   readonly office: SimulatedOffice;
   readonly session: SimulatorSession;
-  /** The page's one add-in runtime, started on the first call. */
+  /** The add-in domain's `OfficeRuntime.storage`: launch events queue their requests here. */
+  readonly storage: SimulatedOfficeRuntimeStorage;
+  /** The launch events' frames. */
+  readonly launchEvents: LaunchEventFrames;
+  /** The page's one add-in runtime, started on the first call once it holds the sync lock. */
   runtime(): Promise<AddinRuntime>;
+  /** Ends the launch events, the request pump, the engine and the fake `Office`. */
+  dispose(): void;
 }
 
 declare global {
@@ -110,10 +122,20 @@ export function crmClientFor(
   return new HttpCrmClient({ baseUrl: session.serverUrl, getToken, clock: BROWSER_CLOCK });
 }
 
-export function createSimulatorHost(mailbox: ServerMailbox, session: SimulatorSession): SimulatorHost {
-  const office = createSimulatedOffice(mailbox, { addinId: ADDIN_ID });
+/**
+ * The host of the simulator page over `mailbox`; `onWaiting` is called when another tab of this browser profile
+ * owns the mailbox's sync (this page's runtime starts when that one closes).
+ */
+export function createSimulatorHost(
+  mailbox: ServerMailbox,
+  session: SimulatorSession,
+  onWaiting: () => void,
+): SimulatorHost {
+  const storage = new SimulatedOfficeRuntimeStorage();
+  const launchEvents = new LaunchEventFrames({ document, storage, logger: CONSOLE_LOGGER });
+  const office = createSimulatedOffice(mailbox, { addinId: ADDIN_ID, launchEvents: launchEvents.run });
   const tokens = sessionTokens(session);
-  let runtime: Promise<AddinRuntime> | undefined;
+  let ownership: PaneOwnership | undefined;
   const start = async (): Promise<AddinRuntime> => {
     const opened = await openLocalCache({
       name: `outlook-crm-sync:${mailbox.owner.emailAddress}`,
@@ -146,16 +168,34 @@ export function createSimulatorHost(mailbox: ServerMailbox, session: SimulatorSe
       },
     });
   };
+  const own = (): PaneOwnership => {
+    const owned = ownSyncFromPane({
+      locks: navigator.locks,
+      store: storage,
+      mailbox: mailbox.owner.emailAddress,
+      clock: BROWSER_CLOCK,
+      logger: CONSOLE_LOGGER,
+      startRuntime: start,
+      onWaiting,
+    });
+    // A start that failed has let the lock go; the next call tries again.
+    owned.runtime.catch(() => {
+      owned.dispose();
+      if (ownership === owned) ownership = undefined;
+    });
+    return owned;
+  };
   return {
     mailbox,
     office,
     session,
-    runtime: () => {
-      runtime ??= start().catch((error: unknown) => {
-        runtime = undefined;
-        throw error;
-      });
-      return runtime;
+    storage,
+    launchEvents,
+    runtime: () => (ownership ??= own()).runtime,
+    dispose: () => {
+      launchEvents.dispose();
+      ownership?.dispose();
+      office.dispose();
     },
   };
 }

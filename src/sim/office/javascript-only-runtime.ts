@@ -6,7 +6,7 @@
  */
 import vm from "node:vm";
 import type { SimulatedMailbox } from "../mailbox/simulated-mailbox";
-import type { CompletedEvent } from "./simulated-office";
+import { launchEventOffice, type CompletedEvent, type LaunchHandler } from "./simulated-office";
 import { DEFAULT_MAILBOX_LEVEL } from "./requirement-level";
 import { createSimulatedItem, type ComposeSession } from "./simulated-item";
 import type { OfficeRuntimeStorageApi } from "./office-runtime-storage";
@@ -34,8 +34,6 @@ export interface JavaScriptOnlyRuntimeOptions {
   /** The state of the compose form (saved or not, properties not yet in the store); default: saved. */
   readonly composeSession?: ComposeSession;
 }
-
-type Handler = (event: object) => void;
 
 /** Wraps a value so that every call through it, and every callback it makes, is dropped once `ended()`. */
 function freezable(value: unknown, ended: () => boolean, dropped: () => void): unknown {
@@ -102,9 +100,8 @@ export function fireLaunchEvent(
   const drop = (): void => {
     droppedCount += 1;
   };
-  const handlers = new Map<string, Handler>();
+  const handlers = new Map<string, LaunchHandler>();
   const timers = new Set<NodeJS.Timeout>();
-  const base = options.office as { context: { mailbox: object } };
   // The compose form the event is about; by default one that was saved before (its stamp is in the store).
   const session: ComposeSession = options.composeSession ?? { saved: true, pendingProperties: null };
   const item = createSimulatedItem(
@@ -115,20 +112,17 @@ export function fireLaunchEvent(
     DEFAULT_MAILBOX_LEVEL,
   );
   const office = {
-    ...options.office,
+    // "Verify that your event-handling JavaScript file calls Office.actions.associate" (Troubleshoot
+    // event-based and spam-reporting add-ins); during a launch event, mailbox.item is the item the event is
+    // about (Event-based activation).
+    ...launchEventOffice(
+      options.office,
+      item,
+      (handlerName, handler) => void handlers.set(handlerName, handler),
+    ),
     // "code in Office.onReady() and Office.initialize isn't run" (Event-based activation, limitations in
     // classic Outlook on Windows): onReady never settles.
     onReady: () => new Promise(() => undefined),
-    // "Verify that your event-handling JavaScript file calls Office.actions.associate" (Troubleshoot
-    // event-based and spam-reporting add-ins).
-    actions: {
-      associate: (handlerName: string, handler: Handler) => void handlers.set(handlerName, handler),
-    },
-    context: {
-      ...base.context,
-      // During a launch event, mailbox.item is the item the event is about (Event-based activation).
-      mailbox: Object.create(base.context.mailbox, { item: { get: () => item, enumerable: true } }) as object,
-    },
   };
   const sandbox = {
     // "a JavaScript engine supplemented with support for WebSockets, Full CORS, and OfficeRuntime.storage. It

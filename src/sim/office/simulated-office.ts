@@ -29,12 +29,53 @@ import { createDialogHost, DIALOG_EVENT_TYPES, type DialogPage } from "./simulat
 
 /** The name manifest.xml gives the OnMessageSend handler (its FunctionName). */
 export const ON_MESSAGE_SEND = "onMessageSendHandler";
+/** The name manifest.xml gives the OnAppointmentSend handler (its FunctionName). */
+export const ON_APPOINTMENT_SEND = "onAppointmentSendHandler";
 
 const ITEM_CHANGED = "olkItemSelectedChanged";
 
 /** What a command or launch event handler reported through `event.completed`. */
 export interface CompletedEvent {
   readonly allowEvent?: boolean;
+  readonly errorMessage?: string;
+}
+
+/** What a launch-event file registers with `Office.actions.associate`. */
+export type LaunchHandler = (event: object) => void;
+
+/**
+ * Runs one launch event where the host runs it (on the simulator page: a frame that loads launch-events.js).
+ * `officeFor(associate)` is the event's `Office`, whose `actions.associate` hands the file's handlers to
+ * `associate`. Resolves with what the handler passed to `event.completed`, or undefined when it did not.
+ */
+export type LaunchEventRunner = (
+  name: string,
+  officeFor: (associate: (name: string, handler: LaunchHandler) => void) => object,
+) => Promise<CompletedEvent | undefined>;
+
+/**
+ * The `Office` a launch-event runtime gets: `office` with `mailbox.item` the item the event is about
+ * (Event-based activation: the item of the compose form the event fired in) and its own `actions.associate`.
+ */
+export function launchEventOffice(
+  office: object,
+  item: object | null,
+  associate: (name: string, handler: LaunchHandler) => void,
+): object {
+  const base = office as { context: { mailbox: object } };
+  return {
+    ...office,
+    actions: { associate },
+    context: {
+      ...base.context,
+      mailbox: Object.create(base.context.mailbox, { item: { get: () => item, enumerable: true } }) as object,
+    },
+  };
+}
+
+/** What a send event decided: a blocked send says why in the form's notification bar. */
+export interface SendDecision {
+  readonly allow: boolean;
   readonly errorMessage?: string;
 }
 
@@ -45,6 +86,8 @@ export interface SimulatedOffice extends Disposable {
   install(target: object): Disposable;
   /** Runs an associated command as a ribbon click would, resolving with what it passed to `event.completed`. */
   runAction(name: string): Promise<CompletedEvent | undefined>;
+  /** The organizer sends the meeting `itemId` (or an update of it): OnAppointmentSend decides. */
+  sendAppointment(itemId: string): Promise<SendDecision>;
   /** Calls `listener` with each dialog `Office.context.ui.displayDialogAsync` opens (the user and its page). */
   onDialogOpened(listener: (page: DialogPage) => void): Disposable;
 }
@@ -78,6 +121,11 @@ export function createSimulatedOffice(
     readonly origin?: string;
     /** Whether the user lets the add-in open dialog windows (default true; false: 12009). */
     readonly dialogsAllowed?: boolean;
+    /**
+     * Where OnMessageSend and OnAppointmentSend run (the simulator page: a frame per event that loads
+     * launch-events.js). Default: the handlers associated on this `Office`, on the shared item.
+     */
+    readonly launchEvents?: LaunchEventRunner;
   },
 ): SimulatedOffice {
   const { addinId } = options;
@@ -157,19 +205,26 @@ export function createSimulatedOffice(
     });
   };
 
-  const sendHook = mailbox.addSendHook(async (draftId) => {
-    const completion = await runEvent(ON_MESSAGE_SEND, itemFor({ itemId: draftId, mode: "compose" }));
+  /** A send of the compose form `itemId`: the send event `name` decides; an allowed send keeps the form's properties. */
+  const decideSend = async (name: string, itemId: string): Promise<SendDecision> => {
+    const subject = itemFor({ itemId, mode: "compose" });
+    const completion =
+      options.launchEvents === undefined
+        ? await runEvent(name, subject)
+        : await options.launchEvents(name, (associate) => launchEventOffice(office, subject, associate));
     if (completion?.allowEvent === false) {
       // outlook-on-send-addins: a blocking add-in shows why with notificationMessages.addAsync ({ type:
       // "errorMessage" }) and completes with { allowEvent: false }; Outlook shows that bar.
-      const reason = mailbox.notificationMessages(draftId).find((m) => m.type === "errorMessage");
+      const reason = mailbox.notificationMessages(itemId).find((m) => m.type === "errorMessage");
       return { allow: false, ...(reason !== undefined && { errorMessage: reason.message }) };
     }
     // metadata-for-an-outlook-add-in: "When a message ... with custom properties is sent, its properties can be
     // accessed from the item in the Sent Items folder."
-    flushComposeProperties(mailbox, addinId, draftId, sessionOf(draftId));
+    flushComposeProperties(mailbox, addinId, itemId, sessionOf(itemId));
     return { allow: true };
-  });
+  };
+
+  const sendHook = mailbox.addSendHook((draftId) => decideSend(ON_MESSAGE_SEND, draftId));
 
   const office = {
     AsyncResultStatus: ASYNC_RESULT_STATUS,
@@ -305,6 +360,7 @@ export function createSimulatedOffice(
       };
     },
     runAction: (name: string) => runEvent(name, null),
+    sendAppointment: (itemId: string) => decideSend(ON_APPOINTMENT_SEND, itemId),
     onDialogOpened(listener) {
       dialogListeners.add(listener);
       return { dispose: () => void dialogListeners.delete(listener) };
