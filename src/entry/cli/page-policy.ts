@@ -24,7 +24,12 @@ export const ADDIN_PAGES = [
   "auth-dialog.html",
 ] as const;
 /** The simulator's pages, which load only this origin's files. */
-export const SIMULATOR_PAGES = ["sim.html", "sim-taskpane.html", "sim-commands.html"] as const;
+export const SIMULATOR_PAGES = [
+  "sim.html",
+  "sim-taskpane.html",
+  "sim-commands.html",
+  "sim-launch-events.html",
+] as const;
 
 type Directives = Readonly<Record<string, readonly string[]>>;
 
@@ -52,7 +57,7 @@ function addinDirectives(crmOrigins: readonly string[]): Directives {
   };
 }
 
-/** The simulator pages: this origin only; sim.html frames the other two, and only this origin may frame them. */
+/** The simulator pages: this origin only; sim.html frames the others, and only this origin may frame them. */
 const SIMULATOR: Directives = {
   ...BASE,
   "script-src": ["'self'"],
