@@ -13,11 +13,19 @@ export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() 
 /** The PostgreSQL to test against, if any. */
 export const databaseUrl = process.env["DATABASE_URL"];
 
-/** Opens a fresh database; `dispose` closes it and drops its schema. */
+/** The backends a suite that runs on both can use: PGlite always, PostgreSQL when DATABASE_URL is set. */
+export const testBackends: readonly ("pglite" | "postgres")[] = databaseUrl
+  ? ["pglite", "postgres"]
+  : ["pglite"];
+
+/**
+ * Opens a fresh database; `dispose` closes it and drops its schema. `postgres: "off"` opens PGlite even when
+ * DATABASE_URL is set.
+ */
 export async function openTestDatabase(
-  options: { postgres?: "required"; maxConnections?: number } = {},
+  options: { postgres?: "required" | "off"; maxConnections?: number } = {},
 ): Promise<{ db: Database; dispose(): Promise<void> }> {
-  const url = databaseUrl;
+  const url = options.postgres === "off" ? undefined : databaseUrl;
   if (options.postgres === "required" && !url) throw new Error("DATABASE_URL is not set");
   const schema = `test_${randomBytes(6).toString("hex")}`;
   const db = await openDatabase({

@@ -1,4 +1,7 @@
-/** A listening CRM server on an isolated database, with helpers to make users and HTTP clients. */
+/**
+ * A listening CRM server on an isolated database (PGlite or PostgreSQL as `backend` says; by default PostgreSQL
+ * when DATABASE_URL is set), with helpers to make users and HTTP clients.
+ */
 import type { Privilege } from "../../../src/core/types";
 import { HttpCrmClient } from "../../../src/adapters/http/http-crm-client";
 import { createCrmServer, type CrmServer, type CrmServerOptions, type Database } from "../../../src/server";
@@ -19,8 +22,11 @@ export interface TestServer {
 
 export async function startTestServer(
   options: Partial<Omit<CrmServerOptions, "db" | "clock" | "logger">> = {},
+  backend?: "pglite" | "postgres",
 ): Promise<TestServer> {
-  const database = await openTestDatabase();
+  const database = await openTestDatabase(
+    backend === undefined ? {} : { postgres: backend === "pglite" ? "off" : "required" },
+  );
   const clock = new ManualClock();
   const server = await createCrmServer({
     db: database.db,
