@@ -24,7 +24,7 @@ import type { CrmUser } from "../sync/user-service";
 import { parseInput } from "../sync/validate-input";
 import type { Authenticator } from "./authenticator";
 import type { ChangeHub } from "./change-hub";
-import { codeOf, errorReply, MAX_PARAM_LENGTH, rawErrorAnswer } from "./error-reply";
+import { CLOSING_REPLY, codeOf, errorReply, MAX_PARAM_LENGTH, rawErrorAnswer } from "./error-reply";
 import { parseJsonBody } from "./json-body";
 import { HANDLERS, type HandlerDeps } from "./handlers";
 import { GraphSubscriptionStore } from "../sync/graph-subscription-store";
@@ -87,7 +87,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   const app = Fastify({
     logger: false,
     bodyLimit: LIMITS.bodyBytes,
-    return503OnClosing: true,
+    // Fastify's docs: with return503OnClosing false a request during close() is routed as usual, so the
+    // onRequest hook below answers it in the protocol's format instead of Fastify's fixed 503 body.
+    return503OnClosing: false,
     trustProxy: options.trustProxy ?? false,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: (error, _request, reply: FastifyReply) => {
@@ -101,6 +103,11 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     },
   });
   sendSecurityHeaders(app.server);
+  let closing = false;
+  app.addHook("onRequest", (_request, reply, done) => {
+    if (!closing) return done();
+    void reply.code(CLOSING_REPLY.status).send(CLOSING_REPLY.body);
+  });
   app.removeContentTypeParser(["application/json", "text/plain"]);
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
     try {
@@ -168,6 +175,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     done();
   });
   app.addHook("preClose", (done) => {
+    closing = true;
     for (const end of [...streams]) end();
     done();
   });

@@ -66,6 +66,13 @@ const FRAMEWORK_ERRORS: Readonly<Record<string, () => ErrorReply>> = {
     reply(431, "invalidInput", "The request's headers are too large.", { field: "headers" }),
 };
 
+/** The answer to a request that arrives while the server is closing (Fastify's own 503 is turned off for it). */
+export const CLOSING_REPLY: ErrorReply = reply(
+  503,
+  "serverError",
+  "The server is shutting down: send the request again.",
+);
+
 export const codeOf = (error: unknown): string | undefined =>
   typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
     ? error.code
