@@ -1,13 +1,16 @@
 // `npm start`'s server without a browser: the simulated mailbox is saved in the data folder and comes back on
 // the next start; the simulator's endpoints answer only requests that name this server (DNS rebinding); the
 // session token is a short-lived signed token, not a stored one, and so is the Graph twin's; Throttle Graph holds
-// until it is switched off; a non-loopback HOST needs the explicit flag.
+// until it is switched off; a non-loopback HOST needs the explicit flag; the mailbox file's folder is locked
+// while the server runs, also when the database is not an embedded one in that folder.
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { SESSION_TOKEN_SECONDS, startAddinServer, type AddinServer } from "../../src/entry/cli/start";
+import { LOCK_FILE, lockDataFolder } from "../../src/server/db/data-folder";
 import { SimulatorMailbox, THROTTLE_RETRY_AFTER_SECONDS } from "../../src/entry/cli/simulator-mailbox";
 import { ManualClock } from "../support/manual-clock";
 
@@ -92,7 +95,7 @@ describe("npm start's server: the saved mailbox and the simulator's endpoints", 
 
   it("refuses a saved file that is not a mailbox, naming it", async () => {
     const file = path.join(dir, "data", "simulator-mailbox.json");
-    await mkdir(path.dirname(file), { recursive: true });
+    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     await writeFile(file, JSON.stringify({ items: "nope" }));
     await assert.rejects(start(), (error: Error) => error.message.includes(file));
   });
@@ -196,6 +199,20 @@ describe("npm start's server: the saved mailbox and the simulator's endpoints", 
       const answer = await fetch(`${started.baseUrl}${urlPath}`);
       assert.equal(answer.headers.get("x-content-type-options"), "nosniff", urlPath);
     }
+  });
+
+  it("holds the data folder's lock for the mailbox file when no embedded database holds it (DATABASE_URL)", async () => {
+    const folder = path.join(dir, "data");
+    server = await start();
+    assert.throws(
+      () => lockDataFolder(folder, "outlook-crm-server user add"),
+      /is in use by another process/,
+    );
+    await assert.rejects(start(), /is in use by another process/, "a second npm start refuses the folder");
+    await server.close();
+    server = undefined;
+    assert.equal(existsSync(path.join(folder, LOCK_FILE)), false, "the lock goes with the server");
+    lockDataFolder(folder, "outlook-crm-server user add").release();
   });
 
   it("refuses a non-loopback HOST unless the flag is set", async () => {

@@ -26,6 +26,7 @@ import {
   type Database,
   type OidcSettings,
 } from "../../server";
+import { lockDataFolder } from "../../server/db/data-folder";
 import { sendSecurityHeaders } from "../../server/http/security-headers";
 import { SignJWT, generateKeyPair, exportJWK, createLocalJWKSet } from "jose";
 import { z } from "zod";
@@ -241,7 +242,16 @@ export async function startAddinServer(options: AddinServerOptions): Promise<Add
     }
     return { db, crm };
   };
-  let current = await openCrm();
+  // With PGlite in dataDir the database holds the data folder's lock; otherwise (DATABASE_URL) the mailbox
+  // file still lives there, so it is taken here, and a second npm start or an admin command refuses.
+  const folderLock =
+    options.mailboxFile !== undefined && options.dataDir === undefined
+      ? lockDataFolder(path.dirname(options.mailboxFile), process.argv.slice(1).join(" "))
+      : undefined;
+  let current = await openCrm().catch((error: unknown) => {
+    folderLock?.release();
+    throw error;
+  });
   const user = await current.crm.service.users.require(SIMULATOR_USER);
   const mailbox = await SimulatorMailbox.open({
     file: options.mailboxFile ?? null,
@@ -254,6 +264,7 @@ export async function startAddinServer(options: AddinServerOptions): Promise<Add
   }).catch(async (error: unknown) => {
     await current.crm.close();
     await current.db.close();
+    folderLock?.release();
     throw error;
   });
 
@@ -380,6 +391,7 @@ export async function startAddinServer(options: AddinServerOptions): Promise<Add
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await mailbox.close();
+      folderLock?.release();
       await current.crm.close();
       await current.db.close();
     },
