@@ -3,7 +3,8 @@
  * a server error is never caused by input. Then fuzzes the server's bounds (docs/SPEC.md "The sync server's
  * bounds and security"): a record's size under random patches, GetSpecificSyncData's answer cap and repeated
  * ids, event streams per token, and the rate limits by address. Every case runs on PGlite, and on PostgreSQL
- * too when DATABASE_URL is set.
+ * too when DATABASE_URL is set. One file over 500 lines because every case shares one server and database per
+ * backend (a PGlite start costs seconds), so the cases stay in the suite that starts it.
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
