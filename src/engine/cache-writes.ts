@@ -67,24 +67,37 @@ export function folderCheckpointKey(folderId: string): string {
 }
 
 /**
- * Scans one folder from its stored checkpoint (from scratch with `full`), lets `note` write the entries for
- * what changed, and only then saves the folder's new checkpoint.
+ * Scans these folders, each from its stored checkpoint (from scratch with `full`), in one call of the store
+ * (which may read them in one round trip); then, folder by folder in order, lets `note` write the entries for
+ * what changed and only then saves that folder's new checkpoint.
  */
-export async function scanFolderOnce(
+export async function scanFoldersOnce(
   cache: LocalCache,
   mailbox: MailboxStore,
-  folderId: string,
-  full: boolean,
-  note: (scan: FolderScan) => Promise<void>,
+  folders: readonly { readonly folderId: string; readonly full: boolean }[],
+  note: (scan: FolderScan, index: number) => Promise<void>,
 ): Promise<void> {
-  const key = folderCheckpointKey(folderId);
-  const checkpoint = full ? undefined : await cache.getCheckpoint(key);
-  const scan = await mailbox.scanFolder(
-    folderId,
-    checkpoint ? { deltaLink: checkpoint.deltaLink, watermark: checkpoint.watermark } : null,
+  if (folders.length === 0) return;
+  const checkpoints = await Promise.all(
+    folders.map(async ({ folderId, full }) => {
+      const stored = full ? undefined : await cache.getCheckpoint(folderCheckpointKey(folderId));
+      return stored ? { deltaLink: stored.deltaLink, watermark: stored.watermark } : null;
+    }),
   );
-  await note(scan);
-  await saveCheckpoints(cache, [
-    { key, serverVersion: null, watermark: scan.checkpoint.watermark, deltaLink: scan.checkpoint.deltaLink },
-  ]);
+  const scans = await mailbox.scanFolders(
+    folders.map(({ folderId }, index) => ({ folderId, checkpoint: checkpoints[index] ?? null })),
+  );
+  for (const [index, { folderId }] of folders.entries()) {
+    const scan = scans[index];
+    if (scan === undefined) throw new Error(`the mailbox store answered no scan for folder ${folderId}`);
+    await note(scan, index);
+    await saveCheckpoints(cache, [
+      {
+        key: folderCheckpointKey(folderId),
+        serverVersion: null,
+        watermark: scan.checkpoint.watermark,
+        deltaLink: scan.checkpoint.deltaLink,
+      },
+    ]);
+  }
 }

@@ -14,7 +14,7 @@ import { matchKey } from "../core/match-keys";
 import type { EntityType } from "../core/types";
 import type { Mapping } from "../ports/local-cache";
 import type { MailboxItem } from "../ports/mailbox-store";
-import { scanFolderOnce, stampedItemMapping } from "./cache-writes";
+import { scanFoldersOnce, stampedItemMapping } from "./cache-writes";
 import type { CycleContext, LinkIndex } from "./cycle-context";
 import { outlookChangedSince } from "./snapshots";
 
@@ -56,15 +56,15 @@ export async function scanOutlook(
   const index: LinkIndex | null =
     fullTypes.length === 0 ? null : { byCrmId: new Map(), byMatchKey: new Map() };
   if (types.length === 0) return index;
-  const folders = await mailbox.listFolders(types);
-  for (const folder of folders) {
-    const whole = fullTypes.includes(folder.type);
-    await scanFolderOnce(cache, mailbox, folder.folderId, whole, async (scan) => {
-      for (const item of mastersFirst(scan.changed))
-        await noteScannedItem(context, item, whole ? index : null);
-      for (const itemId of scan.removed) await noteRemovedItem(context, itemId);
-    });
-  }
+  const folders = (await mailbox.listFolders(types)).map((folder) => ({
+    folderId: folder.folderId,
+    full: fullTypes.includes(folder.type),
+  }));
+  await scanFoldersOnce(cache, mailbox, folders, async (scan, at) => {
+    const whole = folders[at]?.full === true;
+    for (const item of mastersFirst(scan.changed)) await noteScannedItem(context, item, whole ? index : null);
+    for (const itemId of scan.removed) await noteRemovedItem(context, itemId);
+  });
   return index;
 }
 

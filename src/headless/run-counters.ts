@@ -7,6 +7,7 @@ import type { Disposable } from "../ports/clock";
 import type { CrmClient } from "../ports/crm-client";
 import type {
   FolderCheckpoint,
+  FolderScanRequest,
   FolderScan,
   ItemIdPage,
   MailboxChangeNotice,
@@ -80,6 +81,10 @@ export class CountingMailboxStore implements MailboxStore {
 
   scanFolder(folderId: string, checkpoint: FolderCheckpoint | null): Promise<FolderScan> {
     return this.store.scanFolder(folderId, checkpoint);
+  }
+
+  scanFolders(requests: readonly FolderScanRequest[]): Promise<readonly FolderScan[]> {
+    return this.store.scanFolders(requests);
   }
 
   listItemIds(folderId: string, page: string | null): Promise<ItemIdPage> {

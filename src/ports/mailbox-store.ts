@@ -177,6 +177,12 @@ export interface CalendarWindow {
 export const DEFAULT_CALENDAR_WINDOW: CalendarWindow = { pastDays: 90, futureDays: 365 };
 
 /** The result of one missed-change scan of a folder (SPEC §3.2). */
+/** One folder of {@link MailboxStore.scanFolders}, with the checkpoint to scan it from. */
+export interface FolderScanRequest {
+  readonly folderId: string;
+  readonly checkpoint: FolderCheckpoint | null;
+}
+
 export interface FolderScan {
   /** Items changed since the checkpoint (all items when the checkpoint was null or reset). */
   readonly changed: readonly MailboxItem[];
@@ -250,6 +256,11 @@ export interface MailboxStore {
   listFolders(types: readonly EntityType[]): Promise<readonly MailboxFolder[]>;
   /** Changes in a folder since `checkpoint` (null: everything). */
   scanFolder(folderId: string, checkpoint: FolderCheckpoint | null): Promise<FolderScan>;
+  /**
+   * Changes in several folders, each answer as {@link scanFolder} gives it for that folder and checkpoint, in
+   * the order asked. A store may read them in fewer round trips than one a folder.
+   */
+  scanFolders(requests: readonly FolderScanRequest[]): Promise<readonly FolderScan[]>;
   /**
    * Lists the ids of every item a folder holds, page by page (up to 1,000 ids a page): `page` null starts
    * a listing, a page's `next` continues it. Unlike a scan, the listing has no date bound (all of Sent Items,

@@ -3,6 +3,7 @@ import { GraphMailboxStore } from "../../src/adapters/graph/graph-mailbox-store"
 import { StaticTokenProvider } from "../../src/adapters/graph/token-provider";
 import { SyncError } from "../../src/core/errors";
 import type { EntityType } from "../../src/core/types";
+import type { FolderCheckpoint } from "../../src/ports/mailbox-store";
 import { SimulatedMailbox } from "../../src/sim/mailbox/simulated-mailbox";
 import { startGraphSubsetServer, type GraphSubsetServer } from "../../src/sim/graph/graph-subset-server";
 import { ManualClock } from "../support/manual-clock";
@@ -73,6 +74,35 @@ runItemIdTranslatorContract("GraphMailboxStore over the Graph subset server", as
 });
 
 describe("GraphMailboxStore specifics", () => {
+  it("reads the folders' next delta pages in one $batch; a round Graph ended (410) is read again alone", async () => {
+    const { store, mailbox, server, dispose } = await harness();
+    try {
+      const folders = await store.listFolders(["contact", "appointment", "task"]);
+      const asked = (scans: readonly { checkpoint: FolderCheckpoint }[] | null) =>
+        folders.map(({ folderId }, index) => ({ folderId, checkpoint: scans?.[index]?.checkpoint ?? null }));
+      const first = await store.scanFolders(asked(null));
+      const before = server.stats().requests;
+      const idle = await store.scanFolders(asked(first));
+      assert.equal(server.stats().requests - before, 1, "three folders with nothing new: one $batch");
+      mailbox.expireDeltaTokens(folders[0]?.folderId);
+      const created = mailbox.createItem(
+        { type: "contact", fields: { lastName: "Ng" } },
+        { notify: false, by: "world" },
+      );
+      const afterExpiry = server.stats().requests;
+      const rescanned = await store.scanFolders(asked(idle));
+      assert.equal(rescanned[0]?.fullRescan, true);
+      assert.ok(rescanned[0]?.changed.some((item) => item.itemId === created.immutableId));
+      assert.equal(
+        server.stats().requests - afterExpiry,
+        4,
+        "the $batch, the expired link alone (410), the new round, and the read of the new contact",
+      );
+    } finally {
+      await dispose();
+    }
+  });
+
   it("addresses every request to /users/{address} when given the mailbox's address (application token)", async () => {
     const { store, mailbox, sent, dispose } = await harness({ mailboxAddress: "alice@contoso.com" });
     try {

@@ -390,6 +390,45 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
       assert.deepEqual([third.changed, third.removed], [[], []]);
     });
 
+    it("scans several folders at once, each as a scan of that folder alone would answer", async () => {
+      const folders = await h.store.listFolders(["contact", "task", "appointment"]);
+      const first = await h.store.scanFolders(
+        folders.map(({ folderId }) => ({ folderId, checkpoint: null })),
+      );
+      assert.equal(first.length, 3);
+      const contact = h.mailbox.createItem(
+        { type: "contact", fields: { lastName: "Ng" } },
+        { notify: false, by: "world" },
+      );
+      const task = h.mailbox.createItem(
+        { type: "task", fields: { subject: "Call Ng" } },
+        { notify: false, by: "world" },
+      );
+      h.clock.advance(1000);
+      const second = await h.store.scanFolders(
+        folders.map(({ folderId }, index) => ({ folderId, checkpoint: first[index]?.checkpoint ?? null })),
+      );
+      assert.deepEqual(
+        second.map((scan) => scan.changed.map((item) => item.itemId)),
+        [[contact.immutableId], [task.immutableId], []],
+      );
+      h.mailbox.deleteItem(contact.itemId, { notify: false });
+      const alone = await h.store.scanFolder(folders[0]?.folderId ?? "", second[0]?.checkpoint ?? null);
+      const together = await h.store.scanFolders(
+        folders.map(({ folderId }, index) => ({ folderId, checkpoint: second[index]?.checkpoint ?? null })),
+      );
+      assert.deepEqual(together[0]?.removed, alone.removed);
+      assert.deepEqual(alone.removed, [contact.immutableId]);
+      assert.deepEqual(
+        together.slice(1).map((scan) => [scan.changed, scan.removed]),
+        [
+          [[], []],
+          [[], []],
+        ],
+      );
+      assert.deepEqual(await h.store.scanFolders([]), []);
+    });
+
     it("lists a folder's ids page by page, past a 1,000-id page, with no date bound and no exceptions", async () => {
       const listAll = async (folderId: string): Promise<string[][]> => {
         const pages: string[][] = [];

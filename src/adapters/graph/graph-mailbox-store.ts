@@ -13,6 +13,7 @@ import {
   type CalendarWindow,
   type CrmLinkStamp,
   type FolderCheckpoint,
+  type FolderScanRequest,
   type FolderScan,
   type ItemIdPage,
   type MailboxChangeFeed,
@@ -134,6 +135,8 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
   private folderIds: Promise<Folders> | null = null;
   /** The path of the mailbox's user: `/me` or `/users/{address}`. */
   private readonly user: string;
+  /** Graph's root, as the client's URLs and Graph's own links start. */
+  private readonly graphUrl: string;
 
   constructor(options: {
     readonly fetch: typeof fetch;
@@ -178,6 +181,7 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
       maxAttempts: options.maxAttempts ?? 5,
     });
     this.clock = options.clock;
+    this.graphUrl = (options.baseUrl ?? GRAPH_URL).replace(/\/$/, "");
     this.window = options.calendarWindow ?? DEFAULT_CALENDAR_WINDOW;
     this.feed = options.changeFeed ?? null;
     this.pageSize = options.pageSize ?? 100;
@@ -210,10 +214,46 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
   }
 
   async scanFolder(folderId: string, checkpoint: FolderCheckpoint | null): Promise<FolderScan> {
+    return this.scanFrom(folderId, checkpoint, undefined);
+  }
+
+  /**
+   * The first delta pages of the folders with a stored delta link in one `$batch` (json-batching: GET requests
+   * may be batched, at most 20, each against its own limits), then each folder's round read on as
+   * {@link scanFolder} reads it. A first page that did not come back 200 (a 410 round, say) is asked for again
+   * alone, where the single-folder rules apply; so is the first round of a folder with no link yet.
+   */
+  async scanFolders(requests: readonly FolderScanRequest[]): Promise<readonly FolderScan[]> {
+    if (requests.length < 2) {
+      return Promise.all(requests.map(({ folderId, checkpoint }) => this.scanFolder(folderId, checkpoint)));
+    }
+    // Only a round that goes on from a stored delta link is batched; a folder's first round computes its window.
+    const batched = requests.flatMap(({ checkpoint }, index) => {
+      const link = splitWindow(checkpoint?.deltaLink ?? null).link;
+      const relative = link?.startsWith(this.graphUrl) ? link.slice(this.graphUrl.length) : null;
+      return relative?.startsWith("/")
+        ? [{ id: String(index), method: "GET", url: relative, headers: { Prefer: this.maxPageSize() } }]
+        : [];
+    });
+    const answers = await this.client.batch(batched);
+    const scans: FolderScan[] = [];
+    for (const [index, { folderId, checkpoint }] of requests.entries()) {
+      const answer = answers.get(String(index));
+      scans.push(await this.scanFrom(folderId, checkpoint, answer?.status === 200 ? answer.body : undefined));
+    }
+    return scans;
+  }
+
+  /** {@link scanFolder}, with the round's first page already read when `firstPage` is given. */
+  private async scanFrom(
+    folderId: string,
+    checkpoint: FolderCheckpoint | null,
+    firstPage: unknown,
+  ): Promise<FolderScan> {
     const folders = await this.folders();
     const type = this.folderType(folders, folderId);
     const stored = splitWindow(checkpoint?.deltaLink ?? null);
-    const round = await this.deltaRound(type, folderId, stored.link, stored.window);
+    const round = await this.deltaRound(type, folderId, stored.link, stored.window, firstPage);
     const { seen, fullRescan } = round;
     let { deltaLink, window } = round;
     const rollAfter = this.window.pastDays * DAY_MS + this.calendarRollDays * DAY_MS;
@@ -315,6 +355,7 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     folderId: string,
     link: string | null,
     window: CalendarSpan | null,
+    firstPage: unknown = undefined,
   ): Promise<{
     seen: Map<string, "changed" | "removed">;
     deltaLink: string;
@@ -324,13 +365,13 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     let fullRescan = false;
     let start = link === null ? this.firstDelta(type, folderId) : { url: link, window };
     let url = start.url;
+    let given = firstPage;
     const seen = new Map<string, "changed" | "removed">();
     for (;;) {
       let page: unknown;
       try {
-        page = await this.client.request("GET", url, undefined, {
-          Prefer: `odata.maxpagesize=${this.pageSize}`,
-        });
+        page = given ?? (await this.client.request("GET", url, undefined, { Prefer: this.maxPageSize() }));
+        given = undefined;
       } catch (error) {
         if (!(error instanceof SyncError && error.code === "resyncRequired") || fullRescan) throw error;
         fullRescan = true;
@@ -354,6 +395,11 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
           details: "Graph delta page without a next or delta link",
         });
     }
+  }
+
+  /** The page size every delta request asks for (delta-query-overview: `Prefer: odata.maxpagesize`). */
+  private maxPageSize(): string {
+    return `odata.maxpagesize=${this.pageSize}`;
   }
 
   /**

@@ -11,6 +11,7 @@ import {
   stampMessageId,
   type CalendarWindow,
   type FolderCheckpoint,
+  type FolderScanRequest,
   type FolderScan,
   type ItemIdPage,
   type MailboxChangeNotice,
@@ -77,6 +78,12 @@ export class SimulatedMailboxStore implements MailboxStore, ItemIdTranslator {
       if (folder === undefined) throw new SyncError("notFound", { details: `no ${type} folder` });
       return { folderId: folder.folderId, type, name: folder.name };
     });
+  }
+
+  async scanFolders(requests: readonly FolderScanRequest[]): Promise<readonly FolderScan[]> {
+    const scans: FolderScan[] = [];
+    for (const { folderId, checkpoint } of requests) scans.push(await this.scanFolder(folderId, checkpoint));
+    return scans;
   }
 
   async scanFolder(folderId: string, checkpoint: FolderCheckpoint | null): Promise<FolderScan> {
