@@ -345,8 +345,18 @@ async function deleteCrmRecord(context: CycleContext, record: CrmRecord): Promis
   if (outcome.status === "conflict") await context.deps.crm.deleteRecord({ id: record.id });
 }
 
-/** A tombstone: the item is gone or unlinked; later CRM changes of the record are ignored (SPEC §8). */
-function tombstone(mapping: Mapping): Mapping {
+/**
+ * A tombstone: the item is gone or unlinked while its record stays in the CRM; later CRM changes of the record
+ * are ignored (SPEC §8). The server is told first (PostSync's `removedFromOutlook`), so that no other client of
+ * the user, the headless engine or a client with a new cache, brings the item back; a repeat tells it again.
+ */
+async function tombstone(context: CycleContext, mapping: Mapping, record: CrmRecord): Promise<Mapping> {
+  // Version 0 acknowledges nothing new: the call only reports the removal.
+  await context.deps.crm.postSync({
+    clientId: context.deps.clientId,
+    version: 0,
+    removedFromOutlook: [record.id],
+  });
   return { ...mapping, itemId: null, linked: false, deletedLocally: true };
 }
 
@@ -369,7 +379,7 @@ async function outlookDeleted(
     await deleteCrmRecord(context, record);
     return { deleteMappings: [mapping.mapId] };
   }
-  return { mappings: [tombstone(mapping)] };
+  return { mappings: [await tombstone(context, mapping, record)] };
 }
 
 /** The user untracked the item, maybe choosing to delete the record too (SPEC §8). */
@@ -400,7 +410,7 @@ async function untrack(
     return { deleteMappings: [mapping.mapId] };
   }
   if (mapping.trackedByHand) await context.deps.crm.setTrackedByHand(record.id, false);
-  return { mappings: [tombstone(mapping)] };
+  return { mappings: [await tombstone(context, mapping, record)] };
 }
 
 /**

@@ -120,8 +120,17 @@ export interface CrmClient {
   getSyncData(request: { clientId: string; after?: number; limit?: number }): Promise<SyncPage>;
   /** GetSpecificSyncData: the full records the caller may read. */
   getSpecificSyncData(ids: readonly string[]): Promise<SpecificSyncData>;
-  /** PostSync: acknowledges every change up to `version`; never moves backwards. Returns the acknowledged version. */
-  postSync(request: { clientId: string; version: number }): Promise<number>;
+  /**
+   * PostSync: acknowledges every change up to `version`; never moves backwards. Returns the acknowledged version.
+   * `removedFromOutlook` reports records whose items the user deleted or untracked in Outlook while the records
+   * stay in the CRM (SPEC §8): the server then offers them to none of the user's clients until the user tracks
+   * them by hand again. At most `LIMITS.removedIds`; ids the user cannot read are skipped.
+   */
+  postSync(request: {
+    clientId: string;
+    version: number;
+    removedFromOutlook?: readonly string[];
+  }): Promise<number>;
   /** Creates a record owned by the caller. Replaying `idempotencyKey` returns the first result. */
   createRecord(request: {
     idempotencyKey: string;

@@ -21,6 +21,8 @@ export const LIMITS = {
   defaultPageSize: 500,
   /** Most ids in one GetSpecificSyncData call. */
   specificIds: 500,
+  /** Most record ids one PostSync reports as removed from the user's Outlook. */
+  removedIds: 500,
   /** Longest client id. */
   clientIdLength: 100,
   /** Idempotency key length range. */

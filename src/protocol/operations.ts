@@ -116,7 +116,8 @@ export const OPERATIONS = {
   postSync: {
     method: "POST",
     path: "/v1/sync/ack",
-    summary: "PostSync: acknowledge every change up to a version. Monotone and idempotent.",
+    summary:
+      "PostSync: acknowledge every change up to a version (monotone and idempotent), and mark the records the user removed from Outlook.",
     body: PostSyncBodySchema,
     response: json(PostSyncResultSchema),
     errors: [404],

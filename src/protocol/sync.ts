@@ -94,10 +94,24 @@ export const SpecificSyncDataSchema = z.object({
   deferred: z.array(RecordIdSchema).optional(),
 });
 
-/** Body of PostSync: acknowledge every change up to `version`. Monotone and idempotent. */
+/**
+ * Body of PostSync: acknowledge every change up to `version`. Monotone and idempotent. `removedFromOutlook`
+ * reports records whose items the user deleted or untracked in Outlook while the records stay in the CRM
+ * (SPEC §8): each is marked "removed from this user's Outlook" and leaves the user's view, so none of the user's
+ * clients is offered it again until the user tracks it by hand. Ids the user cannot read, or of deleted
+ * records, are skipped. A client that never sends it keeps working.
+ */
 export const PostSyncBodySchema = z.strictObject({
   clientId: ClientIdSchema,
   version: z.int().min(0),
+  removedFromOutlook: z
+    .array(RecordIdSchema)
+    .min(1)
+    .max(LIMITS.removedIds)
+    .optional()
+    .describe(
+      "Records whose items the user deleted or untracked in Outlook while the records stay in the CRM: they leave the user's view until tracked by hand again.",
+    ),
 });
 
 export const PostSyncResultSchema = z.object({ ackedVersion: z.int().min(0) });

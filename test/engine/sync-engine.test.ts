@@ -251,6 +251,25 @@ describe("SyncEngine", function () {
     assert.equal(linked.length, 6);
   });
 
+  it("does not bring a contact deleted in Outlook back on a client with a new cache; its record stays", async () => {
+    const w = await track();
+    await createContacts(w, 2);
+    await w.sync();
+    const [gone] = liveContacts(w);
+    w.advance(60_000);
+    w.mailbox.deleteItem(gone?.itemId ?? "", { notify: true, by: "world" });
+    await w.settle();
+    w.advance(60_000);
+    await w.sync();
+    assert.equal(liveContacts(w).length, 1);
+    await w.reopen({ lostCache: true });
+    await w.sync();
+    const names = liveContacts(w).map((item) => item.fields["firstName"]);
+    assert.equal(names.length, 1, "the deleted contact stays deleted");
+    assert.notEqual(names[0], gone?.fields["firstName"]);
+    assert.equal(await liveRecordCount(w), 2, "its CRM record is kept (SPEC §8)");
+  });
+
   it("runs the initial sync again when the login options change, and links instead of duplicating", async () => {
     const w = await track();
     await createContacts(w, 3);

@@ -85,6 +85,32 @@ describe("CRM server over HTTP", () => {
     assert.equal((await alice.prepareSync("desk")).total, 0);
   });
 
+  it("takes PostSync's removedFromOutlook: the record leaves the caller's view, and a bad id is named", async () => {
+    const alice = t.client(aliceToken);
+    const contact = await alice.createRecord({
+      idempotencyKey: "cont-removed",
+      type: "contact",
+      fields: { lastname: "Removed" },
+    });
+    const cursor = (await alice.prepareSync("desk")).latestVersion;
+    const before = (await alice.getSyncData({ clientId: "desk", after: 0, limit: 1000 })).entries;
+    assert.ok(before.some((e) => e.crmId === contact.id && e.kind === "upsert"));
+    await alice.postSync({ clientId: "desk", version: cursor, removedFromOutlook: [contact.id] });
+    const after = (await alice.getSyncData({ clientId: "desk", after: 0, limit: 1000 })).entries;
+    assert.deepEqual(
+      after.filter((e) => e.crmId === contact.id).map((e) => e.kind),
+      ["leftFilter"],
+    );
+    const response = await fetch(`${t.url}/v1/sync/ack`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${aliceToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ clientId: "desk", version: 0, removedFromOutlook: ["not-a-record"] }),
+    });
+    assert.equal(response.status, 400);
+    const body = (await response.json()) as { error: { code: string; field: string } };
+    assert.deepEqual([body.error.code, body.error.field], ["invalidInput", "body.removedFromOutlook.0"]);
+  });
+
   it("answers a stale update with a conflict outcome holding the current record", async () => {
     const alice = t.client(aliceToken);
     const task = await alice.createRecord({

@@ -136,6 +136,69 @@ describe("CRM service: change feed", () => {
     assert.deepEqual(kindOf((await drain("alice", "desk", cursor)).entries, contact.id), ["leftFilter"]);
   });
 
+  it("keeps a record removed from a user's Outlook out of that user's view only, until they track it by hand", async () => {
+    const contact = (
+      await service.records.create({
+        by: "alice",
+        type: "contact",
+        fields: { lastname: "Removed" },
+        trackedByHand: true,
+      })
+    ).record;
+    const meeting = (
+      await service.records.create({
+        by: "bob",
+        type: "appointment",
+        fields: { subject: "Shared", organizer: "bob", requiredattendees: ["alice@contoso.example"] },
+      })
+    ).record;
+    const cursor = await service.sync.latestVersion();
+    await service.sync.acknowledge("alice", {
+      clientId: "desk",
+      version: 0,
+      removedFromOutlook: [contact.id, meeting.id, contact.id],
+    });
+    await service.records.update({ by: "alice", id: contact.id, fields: { firstname: "Ann" } });
+    await service.records.update({ by: "bob", id: meeting.id, fields: { location: "Room 2" } });
+    const alice = await drain("alice", "laptop", cursor);
+    assert.deepEqual(kindOf(alice.entries, contact.id), ["leftFilter"], "every client of alice is told");
+    assert.deepEqual(kindOf(alice.entries, meeting.id), ["leftFilter"], "a later change is not offered");
+    const listing = (await drain("alice", "laptop", 0, 1000)).entries;
+    assert.ok(
+      listing.every((e) => e.kind !== "upsert" || (e.crmId !== contact.id && e.crmId !== meeting.id)),
+      "a client with a new cache is not offered them",
+    );
+    assert.deepEqual(kindOf((await drain("bob", "desk", cursor)).entries, meeting.id), ["upsert"]);
+    assert.equal((await service.records.read("alice", [contact.id])).records.length, 1, "still readable");
+    const tracked = await service.sync.latestVersion();
+    await service.records.setTrackedByHand({ by: "alice", id: contact.id, tracked: true });
+    assert.deepEqual(kindOf((await drain("alice", "laptop", tracked)).entries, contact.id), ["upsert"]);
+    await service.records.update({ by: "alice", id: contact.id, fields: { firstname: "Anne" } });
+    assert.deepEqual(kindOf((await drain("alice", "laptop", tracked)).entries, contact.id), ["upsert"]);
+    assert.deepEqual(kindOf((await drain("alice", "laptop", tracked)).entries, meeting.id), []);
+  });
+
+  it("skips removal reports of records the user cannot read and refuses too many", async () => {
+    const secret = (
+      await service.records.create({ by: "bob", type: "contact", fields: { lastname: "Bob's" } })
+    ).record;
+    const cursor = await service.sync.latestVersion();
+    await service.sync.acknowledge("alice", {
+      clientId: "desk",
+      version: 0,
+      removedFromOutlook: [secret.id],
+    });
+    assert.deepEqual(kindOf((await drain("bob", "desk", cursor)).entries, secret.id), []);
+    const many = Array.from(
+      { length: 501 },
+      (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+    );
+    await assert.rejects(
+      service.sync.acknowledge("alice", { clientId: "desk", version: 0, removedFromOutlook: many }),
+      { code: "invalidInput", field: "removedFromOutlook" },
+    );
+  });
+
   it("delivers a delete as a tombstone and answers the record as deleted", async () => {
     const task = (await service.records.create({ by: "alice", type: "task", fields: { subject: "Gone" } }))
       .record;

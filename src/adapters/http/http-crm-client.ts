@@ -96,7 +96,11 @@ export class HttpCrmClient implements CrmClient {
     return this.json("getSpecificSyncData", { body: { ids } });
   }
 
-  async postSync(request: { clientId: string; version: number }): Promise<number> {
+  async postSync(request: {
+    clientId: string;
+    version: number;
+    removedFromOutlook?: readonly string[];
+  }): Promise<number> {
     return (await this.json("postSync", { body: request })).ackedVersion;
   }
 

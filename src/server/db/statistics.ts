@@ -9,6 +9,7 @@ const LOADED_TABLES = [
   "records",
   "change_feed",
   "tracked_by_hand",
+  "removed_from_outlook",
   "subscriptions",
   "idempotency_keys",
 ];

@@ -2,7 +2,8 @@
  * SPEC §4's filter ("local data rules") in SQL: which users have a record in their filter. The record types each
  * criterion applies to come from the core's FILTER_CRITERIA, and test/server/filter-agreement.test.ts checks on
  * generated records and users that the SQL agrees with the core's `isInFilter`. A user matches an owner,
- * organizer or attendee by id or e-mail, case-insensitively.
+ * organizer or attendee by id or e-mail, case-insensitively. The core has no "removed from Outlook" mark (a
+ * client keeps a tombstone mapping instead), so the agreement test runs without marks.
  */
 import { invariant } from "../../core/errors";
 import { FILTER_CRITERIA, type FilterCriterion } from "../../core/filter-rules";
@@ -31,13 +32,18 @@ invariant(
   "the parties column serves appointments matched by organizer and attendee together",
 );
 
-/** Parameters: $1 record id, $2 type, $3 owner, $4 parties, $5 owner types, $6 party types, $7 tracked types. */
+/**
+ * Parameters: $1 record id, $2 type, $3 owner, $4 parties, $5 owner types, $6 party types, $7 tracked types.
+ * A user who removed the record from their Outlook (a `removed_from_outlook` mark, SPEC §8) is left out.
+ */
 const AUDIENCE_SQL = `
-SELECT u.id AS user_id FROM users u
- WHERE ($2 = ANY($5::text[]) AND (lower(u.id) = lower($3) OR u.emails @> ARRAY[lower($3)]))
-    OR ($2 = ANY($6::text[]) AND (lower(u.id) = ANY($4::text[]) OR u.emails && $4::text[]))
-UNION
-SELECT t.user_id FROM tracked_by_hand t WHERE $2 = ANY($7::text[]) AND t.record_id = $1::uuid`;
+SELECT a.user_id FROM (
+  SELECT u.id AS user_id FROM users u
+   WHERE ($2 = ANY($5::text[]) AND (lower(u.id) = lower($3) OR u.emails @> ARRAY[lower($3)]))
+      OR ($2 = ANY($6::text[]) AND (lower(u.id) = ANY($4::text[]) OR u.emails && $4::text[]))
+  UNION
+  SELECT t.user_id FROM tracked_by_hand t WHERE $2 = ANY($7::text[]) AND t.record_id = $1::uuid) a
+ WHERE NOT EXISTS (SELECT 1 FROM removed_from_outlook m WHERE m.user_id = a.user_id AND m.record_id = $1::uuid)`;
 
 /** The users who have `state` in their filter; nobody has a deleted record. */
 export async function audienceOf(tx: SqlExecutor, state: FilterState): Promise<Set<string>> {

@@ -18,6 +18,7 @@ import {
   whoMay,
   type RecordAction,
 } from "./record-access";
+import { clearRemovedFromOutlook } from "./outlook-removals";
 import { CRM_KEYS, deriveColumns, displayName, withoutNulls } from "./record-columns";
 import { RECORD_COLUMNS, recordColumns, toCrmRecord, type RecordRow } from "./record-rows";
 import { checkNewSeriesFields, checkSeriesPatch, liveExceptionIds } from "./series-rules";
@@ -287,7 +288,8 @@ export class RecordService {
   /**
    * Marks or unmarks a record as tracked by hand by `by`, who must be able to read it. The marker exists only
    * on the types whose filter counts it (contacts and e-mails): marking another type is invalidInput,
-   * unmarking it succeeds with nothing to remove. The record itself does not change version.
+   * unmarking it succeeds with nothing to remove. Marking clears the user's "removed from Outlook" mark
+   * (SPEC §8). The record itself does not change version.
    */
   async setTrackedByHand(request: { by: string; id: string; tracked: boolean }): Promise<void> {
     await this.ctx.db.transaction(async (tx) => {
@@ -302,15 +304,18 @@ export class RecordService {
       }
       const before = await audienceOf(tx, filterState(row));
       const now = this.ctx.clock.now();
-      await (request.tracked
-        ? tx.query(
-            "INSERT INTO tracked_by_hand (user_id, record_id, marked_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            [request.by, row.id, now],
-          )
-        : tx.query("DELETE FROM tracked_by_hand WHERE user_id = $1 AND record_id = $2", [
-            request.by,
-            row.id,
-          ]));
+      if (request.tracked) {
+        await tx.query(
+          "INSERT INTO tracked_by_hand (user_id, record_id, marked_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+          [request.by, row.id, now],
+        );
+        await clearRemovedFromOutlook(tx, request.by, row.id);
+      } else {
+        await tx.query("DELETE FROM tracked_by_hand WHERE user_id = $1 AND record_id = $2", [
+          request.by,
+          row.id,
+        ]);
+      }
       const after = await audienceOf(tx, filterState(row));
       const users = await recordAudienceChange(tx, {
         recordId: row.id,

@@ -8,7 +8,9 @@ import type { Privilege } from "../../core/types";
 import type { SyncCounts, SyncEntry, SyncPage } from "../../ports/crm-client";
 import { LIMITS } from "../../protocol";
 import type { ServiceContext } from "./service-context";
-import { InputError } from "./service-errors";
+import { allocateVersions, notifyChange } from "./change-feed";
+import { markRemovedFromOutlook } from "./outlook-removals";
+import { InputError, isUuid } from "./service-errors";
 
 interface PrepareRow {
   acked_version: number;
@@ -126,10 +128,19 @@ export class SyncService {
 
   /**
    * PostSync: the acknowledged version becomes max(current, version); never moves back, so a replay is harmless.
-   * The user's tombstones every one of their clients acknowledged are dropped.
+   * The user's tombstones every one of their clients acknowledged are dropped. `removedFromOutlook` marks
+   * records as removed from the user's Outlook (`outlook-removals.ts`); a replay marks nothing new.
    */
-  async acknowledge(userId: string, request: { clientId: string; version: number }): Promise<number> {
+  async acknowledge(
+    userId: string,
+    request: { clientId: string; version: number; removedFromOutlook?: readonly string[] | undefined },
+  ): Promise<number> {
+    const removed = [...new Set(request.removedFromOutlook ?? [])];
+    if (removed.length > LIMITS.removedIds) {
+      throw new InputError("removedFromOutlook", `at most ${LIMITS.removedIds} record ids`);
+    }
     return this.ctx.db.transaction(async (tx) => {
+      const firstVersion = removed.length > 0 ? await allocateVersions(tx, removed.length) : 0;
       const latest = await tx.query<{ version: number }>("SELECT version FROM sync_clock WHERE id = 1");
       const newest = latest.rows[0]?.version ?? 0;
       if (request.version > newest) throw new InputError("version", `is beyond the latest version ${newest}`);
@@ -140,6 +151,12 @@ export class SyncService {
       );
       const row = updated.rows[0];
       if (!row) throw noSubscription(request.clientId);
+      if (removed.length > 0) {
+        const ids = removed.filter((id) => isUuid(id));
+        const now = this.ctx.clock.now();
+        const users = await markRemovedFromOutlook(tx, { userId, ids, firstVersion, now });
+        await notifyChange(tx, this.ctx.channel, users, firstVersion + removed.length - 1);
+      }
       await tx.query(
         `DELETE FROM change_feed WHERE user_id = $1 AND kind <> 'upsert'
             AND version <= (SELECT min(acked_version) FROM subscriptions WHERE user_id = $1)`,

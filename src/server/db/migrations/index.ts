@@ -8,6 +8,7 @@ import { recordIdIndexes } from "./0005-record-id-indexes";
 import { serverMailboxes } from "./0007-server-mailboxes";
 import { signInIdentity } from "./0008-sign-in-identity";
 import { graphSubscriptions } from "./0009-graph-subscriptions";
+import { removedFromOutlook } from "./0010-removed-from-outlook";
 
 /** One schema change: applied once, in `version` order, inside the start-up transaction. */
 export interface Migration {
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   serverMailboxes,
   signInIdentity,
   graphSubscriptions,
+  removedFromOutlook,
 ];
