@@ -9,8 +9,7 @@
 import { randomUUID } from "node:crypto";
 import "fake-indexeddb/auto";
 import { IDBFactory } from "fake-indexeddb";
-import { GraphMailboxStore, TASK_LINK_EXTENSION } from "../../adapters/graph/graph-mailbox-store";
-import { StaticTokenProvider } from "../../adapters/graph/token-provider";
+import { TASK_LINK_EXTENSION } from "../../adapters/graph/graph-mailbox-store";
 import { HttpCrmClient } from "../../adapters/http/http-crm-client";
 import { defaultCacheSchema, migrateCacheSchema } from "../../adapters/pg/pg-cache-schema";
 import { IdbLocalCache } from "../../adapters/idb/idb-local-cache";
@@ -36,6 +35,7 @@ import { itemLink } from "./scenario-output";
 import { ScenarioClock } from "./scenario-clock";
 import { publishInitialPackages } from "./scenario-packages";
 import { ScenarioRefs } from "./scenario-refs";
+import { twinMailboxStore } from "./twin-mailbox-store";
 import type { Scenario } from "./scenario-schema";
 
 /** The add-in id under which the simulated Office keeps custom properties and roaming settings. */
@@ -213,14 +213,13 @@ export class ScenarioWorld {
       logger,
       clock,
     });
-    const mailboxStore = new GraphMailboxStore({
+    const mailboxStore = twinMailboxStore({
       fetch: (input, init) => globalThis.fetch(input, init),
       baseUrl: required(this.graph, "Graph server").baseUrl,
-      tokens: new StaticTokenProvider(this.graphToken),
+      token: this.graphToken,
       clock,
       addinId: this.addinId,
-      changeFeed: this.mailbox,
-      random: () => 0.5,
+      mailbox: this.mailbox,
     });
     const host = new OfficeJsOutlookHost(office.office as typeof Office, { itemIds: mailboxStore });
     const crm = new HttpCrmClient({ baseUrl, getToken: () => Promise.resolve(token), clock });
@@ -265,15 +264,14 @@ export class ScenarioWorld {
     const db = required(this.db, "database");
     const schema = defaultCacheSchema(db);
     await migrateCacheSchema(db, schema);
-    const mailboxStore = new GraphMailboxStore({
+    const mailboxStore = twinMailboxStore({
       fetch: (input, init) => globalThis.fetch(input, init),
       baseUrl: required(this.graph, "Graph server").baseUrl,
-      tokens: new StaticTokenProvider(this.graphToken),
+      token: this.graphToken,
       clock: this.clock,
       addinId: this.addinId,
-      changeFeed: this.mailbox,
+      mailbox: this.mailbox,
       mailboxAddress: this.mailbox.owner.emailAddress,
-      random: () => 0.5,
     });
     let counter = 0;
     const { engine, cache } = openHeadlessEngine({

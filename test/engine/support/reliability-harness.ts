@@ -1,18 +1,20 @@
 /**
  * The world of one reliability history: a fresh user on a shared server, a fresh simulated mailbox with its
- * Graph subset server, and one primary client (IdbLocalCache on its own fake-indexeddb factory, a SyncEngine
- * over OfficeJsOutlookHost, GraphMailboxStore and HttpCrmClient). The CRM client's fetch can inject faults:
- * a 5xx, a timeout, a response lost after the server committed, or a crash, after which the engine is thrown
- * away mid-flight and a new one opens the same IndexedDB.
+ * Graph subset server, and the add-in's client (IdbLocalCache on its own fake-indexeddb factory, a SyncEngine
+ * over OfficeJsOutlookHost, GraphMailboxStore and HttpCrmClient). The mailbox can be handed to the server's
+ * headless engine (its own PgLocalCache, Graph as `/users/{address}`) and back (`switchPrimary`); the add-in's
+ * client then stays open as the pane where the user's clicks land. The CRM client's fetch can inject faults:
+ * a 5xx, a timeout, a response lost after the server committed, or a crash, after which the synchronizing
+ * engine is thrown away mid-flight and a new one opens the same cache.
  */
 import "fake-indexeddb/auto";
 import { IDBFactory } from "fake-indexeddb";
-import { GraphMailboxStore } from "../../../src/adapters/graph/graph-mailbox-store";
-import { StaticTokenProvider } from "../../../src/adapters/graph/token-provider";
 import { HttpCrmClient } from "../../../src/adapters/http/http-crm-client";
 import { IdbLocalCache } from "../../../src/adapters/idb/idb-local-cache";
 import { OfficeJsOutlookHost } from "../../../src/adapters/officejs/officejs-outlook-host";
+import { defaultCacheSchema, migrateCacheSchema } from "../../../src/adapters/pg/pg-cache-schema";
 import { SyncEngine } from "../../../src/engine/sync-engine";
+import { openHeadlessEngine } from "../../../src/headless/headless-runner";
 import type { Privilege } from "../../../src/core/types";
 import type { Logger } from "../../../src/ports/logger";
 import { DEFAULT_SETTINGS, type SyncSettings } from "../../../src/ports/settings";
@@ -24,6 +26,7 @@ import { SimulatedMailbox } from "../../../src/sim/mailbox/simulated-mailbox";
 import { createSimulatedOffice, type SimulatedOffice } from "../../../src/sim/office/simulated-office";
 import { ScenarioClock } from "../../../src/sim/scenario/scenario-clock";
 import { SIM_ADDIN_ID, userEmail } from "../../../src/sim/scenario/scenario-world";
+import { twinMailboxStore } from "../../../src/sim/scenario/twin-mailbox-store";
 
 export const silent: Logger = {
   debug: () => undefined,
@@ -73,11 +76,23 @@ interface ClientParts {
   dead: { value: boolean };
 }
 
+/** The server's headless engine of the mailbox, on its own Postgres cache. */
+interface HeadlessParts {
+  engine: SyncEngine;
+  close(): void;
+  dead: { value: boolean };
+}
+
+/** Which engine synchronizes the mailbox. */
+export type PrimaryKind = "addin" | "headless";
+
 export class HistoryWorld {
   readonly mailbox: SimulatedMailbox;
   private indexedDB = new IDBFactory();
   private settingsChange: Partial<SyncSettings> = {};
   private client: ClientParts | null = null;
+  private headless: HeadlessParts | null = null;
+  private primaryKind: PrimaryKind = "addin";
   private faults: CrmFault[] = [];
   private readonly graphToken = `graph-${Math.random().toString(36).slice(2)}`;
   private graph: GraphSubsetServer | null = null;
@@ -98,9 +113,23 @@ export class HistoryWorld {
     return this.shared.clock;
   }
 
+  /** The engine that synchronizes the mailbox: the add-in's, or the headless engine after `switchPrimary`. */
   get engine(): SyncEngine {
+    if (this.primaryKind === "headless") {
+      if (this.headless === null) throw new Error("no headless engine");
+      return this.headless.engine;
+    }
+    return this.pane;
+  }
+
+  /** The add-in's engine, where the user's clicks land (a secondary client while the server syncs). */
+  get pane(): SyncEngine {
     if (this.client === null) throw new Error("no client");
     return this.client.engine;
+  }
+
+  get primary(): PrimaryKind {
+    return this.primaryKind;
   }
 
   /** The client's local cache (for tests that observe how the engine writes to it). */
@@ -134,18 +163,10 @@ export class HistoryWorld {
     this.faults = [...faults];
   }
 
-  private async openClient(): Promise<void> {
-    const clock = this.clock;
-    const dead = { value: false };
-    const cache = await IdbLocalCache.open({
-      indexedDB: this.indexedDB,
-      name: `rel-${this.userId}`,
-      logger: silent,
-      clock,
-    });
-    const office = createSimulatedOffice(this.mailbox, { addinId: SIM_ADDIN_ID });
+  /** The CRM connection of one engine: the armed faults apply to it; after a crash it never answers again. */
+  private crmFetch(dead: { value: boolean }): typeof fetch {
     const never = new Promise<Response>(() => undefined);
-    const crmFetch: typeof fetch = async (input, init) => {
+    return async (input, init) => {
       if (dead.value) return never;
       const fault = this.faults.shift();
       if (fault === "serverError") {
@@ -177,26 +198,46 @@ export class HistoryWorld {
       }
       return response;
     };
-    const graphFetch: typeof fetch = (input, init) => (dead.value ? never : globalThis.fetch(input, init));
+  }
+
+  private graphFetch(dead: { value: boolean }): typeof fetch {
+    const never = new Promise<Response>(() => undefined);
+    return (input, init) => (dead.value ? never : globalThis.fetch(input, init));
+  }
+
+  private crmClient(dead: { value: boolean }): HttpCrmClient {
+    return new HttpCrmClient({
+      baseUrl: this.shared.baseUrl,
+      getToken: () => Promise.resolve(this.token),
+      fetch: this.crmFetch(dead),
+      clock: this.clock,
+    });
+  }
+
+  private async openClient(): Promise<void> {
+    const clock = this.clock;
+    const dead = { value: false };
+    const cache = await IdbLocalCache.open({
+      indexedDB: this.indexedDB,
+      name: `rel-${this.userId}`,
+      logger: silent,
+      clock,
+    });
+    const office = createSimulatedOffice(this.mailbox, { addinId: SIM_ADDIN_ID });
+    const graphFetch = this.graphFetch(dead);
     let counter = 0;
-    const mailbox = new GraphMailboxStore({
+    const mailbox = twinMailboxStore({
       fetch: graphFetch,
       baseUrl: this.graph?.baseUrl ?? "",
-      tokens: new StaticTokenProvider(this.graphToken),
+      token: this.graphToken,
       clock,
       addinId: SIM_ADDIN_ID,
-      changeFeed: this.mailbox,
-      random: () => 0.5,
+      mailbox: this.mailbox,
     });
     const engine = new SyncEngine({
       host: new OfficeJsOutlookHost(office.office as typeof Office, { itemIds: mailbox }),
       mailbox,
-      crm: new HttpCrmClient({
-        baseUrl: this.shared.baseUrl,
-        getToken: () => Promise.resolve(this.token),
-        fetch: crmFetch,
-        clock,
-      }),
+      crm: this.crmClient(dead),
       cache,
       clock: clock.scheduler,
       logger: silent,
@@ -209,6 +250,7 @@ export class HistoryWorld {
         serverUrl: this.shared.baseUrl,
         userId: this.userId,
         ...this.settingsChange,
+        ...(this.primaryKind === "headless" ? { isSyncClient: false } : {}),
       },
       random: () => 0.5,
     });
@@ -216,28 +258,97 @@ export class HistoryWorld {
     this.client = { engine, cache, office, dead };
   }
 
+  /** The headless engine of this mailbox, as a worker's run opens it, on the cache it kept since its last run. */
+  private async openHeadless(): Promise<void> {
+    const db = this.shared.db;
+    const schema = defaultCacheSchema(db);
+    await migrateCacheSchema(db, schema);
+    const dead = { value: false };
+    const mailbox = twinMailboxStore({
+      fetch: this.graphFetch(dead),
+      baseUrl: this.graph?.baseUrl ?? "",
+      token: this.graphToken,
+      clock: this.clock,
+      addinId: SIM_ADDIN_ID,
+      mailbox: this.mailbox,
+      mailboxAddress: this.mailbox.owner.emailAddress,
+    });
+    let counter = 0;
+    const { engine, cache } = openHeadlessEngine({
+      db,
+      schema,
+      userId: this.userId,
+      user: this.mailbox.owner,
+      mailbox,
+      crm: this.crmClient(dead),
+      serverUrl: this.shared.baseUrl,
+      clock: this.clock.scheduler,
+      logger: silent,
+      settings: { entities: ["contact", "task"], intervalMinutes: 0 },
+      newId: () => `${this.userId}-s${(counter += 1)}-${Math.random().toString(36).slice(2)}`,
+      random: () => 0.5,
+    });
+    await engine.start();
+    this.headless = { engine, close: () => cache.close(), dead };
+  }
+
+  private async closeHeadless(): Promise<void> {
+    const headless = this.headless;
+    if (headless === null) return;
+    headless.engine.dispose();
+    await headless.engine.idle();
+    headless.close();
+    this.headless = null;
+  }
+
+  /**
+   * Hands the mailbox from the add-in to the headless engine or back, each keeping its own cache. The leaving
+   * one first reconciles and runs a last cycle (faults armed before apply to it), then gives up the role; the
+   * other takes the primary role at the server and runs its first cycle.
+   */
+  async switchPrimary(): Promise<void> {
+    await this.engine.reconcileNow().catch(() => undefined);
+    await this.sync();
+    if (this.primaryKind === "addin") {
+      await this.pane.saveSettings({ isSyncClient: false });
+      this.primaryKind = "headless";
+      await this.openHeadless();
+    } else {
+      await this.closeHeadless();
+      this.primaryKind = "addin";
+      await this.pane.saveSettings({ isSyncClient: true });
+    }
+    await this.sync();
+  }
+
   /**
    * Runs one sync. With a crash armed, the engine stops answering at that request: it is thrown away without
    * waiting, its cache connection closed, and a new engine opens the same IndexedDB (nothing else survives).
    */
   async sync(): Promise<void> {
-    const client = this.client;
-    if (client === null) throw new Error("no client");
-    const done = client.engine.syncNow().then(
+    const active = this.primaryKind === "headless" ? this.headless : this.client;
+    if (active === null) throw new Error("no client");
+    const done = active.engine.syncNow().then(
       () => "done" as const,
       () => "failed" as const,
     );
     for (;;) {
       const state = await Promise.race([done, tick().then(() => "running" as const)]);
       if (state !== "running") break;
-      if (client.dead.value) {
+      if (active.dead.value) {
         for (let i = 0; i < 20; i += 1) await tick();
-        client.engine.dispose();
-        client.cache.close();
-        client.office.dispose();
-        this.client = null;
+        active.engine.dispose();
         this.faults = [];
-        await this.openClient();
+        if (this.headless === active) {
+          this.headless.close();
+          this.headless = null;
+          await this.openHeadless();
+        } else if (this.client !== null) {
+          this.client.cache.close();
+          this.client.office.dispose();
+          this.client = null;
+          await this.openClient();
+        }
         break;
       }
     }
@@ -274,11 +385,12 @@ export class HistoryWorld {
     };
   }
 
-  /** Lets notices reach the engine and its queued work finish. */
+  /** Lets notices reach the engines and their queued work finish. */
   async settle(): Promise<void> {
     for (let i = 0; i < 3; i += 1) {
       await tick();
       await this.engine.idle();
+      await this.pane.idle();
     }
   }
 
@@ -288,6 +400,7 @@ export class HistoryWorld {
   }
 
   async close(): Promise<void> {
+    await this.closeHeadless();
     if (this.client !== null) {
       this.client.engine.dispose();
       await this.client.engine.idle();
