@@ -85,13 +85,25 @@ const TAG_FIELD = {
   task: { outlook: "body", crm: "description" },
 } as const;
 
-/** Histories that failed once, run first in every run: a silent delete, then the mailbox handed to the server. */
+/**
+ * Histories that failed once, run first in every run: a silent delete, then the mailbox handed to the server
+ * (the second with Graph throttling the leaving engine's last reconciliation).
+ */
 const EXAMPLES: [readonly Op[]][] = [
   [
     [
       { k: "outlookCreate", type: "contact" },
       { k: "outlookDelete", target: 0, notify: false },
       { k: "switchPrimary" },
+    ],
+  ],
+  [
+    [
+      { k: "outlookCreate", type: "contact" },
+      { k: "outlookDelete", target: 0, notify: false },
+      { k: "sync", crm: [], graph: "throttle", dropNotices: false },
+      { k: "switchPrimary" },
+      { k: "outlookCreate", type: "contact" },
     ],
   ],
 ];

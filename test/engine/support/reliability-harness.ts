@@ -292,6 +292,20 @@ export class HistoryWorld {
     this.headless = { engine, close: () => cache.close(), dead };
   }
 
+  /** Reconciles and syncs until a cycle completes with nothing pending; a throttle is waited out (at most 5 rounds). */
+  private async finishLastCycle(): Promise<void> {
+    for (let round = 0; round < 5; round += 1) {
+      const reconciled = await this.engine.reconcileNow().then(
+        () => true,
+        () => false,
+      );
+      await this.sync();
+      const status = this.engine.status();
+      if (reconciled && status.lastCycleError === null && status.pending === 0) return;
+      this.advance(Math.max(60_000, (status.nextSyncAt ?? 0) - this.clock.now()));
+    }
+  }
+
   private async closeHeadless(): Promise<void> {
     const headless = this.headless;
     if (headless === null) return;
@@ -303,12 +317,12 @@ export class HistoryWorld {
 
   /**
    * Hands the mailbox from the add-in to the headless engine or back, each keeping its own cache. The leaving
-   * one first reconciles and runs a last cycle (faults armed before apply to it), then gives up the role; the
-   * other takes the primary role at the server and runs its first cycle.
+   * one first reconciles and runs a last cycle, until both complete with nothing left pending (what only its
+   * cache knows, an item gone without a notice, would be lost otherwise), then gives up the role; the other
+   * takes the primary role at the server and runs its first cycle.
    */
   async switchPrimary(): Promise<void> {
-    await this.engine.reconcileNow().catch(() => undefined);
-    await this.sync();
+    await this.finishLastCycle();
     if (this.primaryKind === "addin") {
       await this.pane.saveSettings({ isSyncClient: false });
       this.primaryKind = "headless";
