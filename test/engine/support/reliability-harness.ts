@@ -61,9 +61,21 @@ export class SharedServer {
     return new SharedServer(clock, db, server, baseUrl);
   }
 
+  private cacheSchemaReady: Promise<string> | null = null;
+
+  /** The headless engines' cache schema, migrated once for every history of the run. */
+  cacheSchema(): Promise<string> {
+    const schema = defaultCacheSchema(this.db);
+    this.cacheSchemaReady ??= migrateCacheSchema(this.db, schema).then(() => schema);
+    return this.cacheSchemaReady;
+  }
+
   async close(): Promise<void> {
     await this.server.close();
-    if (this.db.kind === "postgres") await this.db.query(`DROP SCHEMA IF EXISTS ${this.db.schema} CASCADE`);
+    if (this.db.kind === "postgres") {
+      await this.db.query(`DROP SCHEMA IF EXISTS ${defaultCacheSchema(this.db)} CASCADE`);
+      await this.db.query(`DROP SCHEMA IF EXISTS ${this.db.schema} CASCADE`);
+    }
     await this.db.close();
   }
 }
@@ -261,8 +273,7 @@ export class HistoryWorld {
   /** The headless engine of this mailbox, as a worker's run opens it, on the cache it kept since its last run. */
   private async openHeadless(): Promise<void> {
     const db = this.shared.db;
-    const schema = defaultCacheSchema(db);
-    await migrateCacheSchema(db, schema);
+    const schema = await this.shared.cacheSchema();
     const dead = { value: false };
     const mailbox = twinMailboxStore({
       fetch: this.graphFetch(dead),
