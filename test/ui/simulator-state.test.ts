@@ -185,6 +185,25 @@ describe("simulator page across reloads and faults (Chromium)", function () {
     await alert.waitFor({ state: "hidden", timeout: 90_000 });
   });
 
+  it("opens a second tab of the same browser on the mailbox, its CRM pane waiting until the first tab closes", async () => {
+    const s = await open();
+    await syncFromPane(s);
+    assert.ok(world);
+    const second = await s.context.newPage();
+    await second.goto(world.server.simulatorUrl);
+    await waitUntilBooted(second);
+    await second.getByRole("list", { name: "Items" }).locator("button[aria-current=true]").waitFor();
+    const secondPane = second.frameLocator('iframe[title="CRM pane"]');
+    await secondPane.getByText(/^Another Outlook window is synchronizing this mailbox/).waitFor();
+    assert.match(
+      (await second.locator("[data-part=boot-status]").textContent()) ?? "",
+      /Another simulator tab is synchronizing this mailbox/,
+    );
+    await s.page.close();
+    await syncFromPane({ pane: secondPane });
+    assert.equal(await second.locator("[data-part=boot-status]").textContent(), "");
+  });
+
   it("keeps Throttle Graph over a reload: the pane says Throttled, retrying at HH:MM until it is switched off", async () => {
     const s = await open();
     await syncFromPane(s);

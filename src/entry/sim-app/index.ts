@@ -31,17 +31,27 @@ async function boot(): Promise<void> {
   ]);
   await forgetAddinCache(session.owner.emailAddress);
   const mailbox = await ServerMailbox.open(session.owner);
-  const host = createSimulatorHost(mailbox, session, () => {
-    part(document, "boot-status").textContent =
-      "Another simulator tab is synchronizing this mailbox. This one starts when that one closes.";
-  });
+  const host = createSimulatorHost(mailbox, session);
   window.crmSimulator = host;
   window.addEventListener("pagehide", () => host.dispose(), { once: true });
   faults.attach(mailbox);
-  const runtime = await host.runtime();
-  runtime.engine
-    .syncNow()
-    .catch((error: unknown) => runtime.logger.warn("first sync failed", { error: String(error) }));
+  // The Outlook view does not wait for the add-in: while another tab holds the sync, only the pane waits.
+  host
+    .runtime(() => {
+      part(document, "boot-status").textContent =
+        "Another simulator tab is synchronizing this mailbox. Its CRM pane takes over when that tab closes.";
+    })
+    .then(
+      (runtime) => {
+        part(document, "boot-status").textContent = "";
+        runtime.engine
+          .syncNow()
+          .catch((error: unknown) => runtime.logger.warn("first sync failed", { error: String(error) }));
+      },
+      (error: unknown) => {
+        part(document, "boot-status").textContent = `The add-in could not start. ${failureText(error)}`;
+      },
+    );
 
   const commands = part<HTMLIFrameElement>(document, "commands-frame");
   const commandsReady = frameLoaded(commands);

@@ -9,4 +9,4 @@ import { simulatorOf } from "./simulator-frame";
 
 const simulator = simulatorOf(window);
 simulator.office.install(window);
-bootTaskpane(part(document, "app"), () => simulator.runtime());
+bootTaskpane(part(document, "app"), (waiting) => simulator.runtime(waiting));

@@ -50,8 +50,11 @@ export interface SimulatorHost {
   readonly storage: SimulatedOfficeRuntimeStorage;
   /** The launch events' frames. */
   readonly launchEvents: LaunchEventFrames;
-  /** The page's one add-in runtime, started on the first call once it holds the sync lock. */
-  runtime(): Promise<AddinRuntime>;
+  /**
+   * The page's one add-in runtime, started on the first call once it holds the sync lock; `waiting` is called
+   * (at once, when that is so already) while another tab of this browser holds the lock.
+   */
+  runtime(waiting?: () => void): Promise<AddinRuntime>;
   /** Ends the launch events, the request pump, the engine and the fake `Office`. */
   dispose(): void;
 }
@@ -126,16 +129,18 @@ export function crmClientFor(
  * The host of the simulator page over `mailbox`; `onWaiting` is called when another tab of this browser profile
  * owns the mailbox's sync (this page's runtime starts when that one closes).
  */
-export function createSimulatorHost(
-  mailbox: ServerMailbox,
-  session: SimulatorSession,
-  onWaiting: () => void,
-): SimulatorHost {
+export function createSimulatorHost(mailbox: ServerMailbox, session: SimulatorSession): SimulatorHost {
   const storage = new SimulatedOfficeRuntimeStorage();
   const launchEvents = new LaunchEventFrames({ document, storage, logger: CONSOLE_LOGGER });
   const office = createSimulatedOffice(mailbox, { addinId: ADDIN_ID, launchEvents: launchEvents.run });
   const tokens = sessionTokens(session);
   let ownership: PaneOwnership | undefined;
+  const waiters = new Set<() => void>();
+  let waiting = false;
+  const onWaiting = (): void => {
+    waiting = true;
+    for (const waiter of waiters) waiter();
+  };
   const start = async (): Promise<AddinRuntime> => {
     const opened = await openLocalCache({
       name: `outlook-crm-sync:${mailbox.owner.emailAddress}`,
@@ -179,10 +184,16 @@ export function createSimulatorHost(
       onWaiting,
     });
     // A start that failed has let the lock go; the next call tries again.
-    owned.runtime.catch(() => {
-      owned.dispose();
-      if (ownership === owned) ownership = undefined;
-    });
+    owned.runtime.then(
+      () => {
+        waiting = false;
+      },
+      () => {
+        waiting = false;
+        owned.dispose();
+        if (ownership === owned) ownership = undefined;
+      },
+    );
     return owned;
   };
   return {
@@ -191,7 +202,19 @@ export function createSimulatorHost(
     session,
     storage,
     launchEvents,
-    runtime: () => (ownership ??= own()).runtime,
+    runtime: (waiter) => {
+      const { runtime } = (ownership ??= own());
+      if (waiter !== undefined) {
+        waiters.add(waiter);
+        // Later, as a lock manager calls it: the caller is still setting up what the call shows.
+        if (waiting) void Promise.resolve().then(waiter);
+        void runtime.then(
+          () => waiters.delete(waiter),
+          () => waiters.delete(waiter),
+        );
+      }
+      return runtime;
+    },
     dispose: () => {
       launchEvents.dispose();
       ownership?.dispose();
