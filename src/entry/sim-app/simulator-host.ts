@@ -126,8 +126,9 @@ export function crmClientFor(
 }
 
 /**
- * The host of the simulator page over `mailbox`; `onWaiting` is called when another tab of this browser profile
- * owns the mailbox's sync (this page's runtime starts when that one closes).
+ * The host of the simulator page over `mailbox`. While another tab of this browser profile owns the mailbox's
+ * sync, the callers of `runtime` that passed `waiting` are told, and this page's runtime starts when that tab
+ * closes.
  */
 export function createSimulatorHost(mailbox: ServerMailbox, session: SimulatorSession): SimulatorHost {
   const storage = new SimulatedOfficeRuntimeStorage();
