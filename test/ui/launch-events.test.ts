@@ -5,43 +5,24 @@ import assert from "node:assert/strict";
 import type { Page, Request } from "playwright-core";
 import { ADDIN_ID } from "../../src/entry/commands/addin-id";
 import {
-  closeWorld,
   crmRow,
-  openSimulator,
-  openWorld,
   ribbon,
   selectItem,
   syncFromPane,
   type SimulatorPage,
-  type SimulatorWorld,
+  simulatorSuite,
 } from "./simulator-fixture";
 
 const FRAMES = "iframe[name^=crm-launch-event-]";
 
 describe("launch events on the simulator page (Chromium)", function () {
   this.timeout(240_000);
-  let world: SimulatorWorld | undefined;
-  let sim: SimulatorPage | undefined;
-
-  before(async function () {
-    world = await openWorld(this);
-  });
-  after(() => closeWorld(world));
-  afterEach(async () => {
-    world?.server.setCrmDown(false);
-    await sim?.context.close();
-    sim = undefined;
-  });
-
-  async function open(): Promise<SimulatorPage> {
-    assert.ok(world);
-    sim = await openSimulator(world);
-    return sim;
-  }
+  const suite = simulatorSuite((world) => world.server.setCrmDown(false));
+  const open = suite.open;
 
   /** The server's copy of the message with this subject in Sent Items, once it is there. */
   function sentMessage(subject: string): { itemId: string } | undefined {
-    const mailbox = world?.server.mailbox.mailbox;
+    const mailbox = suite.world().server.mailbox.mailbox;
     const sent = mailbox?.folders().find((folder) => folder.wellKnownName === "sentitems");
     if (mailbox === undefined || sent === undefined) return undefined;
     return mailbox.list(sent.folderId).find((item) => item.fields["subject"] === subject);
@@ -75,14 +56,14 @@ describe("launch events on the simulator page (Chromium)", function () {
   }
 
   it("runs the built launch-events.js once in its own frame: it completes while the CRM is down, and the stamped message lands in the CRM once", async () => {
-    assert.ok(world);
+    const world = suite.world();
     const s = await open();
     const loads: string[] = [];
     s.page.on("request", (request: Request) => {
       if (new URL(request.url()).pathname.endsWith("/launch-events.js")) loads.push(request.frame().name());
     });
     const subject = "Proposal for the Fabrikam renewal";
-    const elapsed = await composeTrackAndSend(s, subject, () => world?.server.setCrmDown(true));
+    const elapsed = await composeTrackAndSend(s, subject, () => suite.world().server.setCrmDown(true));
     assert.ok(elapsed < 3_000, `the send took ${elapsed} ms`);
     assert.equal(loads.length, 1, `launch-events.js loaded by ${JSON.stringify(loads)}`);
     assert.match(loads[0] ?? "", /^crm-launch-event-/);

@@ -3,6 +3,7 @@
  * `npm start`) on an in-memory database with the demo data, and headless Chromium. Each test gets a fresh
  * browser context, so its IndexedDB and client id start empty, and the demo mailbox again.
  */
+import assert from "node:assert/strict";
 import type { Browser, BrowserContext, FrameLocator, Page } from "playwright-core";
 import { launchChromium } from "../support/chromium";
 import { startAddinServer, type AddinServer } from "../../src/entry/cli/start";
@@ -73,6 +74,44 @@ export async function openSimulator(world: SimulatorWorld): Promise<SimulatorPag
     dialogs,
     errors,
     failedRequests,
+  };
+}
+
+/** What a suite of simulator-page tests shares: its world, and the page of the running test. */
+export interface SimulatorSuite {
+  /** The suite's world; only inside a test or hook. */
+  readonly world: () => SimulatorWorld;
+  /** Opens a fresh simulator page (its own browser context), closed after the test. */
+  readonly open: () => Promise<SimulatorPage>;
+}
+
+/**
+ * Registers the hooks of a suite of simulator-page tests, from inside its `describe`: the world for the whole
+ * suite, and after each test `reset` (undoing the server-side switches a test may have left on) and the close
+ * of the page it opened.
+ */
+export function simulatorSuite(reset?: (world: SimulatorWorld) => void): SimulatorSuite {
+  let world: SimulatorWorld | undefined;
+  let sim: SimulatorPage | undefined;
+  before(async function () {
+    world = await openWorld(this);
+  });
+  after(() => closeWorld(world));
+  afterEach(async () => {
+    if (world !== undefined) reset?.(world);
+    await sim?.context.close();
+    sim = undefined;
+  });
+  const current = (): SimulatorWorld => {
+    assert.ok(world, "the suite's world is open only inside its tests and hooks");
+    return world;
+  };
+  return {
+    world: current,
+    open: async () => {
+      sim = await openSimulator(current());
+      return sim;
+    },
   };
 }
 

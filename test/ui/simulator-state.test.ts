@@ -3,39 +3,22 @@
 // the fault switches survive a reload and can always be undone, and the page starts while the CRM is down.
 import assert from "node:assert/strict";
 import {
-  closeWorld,
   crmRow,
-  openSimulator,
-  openWorld,
   ribbon,
   selectItem,
   syncFromPane,
   waitUntilBooted,
   type SimulatorPage,
-  type SimulatorWorld,
+  simulatorSuite,
 } from "./simulator-fixture";
 
 describe("simulator page across reloads and faults (Chromium)", function () {
   this.timeout(240_000);
-  let world: SimulatorWorld | undefined;
-  let sim: SimulatorPage | undefined;
-
-  before(async function () {
-    world = await openWorld(this);
+  const suite = simulatorSuite((world) => {
+    world.server.setCrmDown(false);
+    world.server.mailbox.setThrottleGraph(false);
   });
-  after(() => closeWorld(world));
-  afterEach(async () => {
-    world?.server.setCrmDown(false);
-    world?.server.mailbox.setThrottleGraph(false);
-    await sim?.context.close();
-    sim = undefined;
-  });
-
-  async function open(): Promise<SimulatorPage> {
-    assert.ok(world);
-    sim = await openSimulator(world);
-    return sim;
-  }
+  const open = suite.open;
 
   async function reload(s: SimulatorPage): Promise<void> {
     await s.page.reload();
@@ -167,7 +150,7 @@ describe("simulator page across reloads and faults (Chromium)", function () {
       .getByRole("status")
       .filter({ hasText: /^Synchronized/ })
       .waitFor({ timeout: 30_000 });
-    world?.server.setCrmDown(true);
+    suite.world().server.setCrmDown(true);
     await s.pane.getByRole("button", { name: "Sync now" }).click();
     const alert = s.pane.getByRole("region", { name: "Sync status" }).getByRole("alert");
     await alert.filter({ hasText: "could not be reached" }).waitFor({ timeout: 30_000 });
@@ -181,14 +164,14 @@ describe("simulator page across reloads and faults (Chromium)", function () {
     assert.ok(Number.isNaN(minutes) || minutes < 2, `the next try is soon, not at the interval: ${next}`);
     assert.match(text, /Next try at \d{1,2}:\d{2}/);
 
-    world?.server.setCrmDown(false);
+    suite.world().server.setCrmDown(false);
     await alert.waitFor({ state: "hidden", timeout: 90_000 });
   });
 
   it("opens a second tab of the same browser on the mailbox, its CRM pane waiting until the first tab closes", async () => {
     const s = await open();
     await syncFromPane(s);
-    assert.ok(world);
+    const world = suite.world();
     const second = await s.context.newPage();
     await second.goto(world.server.simulatorUrl);
     await waitUntilBooted(second);
@@ -285,7 +268,7 @@ describe("simulator page across reloads and faults (Chromium)", function () {
   });
 
   it("keeps an open Edit in Outlook form while the mailbox changes, with task status choices in words", async () => {
-    assert.ok(world);
+    const world = suite.world();
     const s = await open();
     await selectItem(s.page, "Tasks", "Send the Fabrikam proposal");
     const form = s.page.getByRole("form", { name: "Edit item" });
@@ -302,8 +285,9 @@ describe("simulator page across reloads and faults (Chromium)", function () {
     await status.selectOption({ label: "In progress" });
     // A write to the task (as a sync's stamp is) reaches the page's copy of the mailbox while the form is open.
     const taskOf = () =>
-      world?.server.mailbox
-        .snapshot()
+      suite
+        .world()
+        .server.mailbox.snapshot()
         .state.items.find((item) => item.fields["subject"] === "Send the Fabrikam proposal");
     await world.server.mailbox.call({
       method: "updateItem",

@@ -2,38 +2,20 @@ import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import {
-  closeWorld,
   crmRow,
-  openSimulator,
-  openWorld,
   ribbon,
   selectItem,
   syncFromPane,
   type SimulatorPage,
-  type SimulatorWorld,
+  simulatorSuite,
 } from "./simulator-fixture";
 
 const HOSTILE = "<img src=x onerror=alert(1)>";
 
 describe("simulator page in Chromium", function () {
   this.timeout(240_000);
-  let world: SimulatorWorld | undefined;
-  let sim: SimulatorPage | undefined;
-
-  before(async function () {
-    world = await openWorld(this);
-  });
-  after(() => closeWorld(world));
-  afterEach(async () => {
-    await sim?.context.close();
-    sim = undefined;
-  });
-
-  async function open(): Promise<SimulatorPage> {
-    assert.ok(world);
-    sim = await openSimulator(world);
-    return sim;
-  }
+  const suite = simulatorSuite();
+  const open = suite.open;
 
   async function editInCrm(s: SimulatorPage, record: string, field: string, value: string): Promise<void> {
     await s.page.getByRole("button", { name: `Open CRM record ${record}` }).click();
