@@ -64,7 +64,7 @@ export type { EngineStatus, PackageStatus, StatusNotice } from "./engine-status"
 export type { ActionOutcome, Surface } from "./item-actions";
 
 /** Checkpoint key that marks the initial synchronization done for one set of login options. */
-const INITIAL_CHECKPOINT = "initial";
+export const INITIAL_CHECKPOINT = "initial";
 /** How long the user's identity and privileges are reused while SyncToOutlook is held (ms). */
 const IDENTITY_TTL_MS = 3_600_000;
 
@@ -75,7 +75,8 @@ export interface ItemRef {
   readonly item?: MailboxItemRef;
 }
 
-function loginKey(settings: SyncSettings): string {
+/** The login options the initial-sync marker names (SPEC §12): the server URL and the user id. */
+export function loginKey(settings: SyncSettings): string {
   return `${settings.serverUrl}|${settings.userId}`;
 }
 
