@@ -4,11 +4,11 @@
  * - initial sync of 10,000 CRM records (the mix of mapped-world.ts: 6k contacts, 2k appointments, 2k tasks,
  *   created through the service) into an empty mailbox;
  * - for each mapped count (1,000 and 50,000 by default) a world seeded directly on the three sides
- *   (mapped-world.ts), all worlds run side by side, one after the other within each step, so the machine's
- *   load weighs on them alike: a sync with 20 changes (10 CRM edits, 10 notified Outlook edits; one warm-up
- *   round, then the median of `BENCH_ROUNDS`, default 5) with its requests; as many rounds run as the cycle's
- *   parts one by one (pull, scan, change log, reconciliation); a day of idle cycles at the 15-minute interval
- *   (96, the day's id listing of every folder included) with their requests and bytes per cycle;
+ *   (mapped-world.ts), all worlds run side by side, one after the other within each step (in turn), so the
+ *   machine's load weighs on them alike: a sync with 20 changes (10 CRM edits, 10 notified Outlook edits; one
+ *   warm-up round, then the median of `BENCH_ROUNDS`, default 5) with its requests; as many rounds run as the
+ *   cycle's parts one by one (pull, scan, change log, reconciliation); a day of idle cycles at the 15-minute
+ *   interval (96, the day's id listing of every folder included) with their requests and bytes per cycle;
  * - the ratio of the 20-change sync between the largest and the smallest count.
  * Prints one JSON object. `BENCH_MAPPED` sets the mapped counts (default "1000,50000"); `BENCH_INITIAL=0`
  * leaves the initial sync out.
@@ -157,8 +157,8 @@ async function idleCycle(world: MappedWorld): Promise<{ ms: number; traffic: Tra
 type Seeded = Awaited<ReturnType<typeof seededWorld>>;
 
 /**
- * Runs the worlds side by side, one world after the other within each step, so the machine's load (shared,
- * never steady) weighs on every count alike: a warm-up round of 20 changes, `ROUNDS` measured ones, `ROUNDS`
+ * Runs the worlds side by side, one world after the other within each step (the order turned round at every
+ * step), so the machine's load (shared, never steady) weighs on every count alike: a warm-up round of 20 changes, `ROUNDS` measured ones, `ROUNDS`
  * rounds run as parts, then a day of idle cycles.
  */
 async function measureSideBySide(worlds: readonly Seeded[]) {
@@ -167,19 +167,19 @@ async function measureSideBySide(worlds: readonly Seeded[]) {
   const idle = worlds.map(() => [] as Awaited<ReturnType<typeof idleCycle>>[]);
   for (let round = 0; round <= ROUNDS; round += 1) {
     advance(worlds, INTERVAL_MS);
-    for (const [at, { world }] of worlds.entries()) {
+    for (const [at, { world }] of inTurn(worlds, round)) {
       const cycle = await changeCycle(world, round);
       if (round > 0) changes[at]?.push(cycle);
     }
   }
   for (let round = 0; round < ROUNDS; round += 1) {
     advance(worlds, INTERVAL_MS);
-    for (const [at, { world }] of worlds.entries())
+    for (const [at, { world }] of inTurn(worlds, round))
       parts[at]?.push(await partsCycle(world, ROUNDS + 1 + round));
   }
   for (let cycle = 0; cycle < CYCLES_PER_DAY; cycle += 1) {
     advance(worlds, INTERVAL_MS);
-    for (const [at, { world }] of worlds.entries()) idle[at]?.push(await idleCycle(world));
+    for (const [at, { world }] of inTurn(worlds, cycle)) idle[at]?.push(await idleCycle(world));
   }
   return worlds.map(({ mapped, seedMs, first }, at) => {
     const rounds = changes[at] ?? [];
@@ -227,6 +227,12 @@ async function measureSideBySide(worlds: readonly Seeded[]) {
       },
     };
   });
+}
+
+/** The worlds with their index, in order on even steps and in reverse on odd ones, so none always goes first. */
+function inTurn(worlds: readonly Seeded[], step: number): [number, Seeded][] {
+  const indexed = [...worlds.entries()];
+  return step % 2 === 0 ? indexed : indexed.reverse();
 }
 
 /** The worlds share the server's clock: moving one moves them all. */

@@ -8,8 +8,9 @@
  * - the cache: a mapping per pair with both snapshots (the Outlook one from the item as the mailbox stored it,
  *   with the values Exchange adds, as the engine takes it from the created item), the CRM cursor and the
  *   initial-sync marker.
- * The folders' delta links come from the engine's own first cycle (a real delta round over every item, which
- * also takes the day's first id listing); `firstCycle` checks it found nothing to do, so the three sides agree.
+ * The folders' delta links come from the engine's own missed-change scan, run once alone (a real delta round
+ * over every item), and the first cycle then takes the day's first id listing of each folder; `firstCycle`
+ * checks that neither found anything to do, so the three sides agree.
  * The client is the add-in's (IdbLocalCache on fake-indexeddb, GraphMailboxStore to the Graph subset server,
  * HttpCrmClient to the in-process server), and its ports are open to the bench to time a cycle's parts.
  */
@@ -46,7 +47,7 @@ import { SIM_ADDIN_ID, userEmail } from "../../src/sim/scenario/scenario-world";
 import { twinMailboxStore } from "../../src/sim/scenario/twin-mailbox-store";
 import { silent, type SharedServer } from "../../test/engine/support/reliability-harness";
 
-/** The types that sync CRM→Outlook, as the real mix: 60 % contacts, 20 % appointments, 20 % tasks. */
+/** The types that sync CRM→Outlook; the world syncs all three. */
 const TYPES = ["contact", "appointment", "task"] as const;
 const CLIENT_ID = "desk";
 const DAY_MS = 86_400_000;
