@@ -11,7 +11,8 @@
  * bench/out/initial-sync.html and initial-sync.svg (records/s against mailbox size).
  * Command: DATABASE_URL=postgres://postgres@127.0.0.1:5432/test node --import tsx bench/initial-sync/initial-sync-bench.ts
  * (without DATABASE_URL the server runs on embedded PGlite). BENCH_SIZES (default 1000,5000,10000) and
- * BENCH_ROUNDS (default 3) choose the runs.
+ * BENCH_ROUNDS (default 3) choose the runs. BENCH_PROFILE=1 CPU-profiles the page and this process during each
+ * run of ours (profile.ts: bench/out/initial-sync-*.cpuprofile and the top self times on stderr).
  */
 import { execFileSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
@@ -30,6 +31,7 @@ import { CHROMIUM_PATH } from "../../test/support/chromium";
 import { bundleForBrowser } from "../../test/cache/browser-harness";
 import type { OursRun, RunResult } from "./bench-page";
 import { startFrontServer, type FrontServer } from "./front-server";
+import { profilePage, profileProcess, type Profiling } from "./profile";
 import { writeReport, type Run } from "./report";
 import { documentsOf, RECORD_BYTES, seedUser } from "./seed";
 
@@ -39,6 +41,7 @@ const sizes = (process.env["BENCH_SIZES"] ?? "1000,5000,10000").split(",").map(N
 const rounds = Number(process.env["BENCH_ROUNDS"] ?? 3);
 const memoryRecords = Number(process.env["BENCH_MEMORY_RECORDS"] ?? 50_000);
 const HEAP_SAMPLE_MS = 250;
+const profiling = process.env["BENCH_PROFILE"] === "1";
 
 const clock = new SystemClock();
 const schema = `bench_initial_${process.pid}_${Date.now().toString(36)}`;
@@ -71,11 +74,30 @@ async function pageTaskMs(cdp: CDPSession): Promise<number> {
   return (metrics.find((metric) => metric.name === "TaskDuration")?.value ?? 0) * 1000;
 }
 
+/** Stops both profiles and prints where each spent its self time. */
+async function reportProfiles(label: string, page: Profiling, node: Profiling): Promise<void> {
+  for (const [side, profile] of [
+    ["page", page],
+    ["node", node],
+  ] as const) {
+    const { file, functions, files } = await profile.stop(`${label}-${side}`);
+    process.stderr.write(`${side} profile of ${label}: ${file}\n  self time by file:\n`);
+    for (const line of files) process.stderr.write(`    ${String(line.ms).padStart(6)} ms  ${line.name}\n`);
+    process.stderr.write("  self time by function:\n");
+    for (const line of functions)
+      process.stderr.write(`    ${String(line.ms).padStart(6)} ms  ${line.name}\n`);
+  }
+}
+
 /**
  * Runs `work` in a fresh page, sampling its JS heap; returns the result with the peak heap in MB, and the CPU
- * time the page's main thread and this process (server, Graph twin, PouchDB server) spent meanwhile.
+ * time the page's main thread and this process (server, Graph twin, PouchDB server) spent meanwhile. With a
+ * `profileLabel`, the page and this process are CPU-profiled meanwhile (profile.ts).
  */
-async function inPage(work: (page: Page) => Promise<RunResult>): Promise<Measured> {
+async function inPage(
+  work: (page: Page) => Promise<RunResult>,
+  profileLabel: string | null = null,
+): Promise<Measured> {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -84,6 +106,8 @@ async function inPage(work: (page: Page) => Promise<RunResult>): Promise<Measure
     const cdp = await context.newCDPSession(page);
     await cdp.send("HeapProfiler.collectGarbage");
     await cdp.send("Performance.enable");
+    const profiles =
+      profileLabel === null ? null : { page: await profilePage(cdp), node: await profileProcess() };
     const pageBefore = await pageTaskMs(cdp);
     const nodeBefore = process.cpuUsage();
     let peak = 0;
@@ -98,11 +122,13 @@ async function inPage(work: (page: Page) => Promise<RunResult>): Promise<Measure
     try {
       const result = await work(page);
       const node = process.cpuUsage(nodeBefore);
+      const pageCpuMs = Math.round((await pageTaskMs(cdp)) - pageBefore);
+      if (profiles !== null) await reportProfiles(profileLabel ?? "", profiles.page, profiles.node);
       return {
         ...result,
         peakHeapMb: Math.round(peak / 1e6),
         load: loadavg()[0] ?? 0,
-        pageCpuMs: Math.round((await pageTaskMs(cdp)) - pageBefore),
+        pageCpuMs,
         nodeCpuMs: Math.round((node.user + node.system) / 1000),
       };
     } finally {
@@ -125,7 +151,10 @@ async function runOurs(records: number): Promise<Measured> {
   front.useGraph(graph.baseUrl);
   try {
     const run: OursRun = { userId, crmToken, graphToken, ownerEmail, cacheName: `ours-${userId}` };
-    const result = await inPage((page) => page.evaluate((r) => window.initialSyncBench.ours(r), run));
+    const result = await inPage(
+      (page) => page.evaluate((r) => window.initialSyncBench.ours(r), run),
+      profiling ? `ours-${records}-${userId}` : null,
+    );
     const items = mailbox.allItems().filter((item) => !item.deleted).length;
     const failure =
       result.failure ??

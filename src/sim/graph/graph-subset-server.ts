@@ -12,7 +12,7 @@ import { GraphSubscriptions } from "./graph-subscriptions";
  * The Microsoft Graph subset over HTTP on loopback (Node only), served from a SimulatedMailbox: contact
  * folders and contacts, calendar events and calendarView delta, To Do lists, tasks and their linked resources
  * and open extensions, mail folders and messages; GET / POST / PATCH / DELETE by id,
- * singleValueExtendedProperties, $batch (at most 20), paging, Graph-style error bodies, and the mailbox's HTTP
+ * singleValueExtendedProperties, $batch (at most 20, parallel or sequential through dependsOn), paging, Graph-style error bodies, and the mailbox's HTTP
  * fault switches (429 with Retry-After, slow answers, responses lost after the write). Every request is checked
  * against Graph's v1.0 metadata first (graph-request-check.ts). Item ids are REST ids, or immutable ids for a
  * request that sends `Prefer: IdType="ImmutableId"`; either form is accepted in a URL.
@@ -55,18 +55,44 @@ const batchSchema = z.object({
       url: z.string().min(1),
       body: z.unknown().optional(),
       headers: z.record(z.string(), z.string()).optional(),
+      dependsOn: z.array(z.string()).optional(),
     }),
   ),
 });
 
-/** The number of requests in a $batch body (0 when it is not one; the batch step reports why). */
-function batchSize(raw: string): number {
+type BatchRequest = z.infer<typeof batchSchema>["requests"][number];
+
+/**
+ * json-batching (dependsOn) and its known issues ("Batch should be either fully sequential or fully parallel";
+ * a request depends on a single other): a batch is parallel when no request names a dependency, sequential
+ * when each request after the first depends on the one before it; anything else is refused.
+ */
+function batchShape(requests: readonly BatchRequest[]): "parallel" | "sequential" | "mixed" {
+  if (requests.every((request) => request.dependsOn === undefined || request.dependsOn.length === 0))
+    return "parallel";
+  const chained = requests.every((request, index) =>
+    index === 0
+      ? request.dependsOn === undefined || request.dependsOn.length === 0
+      : request.dependsOn?.length === 1 && request.dependsOn[0] === requests[index - 1]?.id,
+  );
+  return chained ? "sequential" : "mixed";
+}
+
+/**
+ * The mailbox's concurrency slots a $batch body takes: one per request of a parallel batch (json-batching:
+ * each request counts against its service's limits), one for a sequential batch, whose requests run one after
+ * another; 0 when it is not a batch (the batch step reports why).
+ */
+function batchSlots(raw: string): number {
+  let body: unknown;
   try {
-    const parsed = JSON.parse(raw) as { requests?: unknown };
-    return Array.isArray(parsed.requests) ? parsed.requests.length : 0;
+    body = JSON.parse(raw);
   } catch {
     return 0;
   }
+  const parsed = batchSchema.safeParse(body);
+  if (!parsed.success) return 0;
+  return batchShape(parsed.data.requests) === "sequential" ? 1 : parsed.data.requests.length;
 }
 
 let defaultMetadata: GraphMetadata | null = null;
@@ -131,7 +157,10 @@ export async function startGraphSubsetServer(options: {
     });
   };
 
-  /** Answers a $batch; sub-requests from index `admitted` on are over the concurrency limit. */
+  /**
+   * Answers a $batch; sub-requests of a parallel batch from index `admitted` on are over the concurrency limit
+   * (a sequential one was admitted whole or not at all).
+   */
   const batch = (body: unknown, admitted: number): Reply => {
     const parsed = batchSchema.safeParse(body);
     if (!parsed.success)
@@ -143,34 +172,49 @@ export async function startGraphSubsetServer(options: {
     if (parsed.data.requests.length > MAX_BATCH) {
       return error(400, "BadRequest", `Number of requests in the batch exceeds the limit of ${MAX_BATCH}.`);
     }
+    const shape = batchShape(parsed.data.requests);
+    if (shape === "mixed")
+      return error(400, "BadRequest", "Batch should be either fully sequential or fully parallel.");
+    let failed = false;
     const responses = parsed.data.requests.map((request, index) => {
-      if (index >= admitted) {
-        const reply = tooMany();
-        return { id: request.id, status: reply.status, headers: reply.headers, body: reply.body };
+      // json-batching: "If an individual request fails, any request that depends on that request fails with
+      // status code 424 (Failed Dependency)."
+      if (failed) {
+        const reply = error(424, "FailedDependency", "The request depends on a request that failed.");
+        return { id: request.id, status: reply.status, body: reply.body };
       }
-      const fault = mailbox.faults.takeHttpFault(request.method, request.url.split("?")[0] ?? "");
-      if (fault?.kind === "throttle") {
-        const reply = error(429, "TooManyRequests", "Too many requests.", {
-          "Retry-After": String(fault.retryAfterSeconds),
-        });
-        return { id: request.id, status: reply.status, headers: reply.headers, body: reply.body };
-      }
-      const reply = safely(() =>
-        handle(request.method, `/v1.0${request.url.startsWith("/") ? "" : "/"}${request.url}`, request.body, {
-          // json-batching: each request carries its own headers; the batch's own headers are not applied to it.
-          prefer: Object.entries(request.headers ?? {}).find(
-            ([name]) => name.toLowerCase() === "prefer",
-          )?.[1],
-        }),
-      );
-      return {
-        id: request.id,
-        status: reply.status,
-        headers: { "Content-Type": "application/json", ...reply.headers },
-        ...(reply.body !== undefined && { body: reply.body }),
-      };
+      const answer = subRequest(request, shape === "parallel" && index >= admitted);
+      failed = shape === "sequential" && answer.status >= 400;
+      return answer;
     });
     return { status: 200, body: { responses } };
+  };
+
+  /** One sub-request of a batch (`over`: past the concurrency limit), answered as a batch response. */
+  const subRequest = (request: BatchRequest, over: boolean) => {
+    if (over) {
+      const reply = tooMany();
+      return { id: request.id, status: reply.status, headers: reply.headers, body: reply.body };
+    }
+    const fault = mailbox.faults.takeHttpFault(request.method, request.url.split("?")[0] ?? "");
+    if (fault?.kind === "throttle") {
+      const reply = error(429, "TooManyRequests", "Too many requests.", {
+        "Retry-After": String(fault.retryAfterSeconds),
+      });
+      return { id: request.id, status: reply.status, headers: reply.headers, body: reply.body };
+    }
+    const reply = safely(() =>
+      handle(request.method, `/v1.0${request.url.startsWith("/") ? "" : "/"}${request.url}`, request.body, {
+        // json-batching: each request carries its own headers; the batch's own headers are not applied to it.
+        prefer: Object.entries(request.headers ?? {}).find(([name]) => name.toLowerCase() === "prefer")?.[1],
+      }),
+    );
+    return {
+      id: request.id,
+      status: reply.status,
+      headers: { "Content-Type": "application/json", ...reply.headers },
+      ...(reply.body !== undefined && { body: reply.body }),
+    };
   };
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -185,7 +229,7 @@ export async function startGraphSubsetServer(options: {
         const url = req.url ?? "/";
         const path = url.split("?")[0] ?? "/";
         const isBatch = path === "/v1.0/$batch" && method === "POST";
-        const wanted = isBatch ? batchSize(raw) : 1;
+        const wanted = isBatch ? batchSlots(raw) : 1;
         const admitted = Math.min(wanted, MAILBOX_CONCURRENCY - inFlight);
         let held = Math.max(0, admitted);
         inFlight += held;

@@ -377,6 +377,68 @@ describe("Graph subset server", () => {
     }
   });
 
+  it("runs a sequential $batch (each request dependsOn the one before) in order, as one concurrent request", async () => {
+    const clock = new ManualClock(Date.parse("2026-03-02T09:00:00Z"));
+    const held = new SimulatedMailbox({ clock, owner: { emailAddress: "a@contoso.com", displayName: "A" } });
+    const slowServer = await startGraphSubsetServer({ mailbox: held, clock, token: "t" });
+    const post = (requests: unknown[]) =>
+      fetch(`${slowServer.baseUrl}/$batch`, {
+        method: "POST",
+        headers: { Authorization: "Bearer t", "Content-Type": "application/json" },
+        body: JSON.stringify({ requests }),
+      });
+    /** Request `i` of a sequential batch: it depends on request i - 1. */
+    const contact = (i: number, name = `C${i}`) => ({
+      id: String(i),
+      method: "POST",
+      url: "/me/contacts",
+      body: { givenName: name },
+      headers: { "Content-Type": "application/json" },
+      ...(i > 0 && { dependsOn: [String(i - 1)] }),
+    });
+    try {
+      held.faults.slow(3, 1000);
+      const others = [1, 2, 3].map(() =>
+        fetch(`${slowServer.baseUrl}/me/calendar`, { headers: { Authorization: "Bearer t" } }),
+      );
+      while (clock.pending() < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+      const sequential = await post(Array.from({ length: 20 }, (_, i) => contact(i)));
+      const answered = (await sequential.json()) as { responses: { id: string; status: number }[] };
+      assert.deepEqual(
+        answered.responses.map((r) => r.status),
+        Array.from({ length: 20 }, () => 201),
+      );
+      assert.deepEqual(
+        held
+          .allItems()
+          .map((item) => item.fields.firstName)
+          .slice(0, 3),
+        ["C0", "C1", "C2"],
+      );
+      clock.advance(1000);
+      await Promise.all(others);
+      assert.equal(slowServer.stats().overConcurrency, 0);
+      held.faults.throttle(1, 5, { method: "POST", pathIncludes: "/contacts" });
+      const stopped = await post([0, 1, 2].map((i) => contact(i, `D${i}`)));
+      const statuses = ((await stopped.json()) as { responses: { status: number }[] }).responses.map(
+        (r) => r.status,
+      );
+      assert.deepEqual(statuses, [429, 424, 424]);
+      assert.equal(held.allItems().length, 20);
+      const mixed = await post([contact(0), contact(1), { ...contact(2), dependsOn: undefined }]);
+      assert.equal(mixed.status, 400);
+      assert.match(await mixed.text(), /fully sequential or fully parallel/);
+      const forward = await post([
+        { ...contact(0), dependsOn: ["1"] },
+        { ...contact(1), dependsOn: undefined },
+      ]);
+      assert.equal(forward.status, 400);
+      assert.equal(held.allItems().length, 20);
+    } finally {
+      await slowServer.close();
+    }
+  });
+
   it("refuses a $batch of more than 20 requests", async () => {
     const requests = Array.from({ length: 21 }, (_, i) => ({
       id: String(i),
