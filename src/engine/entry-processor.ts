@@ -1,8 +1,9 @@
 /**
  * Cycle step 3 (SPEC §5, §6, §8): processes change-log entries, a batch at a time. For each entry it reads the
  * CRM record and the Outlook item, decides what the entry means, and writes Outlook first and the CRM second;
- * the mappings, snapshots, conflicts and removals of every entry of the batch are then committed in one cache
- * transaction. A crash before that commit repeats the batch's entries, which is safe: merges of equal sides
+ * the Outlook items the batch's entries create are made together, in one call of the store, after the
+ * entries are decided; the mappings, snapshots, conflicts and removals of every entry of the batch are then
+ * committed in one cache transaction. A crash before that commit repeats the batch's entries, which is safe: merges of equal sides
  * write nothing, and creates record a pending create before the create and carry a stable idempotency key, so
  * a repeated create finds the first one instead of making a duplicate. A failed entry stays in the log with
  * its error and is retried with backoff; after MAX_ATTEMPTS it is a user-visible error and the item gets the
@@ -31,8 +32,15 @@ import {
   type ChangeLogEntry,
   type ConflictRecord,
   type Mapping,
+  type PendingCreate,
 } from "../ports/local-cache";
-import type { MailboxItem } from "../ports/mailbox-store";
+import {
+  createOneByOne,
+  type CreateOutcome,
+  type MailboxItem,
+  type MailboxStore,
+  type NewMailboxItem,
+} from "../ports/mailbox-store";
 import { mappingOptions, typeSyncs, type CycleContext } from "./cycle-context";
 import {
   ERROR_CATEGORY,
@@ -142,27 +150,28 @@ export async function processChangeLog(
       work.map((w) => w.mapping),
     );
     const doneBefore = processed + failed;
+    const planned: Planned[] = [];
     await forEachAtMost(ENTRIES_AT_ONCE, work, async ({ entry, mapping }) => {
       const record = mapping.crmId === null ? null : (records.get(mapping.crmId) ?? null);
       const item = mapping.itemId === null ? null : (items.get(mapping.itemId) ?? null);
       try {
         const lostAccess = mapping.crmId !== null && lost.has(mapping.crmId);
-        outcomes.push({
-          entry,
-          mapping,
-          batch: await processEntry(context, entry, mapping, record, item, lostAccess),
-        });
+        const result = await processEntry(context, entry, mapping, record, item, lostAccess);
+        if ("input" in result) planned.push({ entry, mapping, create: result });
+        else outcomes.push({ entry, mapping, batch: result });
       } catch (error) {
-        if (error instanceof BugError) throw error;
-        // A throttle handed back is not a failed attempt: the entry stays due and the pass stops (SPEC §5).
-        if (error instanceof SyncError && error.retryAt !== undefined) throw error;
+        if (stopsPass(error)) throw error;
         failed += 1;
         await failEntry(context, entry, mapping, error);
       }
-    }).catch(async (error: unknown) => {
-      await commitOutcomes(context, outcomes);
-      throw error;
-    });
+    })
+      .then(async () => {
+        failed += await createPlanned(context, planned, outcomes);
+      })
+      .catch(async (error: unknown) => {
+        await commitOutcomes(context, outcomes);
+        throw error;
+      });
     const failures = await commitOutcomes(context, outcomes);
     processed += outcomes.filter((outcome) => outcome.entry !== undefined).length - failures;
     failed += failures;
@@ -177,6 +186,77 @@ interface EntryOutcome {
   readonly batch: AppliedBatch;
   readonly entry?: ChangeLogEntry;
   readonly mapping?: Mapping;
+}
+
+/**
+ * An Outlook create an entry decided on: made with the batch's other creates in one call of the store (which
+ * may send them in a few round trips), after their pending creates are recorded; `done` is what to commit
+ * once the item exists.
+ */
+interface PlannedCreate {
+  readonly pending: PendingCreate;
+  readonly input: NewMailboxItem;
+  readonly done: (item: MailboxItem) => AppliedBatch;
+}
+
+interface Planned {
+  readonly entry: ChangeLogEntry;
+  readonly mapping: Mapping;
+  readonly create: PlannedCreate;
+}
+
+/**
+ * True for an error that must stop the pass rather than fail one entry: a bug, or a throttle handed back,
+ * which is not a failed attempt (the entry stays due and the pass stops, SPEC §5).
+ */
+function stopsPass(error: unknown): error is BugError | SyncError {
+  return error instanceof BugError || (error instanceof SyncError && error.retryAt !== undefined);
+}
+
+/** The store's createItems, or createItem one at a time for a store without it. */
+function createAll(
+  mailbox: MailboxStore,
+  inputs: readonly NewMailboxItem[],
+): Promise<readonly CreateOutcome[]> {
+  if (mailbox.createItems !== undefined) return mailbox.createItems(inputs);
+  return createOneByOne((input) => mailbox.createItem(input), inputs);
+}
+
+/**
+ * Records the pending creates of the planned creates, makes the items in one call of the store and adds
+ * each made item's outcome to `outcomes`; a create that failed fails its entry. Returns how many failed. A
+ * throttle handed back for any create is thrown after the others are noted (their items exist).
+ */
+async function createPlanned(
+  context: CycleContext,
+  planned: readonly Planned[],
+  outcomes: EntryOutcome[],
+): Promise<number> {
+  if (planned.length === 0) return 0;
+  const { cache, mailbox } = context.deps;
+  await Promise.all(planned.map(({ create }) => cache.putPendingCreate(create.pending)));
+  const results = await createAll(
+    mailbox,
+    planned.map(({ create }) => create.input),
+  ).catch((error: unknown) => {
+    if (stopsPass(error)) throw error;
+    return planned.map(() => ({ error }));
+  });
+  let failed = 0;
+  let stop: BugError | SyncError | null = null;
+  for (const [index, { entry, mapping, create }] of planned.entries()) {
+    const result = results[index] ?? { error: new BugError(`the mailbox answered no create ${index}`) };
+    if ("item" in result) {
+      outcomes.push({ entry, mapping, batch: create.done(result.item) });
+    } else if (stopsPass(result.error)) {
+      stop ??= result.error;
+    } else {
+      failed += 1;
+      await failEntry(context, entry, mapping, result.error);
+    }
+  }
+  if (stop !== null) throw stop;
+  return failed;
 }
 
 /**
@@ -247,7 +327,10 @@ async function fetchItems(
   return context.deps.mailbox.getItems(refs);
 }
 
-/** Decides what an entry means and carries it out; returns the cache changes to commit. */
+/**
+ * Decides what an entry means and carries it out; returns the cache changes to commit, or the Outlook create
+ * to make with the batch's others.
+ */
 async function processEntry(
   context: CycleContext,
   entry: ChangeLogEntry,
@@ -255,7 +338,7 @@ async function processEntry(
   record: CrmRecord | null,
   item: MailboxItem | null,
   lostAccess: boolean,
-): Promise<AppliedBatch> {
+): Promise<AppliedBatch | PlannedCreate> {
   const handled = [{ mapId: entry.mapId, revision: entry.revision }];
   if (mapping.deletedLocally) {
     return appliedBatch({
@@ -296,7 +379,9 @@ async function processEntry(
     if (record === null || !context.downloadTypes.has(mapping.type)) {
       return appliedBatch({ handled, deleteMappings: [mapping.mapId] });
     }
-    return appliedBatch({ ...(await linkOrCreateInOutlook(context, mapping, record)), handled });
+    const linked = await linkOrCreateInOutlook(context, mapping, record);
+    if (!("input" in linked)) return appliedBatch({ ...linked, handled });
+    return { ...linked, done: (item) => appliedBatch({ ...linked.done(item), handled }) };
   }
   if (record === null || item === null)
     throw new BugError(`linked mapping ${mapping.mapId} without both sides`);
@@ -601,13 +686,15 @@ async function findExistingItem(
   return null;
 }
 
-/** A CRM record without an item: link to an existing item before creating one (SPEC §12). */
+/**
+ * A CRM record without an item: link to an existing item before creating one (SPEC §12); a create is planned,
+ * for the pass to make with the batch's others.
+ */
 async function linkOrCreateInOutlook(
   context: CycleContext,
   mapping: Mapping,
   record: CrmRecord,
-): Promise<Partial<AppliedBatch>> {
-  const { cache, mailbox, clock } = context.deps;
+): Promise<Partial<AppliedBatch> | PlannedCreate> {
   const seriesId = readValue(record.fields, SERIES_KEY);
   if (typeof seriesId === "string") return linkException(context, mapping, record, seriesId);
   const existing = await findExistingItem(context, record, mapping);
@@ -621,29 +708,32 @@ async function linkOrCreateInOutlook(
     return mergePair(context, linked, record, existing);
   }
   const key = outlookCreateKey(record.id);
-  await cache.putPendingCreate({
-    idempotencyKey: key,
-    mapId: mapping.mapId,
-    side: "outlook",
-    type: mapping.type,
-    createdAt: clock.now(),
-  });
   const fields = toOutlook(
     mapping.type,
     record.fields,
     mappingOptions(context, record.related?.parentAccountName),
     context.maps,
   );
-  // No earlier attempt can have made the item: none was recorded, or findExistingItem just looked its key up.
-  const item = await mailbox.createItem({
-    type: mapping.type,
-    fields,
-    idempotencyKey: key,
-    categories: [TRACKED_CATEGORY],
-    link: { crmId: record.id, state: "tracked" },
-    firstAttempt: true,
-  });
-  return { mappings: [linkedTo(context, mapping, item, record)], pendingCreatesDone: [key] };
+  return {
+    pending: {
+      idempotencyKey: key,
+      mapId: mapping.mapId,
+      side: "outlook",
+      type: mapping.type,
+      createdAt: context.deps.clock.now(),
+    },
+    // No earlier attempt can have made the item: none was recorded, or findExistingItem just looked its key up.
+    input: {
+      type: mapping.type,
+      fields,
+      idempotencyKey: key,
+      categories: [TRACKED_CATEGORY],
+      link: { crmId: record.id, state: "tracked" },
+      firstAttempt: true,
+    },
+    done: (item) =>
+      appliedBatch({ mappings: [linkedTo(context, mapping, item, record)], pendingCreatesDone: [key] }),
+  };
 }
 
 /** Merges a linked pair (SPEC §6): Outlook writes first, then the guarded CRM update, then the new snapshots. */

@@ -231,6 +231,25 @@ export interface NewMailboxItem {
   readonly firstAttempt?: boolean;
 }
 
+/** What became of one create of {@link MailboxStore.createItems}: the item, or why it was not made. */
+export type CreateOutcome = { readonly item: MailboxItem } | { readonly error: unknown };
+
+/** Creates each input with `create`, one after another, each failure its own outcome. */
+export async function createOneByOne(
+  create: (input: NewMailboxItem) => Promise<MailboxItem>,
+  inputs: readonly NewMailboxItem[],
+): Promise<readonly CreateOutcome[]> {
+  const outcomes: CreateOutcome[] = [];
+  for (const input of inputs) {
+    try {
+      outcomes.push({ item: await create(input) });
+    } catch (error) {
+      outcomes.push({ error });
+    }
+  }
+  return outcomes;
+}
+
 /** What {@link MailboxStore.updateItem} writes: only the given fields (null clears one), categories and stamp. */
 export interface MailboxItemPatch {
   readonly fields?: Fields;
@@ -279,6 +298,12 @@ export interface MailboxStore {
    * item the first call made instead of a second one (unless the replay claims `firstAttempt`).
    */
   createItem(input: NewMailboxItem): Promise<MailboxItem>;
+  /**
+   * Creates several items, each as {@link createItem} would (its key, its replay), in the order given; one that
+   * fails does not stop the others. A store may send them in fewer round trips than one an item; with a store
+   * that lacks it, callers create one item at a time.
+   */
+  createItems?(inputs: readonly NewMailboxItem[]): Promise<readonly CreateOutcome[]>;
   /** Finds an item by the key a create stamped on it. */
   findByIdempotencyKey(type: EntityType, idempotencyKey: string): Promise<MailboxItem | null>;
   /**

@@ -357,6 +357,51 @@ describe("GraphMailboxStore specifics", () => {
     }
   });
 
+  it("creates in sequential $batch requests of 20 within the budget; a lost batch or a throttled create is made once", async () => {
+    const h = await harness();
+    try {
+      await h.store.listFolders(["contact", "appointment", "task"]);
+      const types = ["contact", "appointment", "task"] as const;
+      const input = (i: number, key = `b-${i}`) => ({
+        type: types[i % 3] ?? "contact",
+        fields: SAMPLE_FIELDS[types[i % 3] ?? "contact"],
+        idempotencyKey: key,
+        firstAttempt: true,
+      });
+      h.sent.length = 0;
+      const outcomes = await h.store.createItems?.(Array.from({ length: 100 }, (_, i) => input(i)));
+      assert.equal(outcomes?.filter((outcome) => "item" in outcome).length, 100);
+      assert.deepEqual(
+        h.sent.map((request) => [request.method, request.path, (request.body?.requests as unknown[]).length]),
+        Array.from({ length: 5 }, () => ["POST", "/$batch", 20]),
+      );
+      const chained = (h.sent[0]?.body?.requests ?? []) as { id: string; dependsOn?: string[] }[];
+      assert.deepEqual(
+        chained.map((request) => request.dependsOn?.[0] ?? null),
+        [null, ...chained.slice(0, -1).map((request) => request.id)],
+      );
+      assert.equal(h.server.stats().overConcurrency, 0);
+      assert.equal(h.mailbox.allItems().length, 100);
+
+      h.mailbox.faults.loseResponse(1, { method: "POST", pathIncludes: "$batch" });
+      const lost = await h.store.createItems?.(Array.from({ length: 6 }, (_, i) => input(i, `lost-${i}`)));
+      assert.equal(lost?.filter((outcome) => "item" in outcome).length, 6);
+      assert.equal(h.mailbox.allItems().length, 106, "the lost batch's creates are found, not repeated");
+
+      h.mailbox.faults.throttle(1, 1, { method: "POST", pathIncludes: "/contacts" });
+      const throttled = await h.store.createItems?.(
+        Array.from({ length: 6 }, (_, i) => input(i, `throttled-${i}`)),
+      );
+      assert.deepEqual(
+        throttled?.map((outcome) => ("item" in outcome ? outcome.item.idempotencyKey : null)),
+        Array.from({ length: 6 }, (_, i) => `throttled-${i}`),
+      );
+      assert.equal(h.mailbox.allItems().length, 112);
+    } finally {
+      await h.dispose();
+    }
+  });
+
   it("reads and writes bodies as text, so a round trip never turns text into HTML", async () => {
     const h = await harness();
     try {

@@ -220,6 +220,41 @@ export function runMailboxStoreContract(name: string, newHarness: () => Promise<
       assert.equal(h.mailbox.allItems().length, 3);
     });
 
+    it("creates many items at once, each as createItem would, one bad create failing alone", async () => {
+      const types = ["contact", "appointment", "task"] as const;
+      const inputs = Array.from({ length: 45 }, (_, i) => ({
+        type: types[i % 3] ?? "contact",
+        fields: i === 7 ? { unknownField: "x" } : SAMPLE_FIELDS[types[i % 3] ?? "contact"],
+        idempotencyKey: `many-${i}`,
+        categories: ["Tracked to CRM"],
+        link: { crmId: `crm-${i}`, state: "tracked" as const },
+        firstAttempt: true,
+      }));
+      const outcomes = (await h.store.createItems?.(inputs)) ?? [];
+      assert.equal(outcomes.length, 45);
+      for (const [i, outcome] of outcomes.entries()) {
+        if (i === 7) {
+          assert.ok("error" in outcome && outcome.error instanceof SyncError);
+          assert.equal(outcome.error.code, "invalidInput");
+          continue;
+        }
+        assert.ok("item" in outcome, `create ${i}`);
+        assert.equal(outcome.item.idempotencyKey, `many-${i}`);
+        assert.deepEqual(outcome.item.link, { crmId: `crm-${i}`, state: "tracked" });
+        assert.deepEqual(withoutDerived(outcome.item.fields), inputs[i]?.fields);
+        assert.deepEqual((await h.store.getItems([outcome.item])).get(outcome.item.itemId), outcome.item);
+      }
+      assert.equal(h.mailbox.allItems().length, 44);
+      const again = await h.store.createItems?.(
+        inputs.slice(0, 3).map((input) => ({ ...input, firstAttempt: false })),
+      );
+      assert.deepEqual(
+        again?.map((outcome) => ("item" in outcome ? outcome.item.itemId : null)),
+        outcomes.slice(0, 3).map((outcome) => ("item" in outcome ? outcome.item.itemId : null)),
+      );
+      assert.equal(h.mailbox.allItems().length, 44);
+    });
+
     it("updates only the given fields, clears nulls, and assigns a new change key and time", async () => {
       const created = await h.store.createItem({
         type: "contact",

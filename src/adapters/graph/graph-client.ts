@@ -33,7 +33,12 @@ export interface BatchRequest {
   readonly url: string;
   readonly headers: Record<string, string>;
   readonly body?: unknown;
+  /** json-batching (dependsOn): the requests of the batch this one runs after. */
+  readonly dependsOn?: readonly string[];
 }
+
+/** json-batching: "JSON batch requests are currently limited to 20 individual requests." */
+export const MAX_BATCH = 20;
 
 /** Thrown for a failed attempt that a caller may want to see (network loss). */
 export class NetworkLost extends Error {}
@@ -72,6 +77,11 @@ export function parseAnswer<T>(
   throw new SyncError("mailboxServerError", {
     details: `Graph answered a ${what} not as expected at "${issue?.path.map(String).join(".") ?? ""}": ${issue?.message ?? ""}`,
   });
+}
+
+/** The Retry-After header of a batch sub-response, or null. */
+function retryAfterOf(headers: Readonly<Record<string, string>> | undefined): string | null {
+  return Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === "retry-after")?.[1] ?? null;
 }
 
 export class GraphClient {
@@ -158,26 +168,16 @@ export class GraphClient {
   }
 
   private async batchChunk(requests: readonly BatchRequest[], answers: Map<string, Answer>): Promise<void> {
-    let pending = requests.map((request) => ({
-      ...request,
-      headers: {
-        ...request.headers,
-        Prefer:
-          request.headers.Prefer === undefined ? BASE_PREFER : `${BASE_PREFER}, ${request.headers.Prefer}`,
-      },
-    }));
+    let pending = this.withPrefer(requests);
     for (let attempt = 1; pending.length > 0; attempt += 1) {
-      const sent = await this.sendBatch(pending, attempt);
+      const sent = await this.sendBatch(pending, attempt, pending.length, true);
       const parsed = parseAnswer(batchResponseSchema, sent, "$batch answer");
       const throttled: typeof pending = [];
       let retryAfter: string | null = null;
       for (const response of parsed.responses) {
         const request = pending.find((candidate) => candidate.id === response.id);
         if (request === undefined) continue;
-        const header =
-          Object.entries(response.headers ?? {}).find(
-            ([name]) => name.toLowerCase() === "retry-after",
-          )?.[1] ?? null;
+        const header = retryAfterOf(response.headers);
         if ((response.status === 429 || response.status === 503) && attempt < this.maxAttempts) {
           throttled.push(request);
           retryAfter = header ?? retryAfter;
@@ -189,14 +189,61 @@ export class GraphClient {
     }
   }
 
-  private async sendBatch(requests: readonly BatchRequest[], attempt: number): Promise<unknown> {
+  /**
+   * Sends up to {@link MAX_BATCH} sub-requests as one sequential `$batch` (json-batching, dependsOn: each runs
+   * after the one before, and one that fails makes the rest fail with 424), which takes one slot of the budget.
+   * A throttled batch is sent again; a lost answer is thrown as {@link NetworkLost}, since its requests may have
+   * run. Answers by sub-request id, throttled sub-requests included: the caller decides about those.
+   */
+  async sequence(requests: readonly BatchRequest[]): Promise<Map<string, Answer>> {
+    if (requests.length > MAX_BATCH)
+      throw new RangeError(`a $batch holds at most ${MAX_BATCH} requests, got ${requests.length}`);
+    const chained = this.withPrefer(requests).map((request, index) => ({
+      ...request,
+      ...(index > 0 && { dependsOn: [requests[index - 1]?.id ?? ""] }),
+    }));
+    const sent = parseAnswer(
+      batchResponseSchema,
+      await this.sendBatch(chained, 1, 1, false),
+      "$batch answer",
+    );
+    const answers = new Map<string, Answer>();
+    for (const response of sent.responses) {
+      const header = retryAfterOf(response.headers);
+      answers.set(response.id, { status: response.status, retryAfter: header, body: response.body });
+    }
+    return answers;
+  }
+
+  /** The requests with {@link BASE_PREFER} in front of their own Prefer header. */
+  private withPrefer(requests: readonly BatchRequest[]): BatchRequest[] {
+    return requests.map((request) => ({
+      ...request,
+      headers: {
+        ...request.headers,
+        Prefer:
+          request.headers.Prefer === undefined ? BASE_PREFER : `${BASE_PREFER}, ${request.headers.Prefer}`,
+      },
+    }));
+  }
+
+  /**
+   * POSTs one `$batch` holding `slots` of the budget, sending it again after a throttled answer and, when
+   * `retryNetwork`, after a lost one.
+   */
+  private async sendBatch(
+    requests: readonly BatchRequest[],
+    attempt: number,
+    slots: number,
+    retryNetwork: boolean,
+  ): Promise<unknown> {
     const url = `${this.baseUrl}/$batch`;
     for (let tries = attempt; ; tries += 1) {
       let answer: Answer;
       try {
-        answer = await this.send("POST", url, { requests }, {}, requests.length);
+        answer = await this.send("POST", url, { requests }, {}, slots);
       } catch (error) {
-        if (!(error instanceof NetworkLost)) throw error;
+        if (!(error instanceof NetworkLost) || !retryNetwork) throw error;
         if (tries >= this.maxAttempts)
           throw new SyncError("mailboxUnreachable", {
             details: `POST /$batch: ${error.message}`,

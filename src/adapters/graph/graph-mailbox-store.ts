@@ -1,4 +1,5 @@
 import { SyncError } from "../../core/errors";
+import { handedBackRetryAt } from "../../core/retry-policy";
 import type { EntityType, FieldValue, Fields } from "../../core/types";
 import type { Clock, Disposable } from "../../ports/clock";
 import type { ItemIdTranslator } from "../../ports/item-ids";
@@ -11,6 +12,7 @@ import {
   stampMessageId,
   parseCustomProperties,
   type CalendarWindow,
+  type CreateOutcome,
   type CrmLinkStamp,
   type FolderCheckpoint,
   type FolderScanRequest,
@@ -26,7 +28,15 @@ import {
   type MailboxStore,
   type SeriesInfo,
 } from "../../ports/mailbox-store";
-import { codeFor, describe, GraphClient, NetworkLost, parseAnswer } from "./graph-client";
+import {
+  codeFor,
+  describe,
+  GraphClient,
+  MAX_BATCH,
+  NetworkLost,
+  parseAnswer,
+  type Answer,
+} from "./graph-client";
 import {
   changedProperties,
   checkFields,
@@ -460,10 +470,128 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
     return (await this.getItems([created])).get(created.itemId) ?? created;
   }
 
-  /** The create itself, retried on a lost answer without a duplicate (the idempotency key finds the first). */
-  private async createOnce(input: NewMailboxItem): Promise<MailboxItem> {
-    checkFields(input.type, input.fields);
+  /**
+   * Creates in sequential `$batch` requests of up to 20 creates (json-batching, dependsOn), each of which takes
+   * one of the mailbox's 4 concurrent requests (throttling-limits, Outlook service), so up to 80 creates are
+   * under way at once within the budget. A create the batch did not run (429, or 424 after a failed one) is
+   * made on its own as createItem makes it; so is every create of a batch whose answer was lost, after
+   * looking its key up (the batch may have run). A create that has to look its key up first (not a
+   * `firstAttempt`; events need none, transactionId de-duplicates them) and a series with cancelled
+   * occurrences are made on their own.
+   */
+  async createItems(inputs: readonly NewMailboxItem[]): Promise<readonly CreateOutcome[]> {
+    const outcomes: CreateOutcome[] = [];
+    const alone: number[] = [];
+    const batched: number[] = [];
+    for (const [index, input] of inputs.entries()) {
+      const cancelled = input.type === "appointment" ? input.fields.cancelledOccurrences : undefined;
+      const lookUpFirst = input.type !== "appointment" && input.firstAttempt !== true;
+      (lookUpFirst || (cancelled !== undefined && cancelled !== null) ? alone : batched).push(index);
+    }
+    const one = async (index: number, input: NewMailboxItem): Promise<void> => {
+      try {
+        outcomes[index] = { item: await this.createItem(input) };
+      } catch (error) {
+        outcomes[index] = { error };
+      }
+    };
+    const sequences: number[][] = [];
+    for (let start = 0; start < batched.length; start += MAX_BATCH)
+      sequences.push(batched.slice(start, start + MAX_BATCH));
+    await Promise.all([
+      ...alone.map((index) => one(index, inputs[index] as NewMailboxItem)),
+      ...sequences.map(async (sequence) => {
+        const redo = await this.createSequence(
+          sequence.map((index) => inputs[index] as NewMailboxItem),
+          (position, outcome) => {
+            outcomes[sequence[position] as number] = outcome;
+          },
+        );
+        for (const { position, input } of redo) await one(sequence[position] as number, input);
+      }),
+    ]);
+    return outcomes;
+  }
+
+  /**
+   * One sequential `$batch` of creates: reports each create the batch settled through `settle`, and returns
+   * the ones to make again on their own, with `firstAttempt` kept only where the batch certainly did not run it.
+   */
+  private async createSequence(
+    inputs: readonly NewMailboxItem[],
+    settle: (position: number, outcome: CreateOutcome) => void,
+  ): Promise<{ position: number; input: NewMailboxItem }[]> {
     const folders = await this.folders();
+    const requests: {
+      position: number;
+      input: NewMailboxItem;
+      payload: Record<string, unknown>;
+      extended: ExtendedProperty[];
+    }[] = [];
+    for (const [position, input] of inputs.entries()) {
+      try {
+        requests.push({ position, input, ...this.createPayload(input) });
+      } catch (error) {
+        settle(position, { error });
+      }
+    }
+    let answers: Map<string, Answer>;
+    try {
+      answers = await this.client.sequence(
+        requests.map(({ position, input, payload }) => ({
+          id: String(position),
+          method: "POST",
+          url: this.collectionPath(folders, input.type),
+          headers: { "Content-Type": "application/json" },
+          body: payload,
+        })),
+      );
+    } catch (error) {
+      if (!(error instanceof NetworkLost)) throw error;
+      return requests.map(({ position, input }) => ({ position, input: { ...input, firstAttempt: false } }));
+    }
+    const redo: { position: number; input: NewMailboxItem }[] = [];
+    // A throttle too long to wait in place is handed back for every create the batch did not run.
+    let handBack: SyncError | null = null;
+    for (const { position, input, extended } of requests) {
+      const answer = answers.get(String(position));
+      const retryAt =
+        answer?.status === 429 ? handedBackRetryAt(answer.retryAfter, this.clock.now()) : undefined;
+      if (retryAt !== undefined)
+        handBack ??= new SyncError("rateLimited", {
+          details: `POST ${this.collectionPath(folders, input.type)}: Graph throttled the mailbox; retry after ${answer?.retryAfter ?? ""} s.`,
+          retryAt,
+        });
+      if (handBack !== null && (answer === undefined || answer.status === 429 || answer.status === 424)) {
+        settle(position, { error: handBack });
+      } else if (answer === undefined || answer.status === 429 || answer.status === 424) {
+        redo.push({ position, input });
+      } else if (answer.status >= 500) {
+        redo.push({ position, input: { ...input, firstAttempt: false } });
+      } else if (answer.status !== 201 && answer.status !== 200) {
+        settle(position, {
+          error: new SyncError(codeFor(answer.status), {
+            details: `POST ${this.collectionPath(folders, input.type)}: ${describe(answer.body)}`,
+          }),
+        });
+      } else {
+        try {
+          const created = parseAnswer(resourceSchema, answer.body, input.type);
+          settle(position, { item: await this.createdItem(folders, input.type, created, extended) });
+        } catch (error) {
+          settle(position, { error });
+        }
+      }
+    }
+    return redo;
+  }
+
+  /** The POST body of a create, and the extended properties it writes (checked first: throws on bad fields). */
+  private createPayload(input: NewMailboxItem): {
+    payload: Record<string, unknown>;
+    extended: ExtendedProperty[];
+  } {
+    checkFields(input.type, input.fields);
     const fields = withDuration(input.type, input.fields, {});
     const body = fieldsToGraph(input.type, fields);
     const payload: Record<string, unknown> = { ...body, categories: [...(input.categories ?? [])] };
@@ -493,6 +621,31 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
       // event-post-events: "transactionId … Graph uses it to avoid creating the same event twice".
       if (input.type === "appointment") payload.transactionId = input.idempotencyKey;
     }
+    return { payload, extended };
+  }
+
+  /** The item a create's answer describes; a To Do task answered without its linked resources is read again. */
+  private async createdItem(
+    folders: Folders,
+    type: EntityType,
+    created: GraphResource,
+    extended: readonly ExtendedProperty[],
+  ): Promise<MailboxItem> {
+    if (type === "task")
+      return "linkedResources" in created
+        ? this.toItem(folders, type, created)
+        : this.toItem(
+            folders,
+            type,
+            await this.client.request("GET", this.itemPath(folders, type, created.id, true)),
+          );
+    return this.toItem(folders, type, { ...created, singleValueExtendedProperties: extended });
+  }
+
+  /** The create itself, retried on a lost answer without a duplicate (the idempotency key finds the first). */
+  private async createOnce(input: NewMailboxItem): Promise<MailboxItem> {
+    const { payload, extended } = this.createPayload(input);
+    const folders = await this.folders();
     for (let attempt = 1; ; attempt += 1) {
       if (input.type !== "appointment" && (attempt > 1 || input.firstAttempt !== true)) {
         const existing = await this.findByIdempotencyKey(input.type, input.idempotencyKey);
@@ -501,24 +654,10 @@ export class GraphMailboxStore implements MailboxStore, ItemIdTranslator {
       try {
         const created = parseAnswer(
           resourceSchema,
-          await this.client.request(
-            "POST",
-            `${this.collectionPath(folders, input.type)}`,
-            payload,
-            {},
-            false,
-          ),
+          await this.client.request("POST", this.collectionPath(folders, input.type), payload, {}, false),
           input.type,
         );
-        if (input.type === "task")
-          return "linkedResources" in created
-            ? this.toItem(folders, input.type, created)
-            : this.toItem(
-                folders,
-                input.type,
-                await this.client.request("GET", this.itemPath(folders, input.type, created.id, true)),
-              );
-        return this.toItem(folders, input.type, { ...created, singleValueExtendedProperties: extended });
+        return await this.createdItem(folders, input.type, created, extended);
       } catch (error) {
         if (!(error instanceof NetworkLost) || attempt >= this.client.maxAttempts) {
           throw error instanceof NetworkLost

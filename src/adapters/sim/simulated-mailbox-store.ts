@@ -19,6 +19,8 @@ import {
   type MailboxItem,
   type MailboxItemPatch,
   type MailboxItemRef,
+  createOneByOne,
+  type CreateOutcome,
   type NewMailboxItem,
   type MailboxStore,
   type SeriesInfo,
@@ -177,6 +179,11 @@ export class SimulatedMailboxStore implements MailboxStore, ItemIdTranslator {
     if (cancelledOccurrences === undefined || cancelledOccurrences === null) return this.toItem(created);
     this.cancel(created.immutableId, cancelledOccurrences);
     return this.toItem(this.mailbox.get(created.immutableId) ?? created);
+  }
+
+  /** One create after another, in memory: there are no round trips to save. */
+  createItems(inputs: readonly NewMailboxItem[]): Promise<readonly CreateOutcome[]> {
+    return createOneByOne((input) => this.createItem(input), inputs);
   }
 
   async findByIdempotencyKey(type: EntityType, idempotencyKey: string): Promise<MailboxItem | null> {

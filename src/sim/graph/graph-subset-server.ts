@@ -248,9 +248,7 @@ export async function startGraphSubsetServer(options: {
           send(tooMany());
           return;
         }
-        const fault = path.endsWith("/$batch")
-          ? null
-          : mailbox.faults.takeHttpFault(method, path.replace(/^\/v1\.0/, ""));
+        const fault = mailbox.faults.takeHttpFault(method, path.replace(/^\/v1\.0/, ""), isBatch);
         if (fault?.kind === "slow")
           await new Promise<void>((resolve) => clock.setTimeout(resolve, fault.delayMs));
         if (fault?.kind === "throttle") {

@@ -66,12 +66,16 @@ export class SimulatedFaults {
     this.droppedNotices = 0;
   }
 
-  /** Consumes and returns the first armed fault that matches the request, or null. */
-  takeHttpFault(method: string, path: string): HttpFault | null {
+  /**
+   * Consumes and returns the first armed fault that matches the request, or null. With `named`, only a fault
+   * armed with a `pathIncludes` matches (a $batch takes only faults armed for "$batch"; the rest are for its
+   * sub-requests).
+   */
+  takeHttpFault(method: string, path: string, named = false): HttpFault | null {
     const index = this.armed.findIndex(
       (armed) =>
         (armed.match.method === undefined || armed.match.method === method) &&
-        (armed.match.pathIncludes === undefined || path.includes(armed.match.pathIncludes)),
+        (armed.match.pathIncludes === undefined ? !named : path.includes(armed.match.pathIncludes)),
     );
     const armed = this.armed[index];
     if (armed === undefined) return null;
