@@ -6,6 +6,7 @@
 import { SyncError } from "../core/errors";
 import type { EntityType } from "../core/types";
 import type { CrmPage } from "../ports/local-cache";
+import { LIMITS } from "../protocol/limits";
 import type { CycleContext } from "./cycle-context";
 
 /** Cursor key of the CRM change stream in the cache. */
@@ -20,6 +21,8 @@ export interface PullResult {
 }
 
 const DOWNLOADABLE: ReadonlySet<string> = new Set(["contact", "appointment", "task"]);
+/** Entries asked for per GetSyncData page: the protocol's largest, so a listing takes the fewest pages. */
+const PAGE_SIZE = LIMITS.pageSize;
 
 /**
  * Pulls every page after the stored cursor (0 when none: a full listing). Keeps entries whose type syncs
@@ -86,7 +89,7 @@ export async function listForBuild(
   for (;;) {
     let page: Awaited<ReturnType<typeof crm.getSyncData>>;
     try {
-      page = await crm.getSyncData({ clientId, after: cursor });
+      page = await crm.getSyncData({ clientId, after: cursor, limit: PAGE_SIZE });
     } catch (error) {
       if (!(error instanceof SyncError) || error.code !== "resyncRequired" || cursor === 0) throw error;
       cursor = 0;
@@ -124,7 +127,7 @@ async function pullPages(
   let cursor = after;
   let stored = 0;
   for (;;) {
-    const page = await crm.getSyncData({ clientId, after: cursor });
+    const page = await crm.getSyncData({ clientId, after: cursor, limit: PAGE_SIZE });
     const entries = page.entries
       .filter((entry) => DOWNLOADABLE.has(entry.type) && context.downloadTypes.has(entry.type as EntityType))
       .map((entry) => ({

@@ -58,8 +58,12 @@ import { OWNER_KEY, snapshotOf, snapshotOwner, withOwner } from "./snapshots";
 
 /** Most entries one pass reads (IndexedDB counts are 32-bit); the rest wait for the next pass. */
 const DUE_LIMIT = 1_000_000;
-/** Entries read per batch; their records and items are fetched together, and their results committed together. */
-const BATCH = 100;
+/**
+ * Entries read per batch; their records and items are fetched together, their Outlook creates made together
+ * (a batch of creates fills the mailbox's 4 sequential `$batch` requests of 20 four times), and their results
+ * committed together.
+ */
+export const ENTRY_BATCH = 320;
 /** Ids per GetSpecificSyncData call (the protocol's limit). */
 const SPECIFIC_IDS = 500;
 /** A guarded CRM update is retried this often against the newer record before the entry fails. */
@@ -124,8 +128,13 @@ export async function processChangeLog(
   let processed = 0;
   let failed = 0;
   let skipped = 0;
-  for (let start = 0; start < due.length; start += BATCH) {
-    const entries = due.slice(start, start + BATCH);
+  // The creates an earlier pass attempted, read once: a key this pass records is another entry's own.
+  const attempted: ReadonlySet<string> =
+    due.length === 0
+      ? new Set()
+      : new Set((await cache.listPendingCreates()).map((create) => create.idempotencyKey));
+  for (let start = 0; start < due.length; start += ENTRY_BATCH) {
+    const entries = due.slice(start, start + ENTRY_BATCH);
     const mappings = await Promise.all(entries.map((entry) => cache.getMapping(entry.mapId)));
     const work: { entry: ChangeLogEntry; mapping: Mapping }[] = [];
     const outcomes: EntryOutcome[] = [];
@@ -156,7 +165,7 @@ export async function processChangeLog(
       const item = mapping.itemId === null ? null : (items.get(mapping.itemId) ?? null);
       try {
         const lostAccess = mapping.crmId !== null && lost.has(mapping.crmId);
-        const result = await processEntry(context, entry, mapping, record, item, lostAccess);
+        const result = await processEntry(context, entry, mapping, record, item, lostAccess, attempted);
         if ("input" in result) planned.push({ entry, mapping, create: result });
         else outcomes.push({ entry, mapping, batch: result });
       } catch (error) {
@@ -338,6 +347,7 @@ async function processEntry(
   record: CrmRecord | null,
   item: MailboxItem | null,
   lostAccess: boolean,
+  attempted: ReadonlySet<string>,
 ): Promise<AppliedBatch | PlannedCreate> {
   const handled = [{ mapId: entry.mapId, revision: entry.revision }];
   if (mapping.deletedLocally) {
@@ -379,7 +389,7 @@ async function processEntry(
     if (record === null || !context.downloadTypes.has(mapping.type)) {
       return appliedBatch({ handled, deleteMappings: [mapping.mapId] });
     }
-    const linked = await linkOrCreateInOutlook(context, mapping, record);
+    const linked = await linkOrCreateInOutlook(context, mapping, record, attempted);
     if (!("input" in linked)) return appliedBatch({ ...linked, handled });
     return { ...linked, done: (item) => appliedBatch({ ...linked.done(item), handled }) };
   }
@@ -660,16 +670,16 @@ async function findExistingItem(
   context: CycleContext,
   record: CrmRecord,
   mapping: Mapping,
+  attempted: ReadonlySet<string>,
 ): Promise<MailboxItem | null> {
   const { mailbox, cache } = context.deps;
   const stamped = context.linkIndex?.byCrmId.get(record.id) ?? null;
   // Only a create this cache recorded can have happened without its mapping being saved (a crash or a lost
   // answer); asking the mailbox for every new record would cost one request each.
   const createKey = outlookCreateKey(record.id);
-  const attempted = (await cache.getPendingCreate(createKey)) !== undefined;
   const candidates: (MailboxItem | null)[] = [
     stamped,
-    attempted ? await mailbox.findByIdempotencyKey(mapping.type, createKey) : null,
+    attempted.has(createKey) ? await mailbox.findByIdempotencyKey(mapping.type, createKey) : null,
   ];
   const key = context.linkIndex === null ? null : matchKey(mapping.type, record.fields, "crm");
   if (key !== null) {
@@ -694,10 +704,11 @@ async function linkOrCreateInOutlook(
   context: CycleContext,
   mapping: Mapping,
   record: CrmRecord,
+  attempted: ReadonlySet<string>,
 ): Promise<Partial<AppliedBatch> | PlannedCreate> {
   const seriesId = readValue(record.fields, SERIES_KEY);
   if (typeof seriesId === "string") return linkException(context, mapping, record, seriesId);
-  const existing = await findExistingItem(context, record, mapping);
+  const existing = await findExistingItem(context, record, mapping, attempted);
   if (existing !== null) {
     const linked: Mapping = {
       ...mapping,

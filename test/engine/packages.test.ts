@@ -8,6 +8,7 @@ import type { PublishRequest } from "../../src/server";
 import { itemLink } from "../../src/sim/scenario/scenario-output";
 import { SIM_ADDIN_ID } from "../../src/sim/scenario/scenario-world";
 import { HistoryWorld, SharedServer } from "./support/reliability-harness";
+import { ENTRY_BATCH } from "../../src/engine/entry-processor";
 
 let shared: SharedServer;
 let worlds = 0;
@@ -202,7 +203,7 @@ describe("SyncEngine with customization packages", function () {
   it("shows an added type's initial synchronization as n of N and resumes it after a crash without duplicates", async () => {
     const { w, publish } = await world();
     await publish({ entityTypes: ["contact", "email"] });
-    for (let n = 0; n < 120; n += 1) {
+    for (let n = 0; n < ENTRY_BATCH + 20; n += 1) {
       await records().create({
         by: w.userId,
         type: "task",
@@ -216,14 +217,14 @@ describe("SyncEngine with customization packages", function () {
     // hits the second batch.
     w.armCrmFaults(["ok", "ok", "ok", "ok", "crash"]);
     await w.sync();
-    assert.equal(items(w, "task").length, 100, "the crash stopped the run after one batch");
+    assert.equal(items(w, "task").length, ENTRY_BATCH, "the crash stopped the run after one batch");
     assert.deepEqual(w.engine.status().package.building, ["task"]);
     const seen: EngineStatus[] = [];
     const watching = w.engine.onStatus((s) => seen.push(s));
     await w.sync();
     watching.dispose();
-    assert.equal(items(w, "task").length, 120);
-    assert.equal((await own(w, "task")).length, 120, "no record was made twice");
+    assert.equal(items(w, "task").length, ENTRY_BATCH + 20);
+    assert.equal((await own(w, "task")).length, ENTRY_BATCH + 20, "no record was made twice");
     assert.deepEqual(w.engine.status().package.building, []);
     const progress = seen.flatMap((s) => (s.progress ? [s.progress] : []));
     assert.ok(

@@ -5,6 +5,7 @@ import type { EngineStatus } from "../../src/engine/sync-engine";
 import { itemLink } from "../../src/sim/scenario/scenario-output";
 import { SIM_ADDIN_ID } from "../../src/sim/scenario/scenario-world";
 import { CRM_THROTTLE_SECONDS, HistoryWorld, SharedServer } from "./support/reliability-harness";
+import { ENTRY_BATCH } from "../../src/engine/entry-processor";
 
 let shared: SharedServer;
 let users = 0;
@@ -159,7 +160,7 @@ describe("SyncEngine", function () {
 
   it("commits the entries of a batch in one cache transaction, not one per entry", async () => {
     const w = await track();
-    await createContacts(w, 120);
+    await createContacts(w, ENTRY_BATCH + 20);
     const cache = w.cache;
     const applyBatch = cache.applyBatch.bind(cache);
     const handledPerCall: number[] = [];
@@ -168,24 +169,24 @@ describe("SyncEngine", function () {
       return applyBatch(batch);
     };
     await w.sync();
-    assert.equal(liveContacts(w).length, 120);
-    assert.deepEqual(handledPerCall, [100, 20], "one commit per batch of 100 entries");
+    assert.equal(liveContacts(w).length, ENTRY_BATCH + 20);
+    assert.deepEqual(handledPerCall, [ENTRY_BATCH, 20], "one commit per batch of entries");
     assert.equal(await cache.countEntries(), 0);
   });
 
   it("resumes an initial sync stopped by a crash without duplicates", async () => {
     const w = await track();
-    await createContacts(w, 150);
+    await createContacts(w, ENTRY_BATCH + 50);
     // whoAmI, the package check, GetSyncData, PostSync and the first batch's GetSpecificSyncData go through;
-    // the crash hits the second batch (entries are processed 100 at a time).
+    // the crash hits the second batch (entries are processed ENTRY_BATCH at a time).
     w.armCrmFaults(["ok", "ok", "ok", "ok", "ok", "crash"]);
     await w.sync();
-    assert.equal(liveContacts(w).length, 100, "the crash stopped the first run after one batch");
+    assert.equal(liveContacts(w).length, ENTRY_BATCH, "the crash stopped the first run after one batch");
     assert.equal(w.engine.status().initialSyncDone, false);
     await w.sync();
-    assert.equal(liveContacts(w).length, 150);
+    assert.equal(liveContacts(w).length, ENTRY_BATCH + 50);
     assert.equal(w.engine.status().initialSyncDone, true);
-    assert.equal(await liveRecordCount(w), 150);
+    assert.equal(await liveRecordCount(w), ENTRY_BATCH + 50);
   });
 
   it("lists each synced folder by id within a day, finds a silent delete, and rewrites no listed mapping", async () => {

@@ -83,13 +83,7 @@ function batchShape(requests: readonly BatchRequest[]): "parallel" | "sequential
  * each request counts against its service's limits), one for a sequential batch, whose requests run one after
  * another; 0 when it is not a batch (the batch step reports why).
  */
-function batchSlots(raw: string): number {
-  let body: unknown;
-  try {
-    body = JSON.parse(raw);
-  } catch {
-    return 0;
-  }
+function batchSlots(body: unknown): number {
   const parsed = batchSchema.safeParse(body);
   if (!parsed.success) return 0;
   return batchShape(parsed.data.requests) === "sequential" ? 1 : parsed.data.requests.length;
@@ -229,7 +223,16 @@ export async function startGraphSubsetServer(options: {
         const url = req.url ?? "/";
         const path = url.split("?")[0] ?? "/";
         const isBatch = path === "/v1.0/$batch" && method === "POST";
-        const wanted = isBatch ? batchSlots(raw) : 1;
+        let body: unknown;
+        let jsonError = false;
+        if (raw !== "") {
+          try {
+            body = JSON.parse(raw);
+          } catch {
+            jsonError = true;
+          }
+        }
+        const wanted = isBatch ? batchSlots(body) : 1;
         const admitted = Math.min(wanted, MAILBOX_CONCURRENCY - inFlight);
         let held = Math.max(0, admitted);
         inFlight += held;
@@ -267,14 +270,9 @@ export async function startGraphSubsetServer(options: {
           send(refusal);
           return;
         }
-        let body: unknown;
-        if (raw !== "") {
-          try {
-            body = JSON.parse(raw);
-          } catch {
-            send(error(400, "BadRequest", "The request body is not valid JSON."));
-            return;
-          }
+        if (jsonError) {
+          send(error(400, "BadRequest", "The request body is not valid JSON."));
+          return;
         }
         const prefer = req.headers.prefer;
         const headers = { prefer: Array.isArray(prefer) ? prefer.join(",") : prefer };
