@@ -9,7 +9,8 @@ import type { TokenProvider } from "./token-provider";
  * of 429 / 503 / 504 after Retry-After (or an exponential backoff) plus up to 1 s of jitter through the injected
  * clock, and a budget of 4 requests in flight shared by every call, a `$batch`'s sub-requests included
  * (throttling-limits, Outlook service: "4 concurrent requests" per app per mailbox; json-batching: "requests in
- * a batch are evaluated individually against throttling limits"). A Retry-After over 5 s is not waited out: it
+ * a batch are evaluated individually against throttling limits"), except a sequential `$batch` (dependsOn),
+ * whose requests run one at a time and which takes one slot. A Retry-After over 5 s is not waited out: it
  * is thrown as SyncError("rateLimited") with its `retryAt`, for the engine to call again then.
  */
 
