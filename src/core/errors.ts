@@ -46,6 +46,10 @@ export const ERROR_TABLE = {
     message: "The server asked to slow down.",
     action: "Sync waits and retries automatically.",
   },
+  backgroundSyncOff: {
+    message: "The CRM server does not sync your mailbox in the background.",
+    action: "Sync from Outlook, or ask your CRM administrator to enable background sync for you.",
+  },
   resyncRequired: {
     message: "This client was offline too long to catch up change by change.",
     action: "A full synchronization runs automatically.",

@@ -5,6 +5,7 @@
  */
 import { SyncError } from "../core/errors";
 import type { EntityType } from "../core/types";
+import type { BackgroundSyncState, SyncCounts } from "../ports/crm-client";
 import type { CrmPage } from "../ports/local-cache";
 import { LIMITS } from "../protocol/limits";
 import type { CycleContext } from "./cycle-context";
@@ -18,6 +19,8 @@ export const BUILD_CHECKPOINT = "crm:build";
 export interface PullResult {
   readonly stored: number;
   readonly cursor: number;
+  /** Who synchronizes the mailbox, as PrepareSync said; absent when the pull did not ask it. */
+  readonly backgroundSync?: BackgroundSyncState;
 }
 
 const DOWNLOADABLE: ReadonlySet<string> = new Set(["contact", "appointment", "task"]);
@@ -27,22 +30,26 @@ const PAGE_SIZE = LIMITS.pageSize;
 /**
  * Pulls every page after the stored cursor (0 when none: a full listing). Keeps entries whose type syncs
  * CRM→Outlook this cycle; drops the rest (e-mail and accounts never come down; unchecked types are ignored).
+ * When PrepareSync says the server synchronizes the mailbox now, nothing is pulled.
  */
 export async function pullCrmChanges(context: CycleContext, full: boolean): Promise<PullResult> {
   const { crm, cache, clientId, logger } = context.deps;
   const checkpoint = await cache.getCheckpoint(CRM_CHECKPOINT);
   const cursor = full ? 0 : (checkpoint?.serverVersion ?? 0);
-  if (cursor > 0) {
-    try {
-      const counts = await crm.prepareSync(clientId);
-      if (counts.total === 0 || counts.latestVersion <= cursor) return { stored: 0, cursor };
-    } catch (error) {
-      if (!(error instanceof SyncError) || error.code !== "resyncRequired") throw error;
-      logger.warn("the server no longer has every change since this client's cursor: listing everything", {});
-      return relist(context);
-    }
+  if (cursor === 0) return pullPages(context, cursor, null);
+  let counts: SyncCounts;
+  try {
+    counts = await crm.prepareSync(clientId);
+  } catch (error) {
+    if (!(error instanceof SyncError) || error.code !== "resyncRequired") throw error;
+    logger.warn("the server no longer has every change since this client's cursor: listing everything", {});
+    return relist(context);
   }
-  return pullPages(context, cursor, null);
+  const backgroundSync = counts.backgroundSync;
+  if (counts.total === 0 || counts.latestVersion <= cursor || backgroundSync === "server") {
+    return { stored: 0, cursor, backgroundSync };
+  }
+  return { ...(await pullPages(context, cursor, null)), backgroundSync };
 }
 
 /**

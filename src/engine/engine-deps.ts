@@ -25,6 +25,11 @@ export interface SyncEngineDeps {
   readonly settings: SyncSettings;
   /** A number in [0, 1) for retry jitter; Math.random in the add-in, a seeded source in tests. */
   readonly random?: () => number;
+  /**
+   * True for the server's headless engine: it is the server's own client, so the add-in's handover of the mailbox
+   * to background sync (docs/SPEC.md "A mailbox has one synchronizer") does not apply to it. Default false.
+   */
+  readonly headless?: boolean;
   /** The add-in version this client runs (SPEC §11 `products`); default {@link ADDIN_VERSION} (engine/product-version.ts). */
   readonly productVersion?: string;
 }

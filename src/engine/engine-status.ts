@@ -9,7 +9,7 @@ import type { NotSavedChange, PackageProblem, SyncStatus } from "../ports/local-
 
 /** Why part of sync is not running (missing privilege, secondary client), with the table's message. */
 export interface StatusNotice {
-  readonly code: ErrorCode | "secondaryClient";
+  readonly code: ErrorCode | "secondaryClient" | "serverSyncs";
   readonly message: string;
 }
 
@@ -60,6 +60,22 @@ export function defaultPackageStatus(productVersion: string, entities: readonly 
   };
 }
 
+/**
+ * Background sync while the server synchronizes the mailbox (docs/SPEC.md "A mailbox has one synchronizer"):
+ * its last run, its next one, and whether a run this client asked for is still to start. Times in ms.
+ */
+export interface ServerSyncStatus {
+  readonly lastRun: {
+    readonly startedAt: number;
+    readonly durationMs: number;
+    readonly outcome: "ok" | "failed" | "throttled";
+    readonly changes: number;
+    readonly errors: readonly string[];
+  } | null;
+  readonly nextRunAt: number | null;
+  readonly runPending: boolean;
+}
+
 /** Everything the task pane shows about sync. */
 export interface EngineStatus extends SyncStatus {
   /** primary synchronizes; secondary only tracks e-mail and stores tracking requests (SPEC §1, §7). */
@@ -73,6 +89,8 @@ export interface EngineStatus extends SyncStatus {
   readonly lastCycleError: { readonly code: string; readonly message: string } | null;
   /** The customization package (SPEC §11). */
   readonly package: PackageStatus;
+  /** Non-null while the server synchronizes the mailbox and this client acts as a secondary one. */
+  readonly server: ServerSyncStatus | null;
 }
 
 /** The status before anything is known. */
@@ -89,6 +107,7 @@ export const INITIAL_STATUS: EngineStatus = {
   notices: [],
   lastCycleError: null,
   package: defaultPackageStatus("0.0.0.0", []),
+  server: null,
 };
 
 /** Holds the current status and tells listeners about each change, in order. */

@@ -19,11 +19,12 @@ import type { CrmClient } from "../ports/crm-client";
 import type { Logger } from "../ports/logger";
 import type { MailboxStore } from "../ports/mailbox-store";
 import { DEFAULT_SETTINGS, type SyncSettings } from "../ports/settings";
+import { SERVER_CLIENT_ID } from "../protocol";
 import type { Database } from "../server/db/database";
 import { CountingMailboxStore, countingCrmClient, countingFetch, type RunCounters } from "./run-counters";
 
-/** The client id the headless engine registers under, for every mailbox it syncs. */
-export const HEADLESS_CLIENT_ID = "server";
+/** The client id the headless engine registers under, for every mailbox it syncs (the protocol names it). */
+export const HEADLESS_CLIENT_ID = SERVER_CLIENT_ID;
 
 /** What one run of one mailbox did. */
 export interface HeadlessRunReport {
@@ -153,6 +154,7 @@ export function openHeadlessEngine(parts: HeadlessEngineParts): { engine: SyncEn
     logger: parts.logger,
     newId: parts.newId ?? randomUUID,
     clientId: HEADLESS_CLIENT_ID,
+    headless: true,
     settings: {
       ...DEFAULT_SETTINGS,
       ...parts.settings,

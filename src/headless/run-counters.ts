@@ -64,6 +64,9 @@ export function countingCrmClient(crm: CrmClient, counters: RunCounters): CrmCli
     setTrackedByHand: (id, tracked) => counted(crm.setTrackedByHand(id, tracked)),
     lookup: (request) => crm.lookup(request),
     checkPackage: (etag) => crm.checkPackage(etag),
+    backgroundSyncStatus: () => crm.backgroundSyncStatus(),
+    requestBackgroundRun: () => crm.requestBackgroundRun(),
+    releaseToBackgroundSync: (clientId) => crm.releaseToBackgroundSync(clientId),
     watchChanges: (listener) => crm.watchChanges(listener),
   };
 }

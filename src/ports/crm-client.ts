@@ -29,6 +29,38 @@ export interface ClientRegistration {
   readonly ackedVersion: number;
 }
 
+/**
+ * Who synchronizes the caller's mailbox (docs/SPEC.md "A mailbox has one synchronizer"): `off`, background sync
+ * is not enabled; `handOver`, it is and this client is still the primary one, so it hands the mailbox over after
+ * a last clean cycle; `server`, the server syncs the mailbox and this client acts as a secondary one.
+ */
+export type BackgroundSyncState = "off" | "handOver" | "server";
+
+/** The answer to a registration: the subscription, and who synchronizes the mailbox. */
+export interface Registration extends ClientRegistration {
+  readonly backgroundSync: BackgroundSyncState;
+}
+
+/** One finished run of the server's background sync of the caller's mailbox. */
+export interface BackgroundRun {
+  /** ISO 8601. */
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly outcome: "ok" | "failed" | "throttled";
+  readonly changes: number;
+  readonly errors: readonly string[];
+}
+
+/** Background sync of the caller's mailbox. */
+export interface BackgroundSyncStatus {
+  readonly enabled: boolean;
+  readonly lastRun: BackgroundRun | null;
+  /** ISO 8601; null while disabled. */
+  readonly nextRunAt: string | null;
+  /** A run the user asked for has not started yet. */
+  readonly runPending: boolean;
+}
+
 export interface WhoAmI {
   readonly user: {
     readonly id: string;
@@ -47,6 +79,8 @@ export interface SyncCounts {
   readonly latestVersion: number;
   readonly counts: { readonly contact: number; readonly appointment: number; readonly task: number };
   readonly total: number;
+  /** Who synchronizes the mailbox, for this client. */
+  readonly backgroundSync: BackgroundSyncState;
 }
 
 /** How a record changed for the caller: changed or new, deleted, or no longer in the caller's filter. */
@@ -110,8 +144,8 @@ export type PackageCheck =
 export interface CrmClient {
   /** The caller, their privileges (SPEC §10), role and clients. */
   whoAmI(): Promise<WhoAmI>;
-  /** Registers this client; idempotent. The user's first client becomes primary. */
-  registerClient(clientId: string): Promise<ClientRegistration>;
+  /** Registers this client; idempotent. The user's first client becomes primary. Says who syncs the mailbox. */
+  registerClient(clientId: string): Promise<Registration>;
   /** Makes `clientId` the user's only primary client; answers every client of the user. */
   setPrimaryClient(clientId: string): Promise<readonly ClientRegistration[]>;
   /** PrepareSync. Fails with `noSyncPrivilege` without SyncToOutlook, `resyncRequired` after a long absence. */
@@ -156,6 +190,15 @@ export interface CrmClient {
    * `packageUnavailable` (404: none published for the role).
    */
   checkPackage(etag: string | null): Promise<PackageCheck>;
+  /** Background sync of the caller's own mailbox. */
+  backgroundSyncStatus(): Promise<BackgroundSyncStatus>;
+  /** Asks the server to run the caller's mailbox at once; `backgroundSyncOff` when it does not sync it. */
+  requestBackgroundRun(): Promise<BackgroundSyncStatus>;
+  /**
+   * Hands the mailbox to the server after this primary client's last clean cycle; the server runs at once.
+   * `backgroundSyncOff` when background sync is not enabled.
+   */
+  releaseToBackgroundSync(clientId: string): Promise<BackgroundSyncStatus>;
   /** Calls `listener` with the latest version whenever the server hints that changes are available. */
   watchChanges(listener: (latestVersion: number) => void): Disposable;
 }

@@ -15,6 +15,7 @@ export const WIRE_ERROR_STATUS = {
   notFound: 404,
   packageUnavailable: 404,
   conflict: 409,
+  backgroundSyncOff: 409,
   resyncRequired: 410,
   rateLimited: 429,
   serverError: 500,

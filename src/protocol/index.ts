@@ -4,18 +4,22 @@
  */
 import type { z } from "zod";
 import type {
+  BackgroundSyncStatus,
   ClientRegistration,
   CrmRecord,
   LookupHit,
+  Registration,
   SpecificSyncData,
   SyncCounts,
   SyncPage,
   WhoAmI,
 } from "../ports/crm-client";
+import type { BackgroundSyncStatusSchema } from "./background-sync";
 import type { CrmRecordSchema, LookupHitSchema } from "./records";
 import type {
   ClientRegistrationSchema,
   PrepareSyncResultSchema,
+  RegisterClientResultSchema,
   SpecificSyncDataSchema,
   SyncPageSchema,
   WhoAmISchema,
@@ -24,6 +28,7 @@ import type {
 export * from "./limits";
 export * from "./records";
 export * from "./sync";
+export * from "./background-sync";
 export * from "./errors";
 export * from "./operations";
 export * from "./customization-package";
@@ -40,5 +45,7 @@ export type WireMatchesPort = [
   Parses<typeof SyncPageSchema, SyncPage>,
   Parses<typeof SpecificSyncDataSchema, SpecificSyncData>,
   Parses<typeof LookupHitSchema, LookupHit>,
+  Parses<typeof RegisterClientResultSchema, Registration>,
+  Parses<typeof BackgroundSyncStatusSchema, BackgroundSyncStatus>,
 ];
-export const WIRE_MATCHES_PORT: WireMatchesPort = [true, true, true, true, true, true, true];
+export const WIRE_MATCHES_PORT: WireMatchesPort = [true, true, true, true, true, true, true, true, true];

@@ -19,7 +19,7 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   401: "Missing or invalid bearer token.",
   403: "The caller lacks the privilege.",
   404: "Not found, or not visible to the caller.",
-  409: "Version conflict.",
+  409: "Version conflict, or (backgroundSyncOff) background sync of the mailbox is not enabled.",
   410: "The cursor is older than the tombstone retention: resync required.",
   429: "Rate limited; retry after the `retry-after` header.",
 };
@@ -52,7 +52,10 @@ function successResponse(spec: OperationSpec): [string, JsonSchema] {
     case "json":
       return [
         String(response.status),
-        { description: "OK", content: { "application/json": { schema: toSchema(response.schema) } } },
+        {
+          description: response.status === 202 ? "Accepted" : "OK",
+          content: { "application/json": { schema: toSchema(response.schema) } },
+        },
       ];
     case "zip":
       return [

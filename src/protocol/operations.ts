@@ -7,6 +7,7 @@
  * (the type checker asks for it) and a method on the CRM client port.
  */
 import type { z } from "zod";
+import { BackgroundSyncStatusSchema, ReleaseMailboxBodySchema } from "./background-sync";
 import { ConflictBodySchema } from "./errors";
 import {
   CreateRecordBodySchema,
@@ -23,13 +24,13 @@ import {
   ChangeHintSchema,
   ClientListSchema,
   ClientParamsSchema,
-  ClientRegistrationSchema,
   GetSyncDataQuerySchema,
   PostSyncBodySchema,
   PostSyncResultSchema,
   PrepareSyncQuerySchema,
   PrepareSyncResultSchema,
   RegisterClientBodySchema,
+  RegisterClientResultSchema,
   SpecificSyncDataBodySchema,
   SpecificSyncDataSchema,
   SyncPageSchema,
@@ -38,7 +39,7 @@ import {
 
 /** How a successful answer is encoded. */
 export type OperationResponse =
-  | { readonly kind: "json"; readonly status: 200 | 201; readonly schema: z.ZodType }
+  | { readonly kind: "json"; readonly status: 200 | 201 | 202; readonly schema: z.ZodType }
   | { readonly kind: "zip" }
   | { readonly kind: "eventStream"; readonly event: string; readonly schema: z.ZodType };
 
@@ -57,7 +58,7 @@ export interface OperationSpec {
   readonly extraResponses?: Readonly<Record<number, z.ZodType>>;
 }
 
-const json = <S extends z.ZodType>(schema: S, status: 200 | 201 = 200) => ({
+const json = <S extends z.ZodType>(schema: S, status: 200 | 201 | 202 = 200) => ({
   kind: "json" as const,
   status,
   schema,
@@ -75,9 +76,11 @@ export const OPERATIONS = {
   registerClient: {
     method: "POST",
     path: "/v1/clients",
-    summary: "Register a client (a subscription). Idempotent; the user's first client becomes primary.",
+    summary:
+      "Register a client (a subscription). Idempotent; the user's first client becomes primary. The answer says " +
+      "whether the server syncs the user's mailbox in the background.",
     body: RegisterClientBodySchema,
-    response: json(ClientRegistrationSchema),
+    response: json(RegisterClientResultSchema),
     errors: [],
   },
   setPrimaryClient: {
@@ -92,7 +95,9 @@ export const OPERATIONS = {
   prepareSync: {
     method: "GET",
     path: "/v1/sync/prepare",
-    summary: "PrepareSync: counts of waiting changes per entity type since the acknowledged version.",
+    summary:
+      "PrepareSync: counts of waiting changes per entity type since the acknowledged version, and whether the " +
+      "server syncs the user's mailbox in the background.",
     query: PrepareSyncQuerySchema,
     response: json(PrepareSyncResultSchema),
     errors: [403, 404, 410],
@@ -182,6 +187,32 @@ export const OPERATIONS = {
       "If-None-Match: while it is still the current package the answer is 304 without the zip.",
     response: { kind: "zip" },
     errors: [403, 404],
+  },
+  backgroundSyncStatus: {
+    method: "GET",
+    path: "/v1/background-sync",
+    summary: "Background sync of the caller's own mailbox: enabled or not, its last run and its next one.",
+    response: json(BackgroundSyncStatusSchema),
+    errors: [],
+  },
+  requestBackgroundRun: {
+    method: "POST",
+    path: "/v1/background-sync/run",
+    summary:
+      "Queue a run of the caller's mailbox at once (a tracking request waits on an item). 409 " +
+      "backgroundSyncOff when background sync of the mailbox is not enabled.",
+    response: json(BackgroundSyncStatusSchema, 202),
+    errors: [409],
+  },
+  releaseToBackgroundSync: {
+    method: "POST",
+    path: "/v1/background-sync/release",
+    summary:
+      "The caller's primary client hands the mailbox to the server after its last clean cycle: the server " +
+      "becomes the primary client and runs at once. 409 backgroundSyncOff when background sync is not enabled.",
+    body: ReleaseMailboxBodySchema,
+    response: json(BackgroundSyncStatusSchema, 202),
+    errors: [404, 409],
   },
   watchChanges: {
     method: "GET",

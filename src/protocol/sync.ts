@@ -16,6 +16,14 @@ export const ClientIdSchema = z
 export const PrivilegeSchema = z.enum(["SyncToOutlook", "GoOffline"]);
 export const ClientRoleSchema = z.enum(["primary", "secondary"]);
 
+/**
+ * Who synchronizes the caller's mailbox, as an add-in client reads it from registration and PrepareSync:
+ * `off`, background sync is not enabled (the add-in's own rules apply); `handOver`, it is enabled and this client
+ * is still the user's primary, so it runs its last cycle and releases the mailbox; `server`, the server syncs
+ * the mailbox and this client acts as a secondary one.
+ */
+export const BackgroundSyncStateSchema = z.enum(["off", "handOver", "server"]);
+
 /** One subscription: a (user, client) pair with its role and acknowledged version. */
 export const ClientRegistrationSchema = z.object({
   clientId: ClientIdSchema,
@@ -29,6 +37,11 @@ export const WhoAmISchema = z.object({
   privileges: z.array(PrivilegeSchema),
   role: z.string(),
   clients: z.array(ClientRegistrationSchema),
+});
+
+/** The answer to a registration: the subscription, and who synchronizes the mailbox. */
+export const RegisterClientResultSchema = ClientRegistrationSchema.extend({
+  backgroundSync: BackgroundSyncStateSchema,
 });
 
 /** Body of client registration. The user's first client becomes primary; later ones secondary. */
@@ -49,6 +62,7 @@ export const PrepareSyncResultSchema = z.object({
   latestVersion: z.int().min(0),
   counts: z.object({ contact: z.int().min(0), appointment: z.int().min(0), task: z.int().min(0) }),
   total: z.int().min(0),
+  backgroundSync: BackgroundSyncStateSchema,
 });
 
 /**

@@ -1,6 +1,9 @@
-/** The mailboxes enabled for background sync: enabling, disabling, unknown users and recorded runs. */
+/**
+ * The mailboxes enabled for background sync: enabling, disabling, unknown users, recorded runs, and the wait for
+ * the add-in that still synchronizes a mailbox.
+ */
 import assert from "node:assert/strict";
-import { createCrmService, MailboxRegistry, type Database } from "../../src/server";
+import { createCrmService, MailboxRegistry, type CrmService, type Database } from "../../src/server";
 import { ManualClock } from "../support/manual-clock";
 import { openTestDatabase, silentLogger } from "./support/test-database";
 
@@ -10,6 +13,7 @@ describe("mailbox registry", function () {
   let dispose: () => Promise<void>;
   let clock: ManualClock;
   let registry: MailboxRegistry;
+  let service: CrmService;
 
   beforeEach(async () => {
     const database = await openTestDatabase();
@@ -17,8 +21,8 @@ describe("mailbox registry", function () {
     dispose = () => database.dispose();
     clock = new ManualClock();
     registry = new MailboxRegistry(db, clock);
-    const { users } = createCrmService({ db, clock, logger: silentLogger });
-    for (const id of ["zoe", "yann"]) await users.create({ id, privileges: ["SyncToOutlook"] });
+    service = createCrmService({ db, clock, logger: silentLogger });
+    for (const id of ["zoe", "yann"]) await service.users.create({ id, privileges: ["SyncToOutlook"] });
   });
   afterEach(() => dispose());
 
@@ -34,6 +38,8 @@ describe("mailbox registry", function () {
       lastRun: null,
       consecutiveFailures: 0,
       nextRunAt: clock.now(),
+      runRequestedAt: null,
+      waitingFor: null,
     });
     assert.deepEqual(await registry.enabledUsers(), ["zoe"]);
     assert.deepEqual(
@@ -101,5 +107,52 @@ describe("mailbox registry", function () {
     assert.equal((await registry.status("zoe")).consecutiveFailures, 0);
     assert.equal(await registry.recordRun("yann", failed, clock.now()), false, "yann is not enabled");
     assert.equal((await registry.status("yann")).lastRun, null);
+  });
+
+  const roles = async (userId: string): Promise<string[][]> =>
+    (await service.clients.list(userId)).map((client) => [client.clientId, client.role]);
+
+  it("waits while an add-in synchronizes the mailbox, and takes it over after the silence bound", async () => {
+    await service.clients.register("zoe", "desk");
+    await registry.setEnabled("zoe", true);
+    clock.advance(10 * 60_000);
+    const claim = await registry.claimForRun("zoe", 30 * 60_000);
+    assert.deepEqual(claim, { run: false, clientId: "desk", seenAt: clock.now() - 10 * 60_000 });
+    await registry.recordWaiting("zoe", "desk", clock.now() + 60_000);
+    const waiting = await registry.status("zoe");
+    assert.deepEqual(waiting.waitingFor, { clientId: "desk", since: clock.now() });
+    assert.equal(waiting.nextRunAt, clock.now() + 60_000, "looked at again soon");
+
+    await service.sync.prepare("zoe", "desk");
+    clock.advance(29 * 60_000);
+    assert.equal((await registry.claimForRun("zoe", 30 * 60_000)).run, false, "PrepareSync counts as a sync");
+    assert.deepEqual(await roles("zoe"), [["desk", "primary"]]);
+    clock.advance(60_000);
+    assert.deepEqual(await registry.claimForRun("zoe", 30 * 60_000), { run: true });
+    assert.deepEqual(await roles("zoe"), [
+      ["desk", "secondary"],
+      ["server", "primary"],
+    ]);
+    await registry.recordRun(
+      "zoe",
+      { startedAt: clock.now(), durationMs: 5, changes: 0, outcome: "ok", errors: [] },
+      clock.now() + 900_000,
+    );
+    assert.equal((await registry.status("zoe")).waitingFor, null, "a run clears the wait");
+    assert.equal((await service.sync.prepare("zoe", "desk")).backgroundSync, "server");
+  });
+
+  it("runs at once after the add-in released the mailbox, and for a user with no add-in", async () => {
+    await service.clients.register("zoe", "desk");
+    await registry.setEnabled("zoe", true);
+    assert.equal((await registry.claimForRun("zoe", 30 * 60_000)).run, false);
+    assert.equal(await registry.release("zoe", "desk"), true);
+    assert.deepEqual(await registry.claimForRun("zoe", 30 * 60_000), { run: true });
+    await registry.setEnabled("yann", true);
+    assert.deepEqual(await registry.claimForRun("yann", 30 * 60_000), { run: true });
+    assert.deepEqual(await roles("yann"), [["server", "primary"]]);
+    assert.equal(await registry.release("yann", "server"), true);
+    await registry.setEnabled("yann", false);
+    assert.equal(await registry.release("yann", "server"), false, "not enabled");
   });
 });

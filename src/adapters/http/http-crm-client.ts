@@ -9,12 +9,14 @@ import { handedBackRetryAt } from "../../core/retry-policy";
 import type { CrmRecordType, Fields } from "../../core/types";
 import type { Clock, Disposable } from "../../ports/clock";
 import type {
+  BackgroundSyncStatus,
   ClientRegistration,
   CrmClient,
   CrmRecord,
   DeleteOutcome,
   LookupHit,
   PackageCheck,
+  Registration,
   SpecificSyncData,
   SyncCounts,
   SyncPage,
@@ -76,7 +78,7 @@ export class HttpCrmClient implements CrmClient {
     return this.json("whoAmI", {});
   }
 
-  registerClient(clientId: string): Promise<ClientRegistration> {
+  registerClient(clientId: string): Promise<Registration> {
     return this.json("registerClient", { body: { clientId } });
   }
 
@@ -164,6 +166,18 @@ export class HttpCrmClient implements CrmClient {
     const facts = { etag: tag, version, role: decodeURIComponent(role) };
     if (response.status === 304) return { status: "unchanged", ...facts };
     return { status: "changed", ...facts, zip: new Uint8Array(await response.arrayBuffer()) };
+  }
+
+  backgroundSyncStatus(): Promise<BackgroundSyncStatus> {
+    return this.json("backgroundSyncStatus", {});
+  }
+
+  requestBackgroundRun(): Promise<BackgroundSyncStatus> {
+    return this.json("requestBackgroundRun", {});
+  }
+
+  releaseToBackgroundSync(clientId: string): Promise<BackgroundSyncStatus> {
+    return this.json("releaseToBackgroundSync", { body: { clientId } });
   }
 
   watchChanges(listener: (latestVersion: number) => void): Disposable {

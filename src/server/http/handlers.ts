@@ -110,6 +110,10 @@ export const HANDLERS: { readonly [K in OperationId]: Handler<K> } = {
     void reply.header("content-type", "application/zip");
     return Buffer.from(check.zip);
   },
+  backgroundSyncStatus: ({ userId }, { service }) => service.backgroundSync.status(userId),
+  requestBackgroundRun: ({ userId }, { service }) => service.backgroundSync.requestRun(userId),
+  releaseToBackgroundSync: ({ userId, body }, { service }) =>
+    service.backgroundSync.release(userId, body.clientId),
   watchChanges: async ({ userId }, { service, hub, clock, keepAliveMs, trackStream }, { request, reply }) => {
     const headers = { "content-type": "text/event-stream", "cache-control": "no-cache" };
     if (request.method === "HEAD") return reply.headers(headers).send();

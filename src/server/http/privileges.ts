@@ -32,6 +32,10 @@ export const WITHOUT_SYNC_TO_OUTLOOK: { readonly [K in OperationId]: WithoutSync
   // The package service answers 403 `forbidden` itself (SPEC §11 names the missing privilege as a download error).
   downloadPackage: "allowed",
   watchChanges: "refused",
+  // Background sync of the caller's own mailbox: its runs track e-mail too, so a tracking request may ask for one.
+  backgroundSyncStatus: "allowed",
+  requestBackgroundRun: "allowed",
+  releaseToBackgroundSync: "allowed",
 };
 
 /** The parsed input the check looks at: the body of a create, the record id of the other writes. */

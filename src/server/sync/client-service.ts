@@ -1,8 +1,9 @@
 /** Subscriptions: one per (user, client), exactly one of them primary per user. */
 import { SyncError } from "../../core/errors";
-import type { ClientRegistration } from "../../ports/crm-client";
+import type { ClientRegistration, Registration } from "../../ports/crm-client";
 import { ClientIdSchema } from "../../protocol";
 import type { SqlExecutor } from "../db/database";
+import { BACKGROUND_SYNC_STATE_SQL } from "./background-sync-service";
 import type { ServiceContext } from "./service-context";
 import { parseInput } from "./validate-input";
 
@@ -21,21 +22,30 @@ const toRegistration = (row: SubscriptionRow): ClientRegistration => ({
 export class ClientService {
   constructor(private readonly ctx: ServiceContext) {}
 
-  /** Registers a client; idempotent. The user's first client becomes primary, later ones secondary. */
-  async register(userId: string, clientId: string): Promise<ClientRegistration> {
+  /**
+   * Registers a client; idempotent. The user's first client becomes primary, later ones secondary. The answer
+   * says who synchronizes the mailbox (background sync); the time is noted as the client's last sync (`seen_at`).
+   */
+  async register(userId: string, clientId: string): Promise<Registration> {
     const id = parseInput(ClientIdSchema, clientId, "clientId");
     return this.ctx.db.transaction(async (tx) => {
       await this.lockUser(tx, userId);
+      const now = this.ctx.clock.now();
       await tx.query(
-        `INSERT INTO subscriptions (user_id, client_id, role, registered_at)
+        `INSERT INTO subscriptions (user_id, client_id, role, registered_at, seen_at)
          SELECT $1, $2, CASE WHEN EXISTS (SELECT 1 FROM subscriptions WHERE user_id = $1 AND role = 'primary')
-                             THEN 'secondary' ELSE 'primary' END, $3
-         ON CONFLICT (user_id, client_id) DO NOTHING`,
-        [userId, id, this.ctx.clock.now()],
+                             THEN 'secondary' ELSE 'primary' END, $3, $3
+         ON CONFLICT (user_id, client_id) DO UPDATE SET seen_at = $3`,
+        [userId, id, now],
       );
-      const row = (await this.rows(tx, userId)).find((entry) => entry.client_id === id);
+      const result = await tx.query<SubscriptionRow & { background_sync: Registration["backgroundSync"] }>(
+        `SELECT client_id, role, acked_version, ${BACKGROUND_SYNC_STATE_SQL} AS background_sync
+           FROM subscriptions s WHERE user_id = $1 AND client_id = $2`,
+        [userId, id],
+      );
+      const row = result.rows[0];
       if (!row) throw new SyncError("notFound", { details: `client ${id} was not registered` });
-      return toRegistration(row);
+      return { ...toRegistration(row), backgroundSync: row.background_sync };
     });
   }
 
@@ -52,10 +62,10 @@ export class ClientService {
       await tx.query("UPDATE subscriptions SET role = 'secondary' WHERE user_id = $1 AND role = 'primary'", [
         userId,
       ]);
-      await tx.query("UPDATE subscriptions SET role = 'primary' WHERE user_id = $1 AND client_id = $2", [
-        userId,
-        clientId,
-      ]);
+      await tx.query(
+        "UPDATE subscriptions SET role = 'primary', seen_at = $3 WHERE user_id = $1 AND client_id = $2",
+        [userId, clientId, this.ctx.clock.now()],
+      );
       return (await this.rows(tx, userId)).map(toRegistration);
     });
   }

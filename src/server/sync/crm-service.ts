@@ -5,6 +5,7 @@
 import type { Clock } from "../../ports/clock";
 import type { Logger } from "../../ports/logger";
 import type { Database } from "../db/database";
+import { BackgroundSyncService } from "./background-sync-service";
 import { changeChannel } from "./change-feed";
 import { ClientService } from "./client-service";
 import { DEFAULT_RETENTION, GarbageCollector, type RetentionSettings } from "./garbage-collector";
@@ -25,6 +26,8 @@ export interface CrmService {
   readonly sync: SyncService;
   /** Customization packages per role. */
   readonly packages: PackageService;
+  /** Background sync of a user's own mailbox: its status, runs asked for, the add-in's handover. */
+  readonly backgroundSync: BackgroundSyncService;
   /** Tombstone and idempotency-key collection. */
   readonly garbage: GarbageCollector;
   /** The NOTIFY channel carrying change hints for this database schema. */
@@ -51,6 +54,7 @@ export function createCrmService(options: {
     records: new RecordService(ctx),
     sync: new SyncService(ctx),
     packages: new PackageService(ctx, users),
+    backgroundSync: new BackgroundSyncService(ctx),
     garbage: new GarbageCollector(ctx, { ...DEFAULT_RETENTION, ...options.retention }),
     channel: ctx.channel,
   };

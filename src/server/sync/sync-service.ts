@@ -8,12 +8,14 @@ import type { Privilege } from "../../core/types";
 import type { SyncCounts, SyncEntry, SyncPage } from "../../ports/crm-client";
 import { LIMITS } from "../../protocol";
 import type { ServiceContext } from "./service-context";
+import { BACKGROUND_SYNC_STATE_SQL } from "./background-sync-service";
 import { allocateVersions, notifyChange } from "./change-feed";
 import { markRemovedFromOutlook } from "./outlook-removals";
 import { InputError, isUuid } from "./service-errors";
 
 interface PrepareRow {
   acked_version: number;
+  background_sync: SyncCounts["backgroundSync"];
   feed_horizon: number;
   latest: number;
   privileges: Privilege[];
@@ -47,17 +49,21 @@ const requireFreshCursor = (cursor: number, horizon: number): void => {
 export class SyncService {
   constructor(private readonly ctx: ServiceContext) {}
 
-  /** PrepareSync: waiting changes per downloadable type since the subscription's acknowledged version. */
+  /**
+   * PrepareSync: waiting changes per downloadable type since the subscription's acknowledged version, and who
+   * synchronizes the mailbox. Notes the time as the client's last sync (`seen_at`, read by the workers' handover).
+   */
   async prepare(userId: string, clientId: string): Promise<SyncCounts> {
     const result = await this.ctx.db.query<PrepareRow>(
-      `SELECT s.acked_version, u.feed_horizon, u.privileges,
+      `WITH seen AS (UPDATE subscriptions SET seen_at = $3 WHERE user_id = $1 AND client_id = $2 RETURNING 1)
+       SELECT s.acked_version, u.feed_horizon, u.privileges, ${BACKGROUND_SYNC_STATE_SQL} AS background_sync,
               (SELECT version FROM sync_clock WHERE id = 1) AS latest,
               (SELECT coalesce(json_object_agg(c.type, c.n), '{}')
                  FROM (SELECT type, count(*) AS n FROM change_feed
                         WHERE user_id = $1 AND version > s.acked_version GROUP BY type) c) AS counts
          FROM subscriptions s JOIN users u ON u.id = s.user_id
         WHERE s.user_id = $1 AND s.client_id = $2`,
-      [userId, clientId],
+      [userId, clientId, this.ctx.clock.now()],
     );
     const row = result.rows[0];
     if (!row) throw noSubscription(clientId);
@@ -73,6 +79,7 @@ export class SyncService {
       latestVersion: row.latest,
       counts,
       total: counts.contact + counts.appointment + counts.task,
+      backgroundSync: row.background_sync,
     };
   }
 

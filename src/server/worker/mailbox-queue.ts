@@ -17,7 +17,7 @@ export const SYNC_QUEUE = "mailbox-sync";
 export const DEAD_QUEUE = "mailbox-sync-dead";
 
 /** Why a mailbox's job was queued. */
-export type WakeReason = "schedule" | "graph" | "crm" | "admin";
+export type WakeReason = "schedule" | "graph" | "crm" | "admin" | "request";
 
 export interface SyncJobData {
   readonly userId: string;

@@ -2,7 +2,9 @@
  * A background-sync worker process: runs the mailbox jobs of the queue, queues the enabled mailboxes whose next
  * run is due (polling, the fallback), and queues a mailbox at once when the CRM hints that its view changed
  * (LISTEN/NOTIFY) or Graph notified a change (the sync server's Graph notification endpoint NOTIFYs
- * graph-subscription-store.ts's channel). Any number of workers share one
+ * graph-subscription-store.ts's channel), and at once when the user asked for a run or the add-in handed the
+ * mailbox over (background-sync-service.ts's channel). A mailbox whose add-in still synchronizes it waits for the
+ * handover (docs/SPEC.md "A mailbox has one synchronizer"). Any number of workers share one
  * PostgreSQL with no coordination of their own: the queue's singleton key keeps one job per mailbox running,
  * and claiming due mailboxes skips rows another worker holds.
  */
@@ -10,6 +12,7 @@ import type { HeadlessRunner, HeadlessRunReport } from "../../headless/headless-
 import type { Clock, Disposable } from "../../ports/clock";
 import type { Logger } from "../../ports/logger";
 import type { Database } from "../db/database";
+import { runRequestChannel, type RunRequestNotice } from "../sync/background-sync-service";
 import type { ChangeNotice } from "../sync/change-feed";
 import type { MailboxRegistry } from "./mailbox-registry";
 import type { MailboxQueue, SyncJobData, WakeReason } from "./mailbox-queue";
@@ -30,6 +33,13 @@ export interface WorkerSettings {
    * changes, and the hints of the run's own writes, are one job.
    */
   readonly wakeDelayMs: number;
+  /**
+   * A mailbox whose primary client is an add-in that synchronized within this long is not run until the add-in
+   * releases it; past it the add-in is taken to be closed (default {@link HANDOVER_SILENCE_MS}).
+   */
+  readonly handoverSilenceMs?: number;
+  /** A job that waited for the add-in looks again this much later (default {@link HANDOVER_RETRY_MS}). */
+  readonly handoverRetryMs?: number;
 }
 
 export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
@@ -38,6 +48,11 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
   scheduleEveryMs: 30_000,
   wakeDelayMs: 5_000,
 };
+
+/** How long an add-in that has not handed the mailbox over must be silent before the server takes it. */
+export const HANDOVER_SILENCE_MS = 30 * 60_000;
+/** When a mailbox that waited for the add-in is looked at again. */
+export const HANDOVER_RETRY_MS = 60_000;
 
 /** At most this many due mailboxes are claimed by one look. */
 const CLAIM_BATCH = 500;
@@ -76,6 +91,13 @@ export class SyncWorker {
         );
       }),
     );
+    this.listeners.push(
+      await this.deps.db.listen(runRequestChannel(this.deps.db.schema), (payload) => {
+        this.onRequest(payload).catch((error: unknown) =>
+          this.deps.logger.error("queueing a requested run failed", { error: String(error) }),
+        );
+      }),
+    );
     if (this.deps.graphChannel !== undefined) {
       this.listeners.push(
         await this.deps.db.listen(this.deps.graphChannel, (payload) => {
@@ -100,6 +122,17 @@ export class SyncWorker {
   private async onHint(payload: string, reason: "crm" | "graph"): Promise<void> {
     const notice = JSON.parse(payload) as Pick<ChangeNotice, "users">;
     await this.wake(notice.users, reason);
+  }
+
+  /**
+   * A run the user asked for, or a handover: queued at once, with no wake delay. A job already waiting (its
+   * wake delay running) is not queued twice; the run it starts is after the request.
+   */
+  private async onRequest(payload: string): Promise<void> {
+    const notice = JSON.parse(payload) as RunRequestNotice;
+    const enabled = await this.deps.registry.enabledUsers(notice.users);
+    await this.deps.queue.enqueue(enabled, "request");
+    this.deps.metrics.queued("request", enabled.length);
   }
 
   /** Claims the mailboxes whose next run is due and queues them; then looks again after scheduleEveryMs. */
@@ -134,6 +167,17 @@ export class SyncWorker {
   private async run(job: SyncJobData, signal: AbortSignal): Promise<void> {
     const { registry, runner, clock, settings, metrics } = this.deps;
     if (!(await registry.isEnabled(job.userId))) return;
+    const claim = await registry.claimForRun(job.userId, settings.handoverSilenceMs ?? HANDOVER_SILENCE_MS);
+    if (!claim.run) {
+      const retryMs = settings.handoverRetryMs ?? HANDOVER_RETRY_MS;
+      await registry.recordWaiting(job.userId, claim.clientId, clock.now() + retryMs);
+      this.deps.logger.info("mailbox waits for the add-in to hand it over", {
+        userId: job.userId,
+        clientId: claim.clientId,
+        seenAt: new Date(claim.seenAt).toISOString(),
+      });
+      return;
+    }
     metrics.started();
     const startedAt = clock.now();
     let report: HeadlessRunReport;

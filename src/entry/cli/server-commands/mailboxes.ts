@@ -19,12 +19,21 @@ const lastRunLine = (status: MailboxStatus): string => {
   return `last run ${utcTime(run.startedAt)} ${run.outcome}, ${changes}, ${run.durationMs} ms`;
 };
 
+/** A job that found the add-in still synchronizing the mailbox (docs/SPEC.md "A mailbox has one synchronizer"). */
+const waitingText = (status: MailboxStatus): string[] =>
+  status.waitingFor === null
+    ? []
+    : [
+        `waiting for the add-in to hand over (client ${status.waitingFor.clientId}, since ${utcTime(status.waitingFor.since)})`,
+      ];
+
 const listLine = (status: MailboxStatus): string =>
   [
     status.userId,
     status.enabled ? "enabled" : "disabled",
     lastRunLine(status),
     ...(status.consecutiveFailures > 0 ? [`${status.consecutiveFailures} failed in a row`] : []),
+    ...waitingText(status),
     ...(status.nextRunAt === null ? [] : [`next ${utcTime(status.nextRunAt)}`]),
   ].join("  ");
 
@@ -43,6 +52,7 @@ function statusLines(status: MailboxStatus, jobs: QueueCounts, dead: readonly De
           ...run.errors.map((error) => `  - ${error}`),
         ]),
     `failed runs in a row: ${status.consecutiveFailures}`,
+    ...waitingText(status),
     `next run: ${status.nextRunAt === null ? "none (disabled)" : utcTime(status.nextRunAt)}`,
     `jobs: ${jobs.queued} queued, ${jobs.running} running, ${jobs.retrying} waiting to retry, ${jobs.dead} dead`,
     ...dead.map((job) => `  dead ${job.id} died ${utcTime(job.diedAt)}: ${job.error}`),

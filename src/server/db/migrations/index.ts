@@ -9,6 +9,7 @@ import { serverMailboxes } from "./0007-server-mailboxes";
 import { signInIdentity } from "./0008-sign-in-identity";
 import { graphSubscriptions } from "./0009-graph-subscriptions";
 import { removedFromOutlook } from "./0010-removed-from-outlook";
+import { mailboxHandover } from "./0011-mailbox-handover";
 
 /** One schema change: applied once, in `version` order, inside the start-up transaction. */
 export interface Migration {
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = [
   signInIdentity,
   graphSubscriptions,
   removedFromOutlook,
+  mailboxHandover,
 ];
