@@ -37,3 +37,9 @@ export function part<T extends HTMLElement>(root: ParentNode, name: string): T {
   invariant(found !== null, `page part "${name}" is missing`);
   return found;
 }
+
+/** Formats a time for the pane: the local date and time, or "never". */
+export function formatTime(ms: number | null): string {
+  if (ms === null) return "never";
+  return new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}

@@ -5,7 +5,7 @@
  */
 import { ERROR_TABLE, SyncError, type ErrorCode } from "../../core/errors";
 import type { FieldValue, Fields } from "../../core/types";
-import type { EngineStatus } from "../../engine/sync-engine";
+import type { EngineStatus, ServerSyncStatus } from "../../engine/sync-engine";
 import type { Disposable } from "../../ports/clock";
 import type { CrmRecord } from "../../ports/crm-client";
 import type { CurrentItem, CurrentItemKind } from "../../ports/outlook-host";
@@ -19,6 +19,7 @@ import type {
   ItemModel,
   NoticeModel,
   RecordRef,
+  ServerModel,
   SyncModel,
   TaskpaneActions,
   TaskpaneModel,
@@ -74,12 +75,14 @@ function actionOf(code: string): string {
 function notices(status: EngineStatus, runtime: AddinRuntime): NoticeModel[] {
   const list: NoticeModel[] = status.notices.map((notice) => ({
     id: notice.code,
-    tone: notice.code === "secondaryClient" ? "info" : "warning",
+    tone: notice.code === "secondaryClient" || notice.code === "serverSyncs" ? "info" : "warning",
     message: notice.message,
     action:
       notice.code === "secondaryClient"
         ? "Change it under Settings if this should be your synchronizing client."
-        : actionOf(notice.code),
+        : notice.code === "serverSyncs"
+          ? "Your CRM administrator turned background sync on; Sync now asks the server to run."
+          : actionOf(notice.code),
   }));
   const storage = runtime.cache.storageInfo();
   if (storage.closed !== undefined) {
@@ -114,6 +117,28 @@ function syncModel(status: EngineStatus): SyncModel {
       action: actionOf(error.code === "syncFailed" ? "syncFailed" : error.code),
     })),
     cycleError: status.lastCycleError ? cycleErrorModel(status.lastCycleError, status.nextSyncAt) : null,
+    server: status.server === null ? null : serverModel(status.server),
+  };
+}
+
+const RUN_OUTCOMES: Readonly<Record<"ok" | "failed" | "throttled", string>> = {
+  ok: "Completed",
+  failed: "Failed",
+  throttled: "Throttled; the server tries again later",
+};
+
+/** The server's background sync as the pane tells it (times of day in the user's locale, like the others). */
+export function serverModel(server: ServerSyncStatus): ServerModel {
+  const run = server.lastRun;
+  const changes = run === null ? "" : `, ${run.changes} change${run.changes === 1 ? "" : "s"}`;
+  return {
+    headline:
+      run === null
+        ? "Synced by the server; it has not run yet"
+        : `Synced by the server, last run ${clockTime(run.startedAt)}`,
+    outcome: run === null ? "" : `${RUN_OUTCOMES[run.outcome]}${changes}.`,
+    errors: run?.errors ?? [],
+    waiting: server.runPending ? "Waiting for the server to run…" : null,
   };
 }
 
@@ -151,6 +176,7 @@ export function offlineModel(notice: NoticeModel): TaskpaneModel {
       progress: null,
       errors: [],
       cycleError: null,
+      server: null,
     },
     notices: [notice],
     conflicts: [],
@@ -196,7 +222,13 @@ export class TaskpaneController implements Disposable {
             ),
           ),
         ),
-      syncNow: () => after(runtime.then(async (r) => syncText(await r.engine.syncNow()))),
+      syncNow: () =>
+        after(
+          runtime.then(async (r) => {
+            const status = await r.engine.syncOrAskServer();
+            return status.server === null ? syncText(status) : "The server was asked to run now.";
+          }),
+        ),
       retry: (mapId) => after(runtime.then(async (r) => syncText(await r.engine.retry(mapId)))),
       searchRecords: async (query) => {
         const r = await runtime;

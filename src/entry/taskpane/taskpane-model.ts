@@ -44,6 +44,20 @@ export interface ErrorModel {
   readonly action: string;
 }
 
+/**
+ * While the server synchronizes the mailbox (docs/SPEC.md "A mailbox has one synchronizer"): its last run as
+ * the pane tells it, that run's errors, and whether a run the pane asked for is still to start.
+ */
+export interface ServerModel {
+  /** "Synced by the server, last run HH:MM", or that it has not run yet. */
+  readonly headline: string;
+  /** The last run's outcome in words; empty before the first run. */
+  readonly outcome: string;
+  readonly errors: readonly string[];
+  /** "Waiting for the server…" while a run asked for has not started; null otherwise. */
+  readonly waiting: string | null;
+}
+
 /** The sync part of the pane (SPEC §5 step 5). Times are ms since the epoch. */
 export interface SyncModel {
   readonly running: boolean;
@@ -55,6 +69,8 @@ export interface SyncModel {
   readonly errors: readonly ErrorModel[];
   /** The last cycle's failure (server down, network), shown above the per-item errors. */
   readonly cycleError: { readonly message: string; readonly action: string } | null;
+  /** Non-null while the server synchronizes the mailbox: Sync now then asks the server to run. */
+  readonly server: ServerModel | null;
 }
 
 /** A privilege message (SPEC §10), the storage warning, or a role notice. */
@@ -89,6 +105,7 @@ export interface TaskpaneModel {
 export interface TaskpaneActions extends PackageActions {
   track(): Promise<string>;
   untrack(deleteInCrm: boolean): Promise<string>;
+  /** A cycle, or while the server synchronizes the mailbox, a request that it runs now. */
   syncNow(): Promise<string>;
   retry(mapId: string): Promise<string>;
   searchRecords(query: string): Promise<readonly RecordRef[]>;

@@ -8,8 +8,9 @@ import { failureText } from "../commands/command-runner";
 import { DOWNLOADABLE_ENTITY_TYPES, type DownloadableEntityType } from "../../core/types";
 import type { Disposable } from "../../ports/clock";
 import type { SyncSettings } from "../../ports/settings";
-import { el, part, setChildren } from "./dom";
+import { el, formatTime, part, setChildren } from "./dom";
 import { packageSection, renderPackageSection, wirePackageSection } from "./package-section";
+import { renderServerSync, serverSyncPart } from "./server-section";
 import {
   ENTITY_LABELS,
   type ConflictModel,
@@ -32,12 +33,6 @@ const STATE_LABELS: Readonly<Record<ItemModel["state"], string>> = {
   trackOnSend: "Will be tracked when sent",
   suspended: "Not synced: the CRM package for your role does not sync this kind of item",
 };
-
-/** Formats a time for the pane: the local date and time, or "never". */
-export function formatTime(ms: number | null): string {
-  if (ms === null) return "never";
-  return new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-}
 
 function field(label: string, control: HTMLElement): HTMLLabelElement {
   return el("label", { class: "field" }, el("span", { class: "field-label" }, label), control);
@@ -147,6 +142,7 @@ function skeleton(): HTMLElement {
         el("progress", { "aria-label": "Sync progress", "data-part": "progress-bar", max: 1, value: 0 }),
         el("span", { "data-part": "progress-text" }),
       ),
+      serverSyncPart(),
       el("div", { class: "cycle-error", role: "alert", hidden: true, "data-part": "cycle-error" }),
       el("ul", { class: "errors", "aria-label": "Sync errors", "data-part": "errors" }),
     ),
@@ -431,6 +427,7 @@ export class TaskpaneView implements Disposable {
       ...(sync.cycleError ? [el("strong", {}, sync.cycleError.message), " ", sync.cycleError.action] : []),
     );
     setChildren(this.get("errors"), ...sync.errors.map((error) => this.errorRow(error)));
+    renderServerSync(this.get("server-sync"), this.get("sync-now"), sync.server);
   }
 
   private errorRow(error: ErrorModel): HTMLLIElement {
