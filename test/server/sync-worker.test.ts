@@ -10,6 +10,7 @@ import { jobsCommand } from "../../src/entry/cli/server-commands/jobs";
 import { mailboxesCommand } from "../../src/entry/cli/server-commands/mailboxes";
 import type { CommandContext, ServerCommand } from "../../src/entry/cli/server-commands/command";
 import {
+  type CrmService,
   createCrmService,
   MailboxRegistry,
   openDatabase,
@@ -18,7 +19,7 @@ import {
 } from "../../src/server";
 import { MailboxQueue, QueueInspector } from "../../src/server/worker/mailbox-queue";
 import type { HeadlessRunReport } from "../../src/headless/headless-runner";
-import { SyncWorker, type MailboxRunner } from "../../src/server/worker/sync-worker";
+import { SyncWorker, type MailboxRunner, type WorkerSettings } from "../../src/server/worker/sync-worker";
 import { WorkerMetrics } from "../../src/server/worker/worker-metrics";
 import { skipSuiteBecause } from "../support/skip";
 import { until } from "../support/until";
@@ -63,6 +64,7 @@ describe("background-sync workers (pg-boss on PostgreSQL)", function () {
   let dispose: () => Promise<void>;
   let registry: MailboxRegistry;
   let channel: string;
+  let service: CrmService;
   const workers: SyncWorker[] = [];
   const clock = new SystemClock();
 
@@ -75,9 +77,10 @@ describe("background-sync workers (pg-boss on PostgreSQL)", function () {
       await database.dispose();
     };
     registry = new MailboxRegistry(db, clock);
-    const service = createCrmService({ db, clock, logger: silentLogger });
+    service = createCrmService({ db, clock, logger: silentLogger });
     channel = service.channel;
-    for (const id of [...Array.from({ length: 16 }, (_, index) => `m${index}`), "slow", "bad"]) {
+    const ids = Array.from({ length: 16 }, (_, index) => `m${index}`);
+    for (const id of [...ids, "slow", "bad", "handing", "silent"]) {
       await service.users.create({ id, privileges: ["SyncToOutlook"] });
     }
   });
@@ -90,6 +93,7 @@ describe("background-sync workers (pg-boss on PostgreSQL)", function () {
     name: string,
     shared: ConstructorParameters<typeof RecordingRunner>[1],
     behaviour: ConstructorParameters<typeof RecordingRunner>[2],
+    handover: Pick<WorkerSettings, "handoverSilenceMs" | "handoverRetryMs"> = {},
   ): Promise<SyncWorker> => {
     const worker = new SyncWorker({
       db,
@@ -106,7 +110,7 @@ describe("background-sync workers (pg-boss on PostgreSQL)", function () {
       clock,
       logger: silentLogger,
       metrics: new WorkerMetrics(),
-      settings: { intervalMs: 3_600_000, concurrency: 2, scheduleEveryMs: 200, wakeDelayMs: 0 },
+      settings: { intervalMs: 3_600_000, concurrency: 2, scheduleEveryMs: 200, wakeDelayMs: 0, ...handover },
     });
     workers.push(worker);
     await worker.start();
@@ -198,6 +202,51 @@ describe("background-sync workers (pg-boss on PostgreSQL)", function () {
     assert.ok(shown.includes("failed runs in a row: 2"), shown.join("\n"));
     assert.ok(shown.includes("jobs: 0 queued, 0 running, 0 waiting to retry, 1 dead"), shown.join("\n"));
     assert.ok(shown.some((line) => /^ {2}dead \S+ died \S+: mailbox bad is unreachable$/.test(line)));
+  });
+
+  const emptyRuns = () => ({
+    active: new Set<string>(),
+    overlaps: [] as string[],
+    runs: [] as { userId: string; worker: string }[],
+  });
+  const quick = (): { ms: number; outcome: "ok" } => ({ ms: 20, outcome: "ok" });
+
+  it("does not run a mailbox its add-in synchronizes until the add-in releases it, then runs it at once", async () => {
+    await service.clients.register("handing", "desk");
+    await registry.setEnabled("handing", true);
+    const shared = emptyRuns();
+    await startWorker("a", shared, quick, { handoverSilenceMs: 3_600_000, handoverRetryMs: 300 });
+    await until(async () => (await registry.status("handing")).waitingFor !== null, "the job to wait");
+    await sleep(1000);
+    assert.deepEqual(shared.runs, [], "no run while the add-in synchronizes the mailbox");
+    const shown = await runCommand(mailboxesCommand, ["status", "handing"]);
+    assert.ok(
+      shown.some((line) => line.startsWith("waiting for the add-in to hand over (client desk, since ")),
+      shown.join("\n"),
+    );
+    const released = Date.now();
+    await service.backgroundSync.release("handing", "desk");
+    await until(() => shared.runs.some((run) => run.userId === "handing"), "the released mailbox to run");
+    assert.ok(Date.now() - released < 5000, "run at once, not at the next look");
+    assert.equal((await registry.status("handing")).waitingFor, null);
+  });
+
+  it("takes a mailbox over once its add-in has been silent for the bound", async () => {
+    await service.clients.register("silent", "desk");
+    await registry.setEnabled("silent", true);
+    const shared = emptyRuns();
+    const started = Date.now();
+    await startWorker("a", shared, quick, { handoverSilenceMs: 2000, handoverRetryMs: 200 });
+    await until(
+      () => shared.runs.some((run) => run.userId === "silent"),
+      "the silent add-in's mailbox to run",
+    );
+    assert.ok(Date.now() - started >= 1500, "not before the add-in was silent for the bound");
+    const roles = (await service.clients.list("silent")).map((client) => [client.clientId, client.role]);
+    assert.deepEqual(roles, [
+      ["desk", "secondary"],
+      ["server", "primary"],
+    ]);
   });
 
   /** Runs an admin command on this suite's schema and returns what it printed. */
