@@ -20,7 +20,7 @@ export interface PullResult {
   readonly stored: number;
   readonly cursor: number;
   /** Who synchronizes the mailbox, as PrepareSync said; absent when the pull did not ask it. */
-  readonly backgroundSync?: BackgroundSyncState;
+  readonly backgroundSync?: BackgroundSyncState | undefined;
 }
 
 const DOWNLOADABLE: ReadonlySet<string> = new Set(["contact", "appointment", "task"]);
@@ -30,7 +30,7 @@ const PAGE_SIZE = LIMITS.pageSize;
 /**
  * Pulls every page after the stored cursor (0 when none: a full listing). Keeps entries whose type syncs
  * CRM→Outlook this cycle; drops the rest (e-mail and accounts never come down; unchecked types are ignored).
- * When PrepareSync says the server synchronizes the mailbox now, nothing is pulled.
+ * When PrepareSync says the server synchronizes the mailbox now, the add-in's engine pulls nothing.
  */
 export async function pullCrmChanges(context: CycleContext, full: boolean): Promise<PullResult> {
   const { crm, cache, clientId, logger } = context.deps;
@@ -45,7 +45,8 @@ export async function pullCrmChanges(context: CycleContext, full: boolean): Prom
     logger.warn("the server no longer has every change since this client's cursor: listing everything", {});
     return relist(context);
   }
-  const backgroundSync = counts.backgroundSync;
+  // The server's own headless engine is the one "the server" names: it pulls.
+  const backgroundSync = context.deps.headless === true ? undefined : counts.backgroundSync;
   if (counts.total === 0 || counts.latestVersion <= cursor || backgroundSync === "server") {
     return { stored: 0, cursor, backgroundSync };
   }

@@ -698,7 +698,6 @@ export class SyncEngine {
       const listed = new Set([...base.downloadTypes].filter((type) => !initial && fullTypes.has(type)));
       if (listed.size > 0) await listForBuild(base, listed);
       backgroundSync = (await pullCrmChanges(base, fromStart)).backgroundSync;
-      if (this.deps.headless === true) backgroundSync = undefined;
       if (backgroundSync === "server") return backgroundSync;
     }
     const linkIndex = await scanOutlook(base, fullTypes);

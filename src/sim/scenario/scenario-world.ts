@@ -26,6 +26,7 @@ import { createCrmServer, type CrmServer } from "../../server/create-crm-server"
 import type { Database } from "../../server/db/database";
 import { openDatabase } from "../../server/db/open-database";
 import type { CrmService } from "../../server/sync/crm-service";
+import { MailboxRegistry } from "../../server/worker/mailbox-registry";
 import type { RecordAction } from "../../server/sync/record-access";
 import { startGraphSubsetServer, type GraphSubsetServer } from "../graph/graph-subset-server";
 import { taskExtensionProperties } from "../graph/graph-todo";
@@ -54,6 +55,12 @@ export interface ScenarioClient {
   readonly pane: SyncEngine;
   /** True when `engine` is the headless engine: a click is followed by a run of it (SPEC "Background sync"). */
   readonly headless: boolean;
+  /**
+   * Beside the headless engine: runs it when the pane asked the server for a run (`POST /v1/background-sync/run`),
+   * as a worker queues the job at once, and records its start and outcome as the worker would (the scenario
+   * counts no writes, so the recorded changes are 0); false when nothing was asked. Null otherwise.
+   */
+  readonly runIfAsked: (() => Promise<boolean>) | null;
   /** Stops the client's engines and closes what they hold. */
   close(): Promise<void>;
 }
@@ -244,6 +251,7 @@ export class ScenarioWorld {
       cache,
       pane: engine,
       headless: false,
+      runIfAsked: null,
       close: async () => {
         engine.dispose();
         await engine.idle();
@@ -257,7 +265,9 @@ export class ScenarioWorld {
    * The primary client played by the headless engine: the engine the worker runs for a mailbox, on the
    * server's Postgres cache, with Graph addressed as `/users/{address}` and the mailbox's change notices standing
    * in for the Graph change notifications that wake its job. The user's clicks reach a task pane in the same
-   * mailbox: a secondary client, which stamps the request on the item for the headless engine to carry out.
+   * mailbox. Background sync of the mailbox is enabled, so the pane, with the user's own settings, reads that
+   * the server synchronizes it: a secondary client, which stamps the request on the item for the headless engine
+   * to carry out and asks the server for a run.
    */
   private async addHeadlessClient(setup: ClientSetup): Promise<void> {
     const { clientId, settings, baseUrl, token, productVersion } = setup;
@@ -289,17 +299,34 @@ export class ScenarioWorld {
       random: () => 0.5,
       ...(productVersion === undefined ? {} : { productVersion }),
     });
+    const registry = new MailboxRegistry(db, this.clock);
+    await registry.setEnabled(settings.userId, true);
     await engine.start();
     const paneId = `${clientId}-pane`;
-    await this.addClient({ ...setup, clientId: paneId, settings: { ...settings, isSyncClient: false } });
+    await this.addClient({ ...setup, clientId: paneId });
     const pane = this.client(paneId);
     this.clientMap.delete(paneId);
+    const service = this.service;
     this.clientMap.set(clientId, {
       id: clientId,
       engine,
       cache,
       pane: pane.engine,
       headless: true,
+      runIfAsked: async () => {
+        if (!(await service.backgroundSync.status(settings.userId)).runPending) return false;
+        const startedAt = this.clock.now();
+        const status = await engine.syncNow();
+        const run = {
+          startedAt,
+          durationMs: this.clock.now() - startedAt,
+          changes: 0,
+          outcome: status.lastCycleError === null ? ("ok" as const) : ("failed" as const),
+          errors: status.lastCycleError === null ? [] : [status.lastCycleError.message],
+        };
+        await registry.recordRun(settings.userId, run, startedAt + 15 * 60_000);
+        return true;
+      },
       close: async () => {
         engine.dispose();
         await engine.idle();
