@@ -25,7 +25,9 @@
  * the whole reconciliation listing and releases the mailbox once nothing is pending; when background sync is
  * disabled it claims the primary role again.
  *
- * Every job (cycle, Track, send follow-up) runs through one SerialQueue, so the jobs never interleave.
+ * Every job (cycle, Track, send follow-up) runs through one SerialQueue, so the jobs never interleave. It is one
+ * file over 500 lines because the cycle, the actions and the status share that queue and one status board; the
+ * steps themselves live in their own modules (crm-pull, outlook-scan, entry-processor, server-handover, …).
  * The metadata step (package-manager.ts) checks and applies the customization package first; the cycle then
  * runs under the package in force. While the initial synchronization (SPEC §12) is not complete for the current
  * login options, a cycle runs in initial mode: a full listing from the CRM, a full scan of Outlook, and linking
@@ -37,7 +39,7 @@ import { ENTITY_PLURALS } from "../core/package-rules";
 import { isPermanentFailure, MAX_ATTEMPTS, nextRetryDelay } from "../core/retry-policy";
 import { DOWNLOADABLE_ENTITY_TYPES, type ClientRole, type EntityType, type Privilege } from "../core/types";
 import type { Disposable } from "../ports/clock";
-import type { BackgroundSyncState, BackgroundSyncStatus, LookupHit } from "../ports/crm-client";
+import type { BackgroundSyncState, LookupHit } from "../ports/crm-client";
 import type { ConflictRecord } from "../ports/local-cache";
 import type { MailboxChangeNotice, MailboxItem, MailboxItemRef } from "../ports/mailbox-store";
 import { entityTypeOfKind, type CurrentItem, type SendDecision } from "../ports/outlook-host";
@@ -46,7 +48,7 @@ import { saveCheckpoints } from "./cache-writes";
 import { CRM_CHECKPOINT, listForBuild, pullCrmChanges } from "./crm-pull";
 import type { CycleContext, CycleUser } from "./cycle-context";
 import type { SyncEngineDeps } from "./engine-deps";
-import { StatusBoard, type EngineStatus, type ServerSyncStatus, type StatusNotice } from "./engine-status";
+import { StatusBoard, type EngineStatus, type StatusNotice } from "./engine-status";
 import { processChangeLog } from "./entry-processor";
 import {
   kindOf,
@@ -64,6 +66,7 @@ import { reconcileFolders } from "./reconcile-slice";
 import { scanOutlook } from "./outlook-scan";
 import { trackSentMessages } from "./sent-mail";
 import { SerialQueue } from "./serial-queue";
+import { ServerHandover } from "./server-handover";
 import { settingsFromRoaming, settingsToRoaming } from "./settings-store";
 
 export type { EngineStatus, PackageStatus, ServerSyncStatus, StatusNotice } from "./engine-status";
@@ -73,21 +76,6 @@ export type { ActionOutcome, Surface } from "./item-actions";
 export const INITIAL_CHECKPOINT = "initial";
 /** How long the user's identity and privileges are reused while SyncToOutlook is held (ms). */
 const IDENTITY_TTL_MS = 3_600_000;
-/** While a run this client asked the server for is pending, its status is read this often (ms)… */
-const RUN_CHECK_MS = 5_000;
-/** …at most this many times (two minutes); after that the next cycle reads it. */
-const RUN_CHECKS = 24;
-
-/** The server's background-sync status as the engine keeps it (times in ms). */
-function serverStatus(status: BackgroundSyncStatus): ServerSyncStatus {
-  const run = status.lastRun;
-  return {
-    lastRun: run === null ? null : { ...run, startedAt: Date.parse(run.startedAt) },
-    nextRunAt: status.nextRunAt === null ? null : Date.parse(status.nextRunAt),
-    runPending: status.runPending,
-  };
-}
-
 /** Names the item an action applies to: an item (a selection in a list), or the host's current item. */
 export interface ItemRef {
   readonly surface: Surface;
@@ -121,16 +109,20 @@ export class SyncEngine {
   private disposed = false;
   private registered = false;
   private identityAt = 0;
-  /** The server synchronizes the mailbox: this client acts as a secondary one (never for the headless engine). */
-  private serverSyncs = false;
-  /** The pending-run check after this client asked the server for a run. */
-  private runCheck: Disposable | null = null;
+  private readonly handover: ServerHandover;
 
   /** Builds an engine from its ports; nothing runs until {@link start}. */
   constructor(deps: SyncEngineDeps) {
     this.deps = deps;
     this.currentSettings = deps.settings;
     this.packages = new PackageManager(deps, deps.productVersion ?? ADDIN_VERSION);
+    this.handover = new ServerHandover({
+      deps,
+      board: this.board,
+      queue: this.queue,
+      settings: () => this.currentSettings,
+      role: () => this.role(),
+    });
   }
 
   /**
@@ -209,8 +201,7 @@ export class SyncEngine {
     this.disposed = true;
     this.timer?.dispose();
     this.timer = null;
-    this.runCheck?.dispose();
-    this.runCheck = null;
+    this.handover.dispose();
     for (const subscription of this.subscriptions.splice(0)) subscription.dispose();
     for (const job of this.sendJobs) job.dispose();
     this.sendJobs.clear();
@@ -247,9 +238,9 @@ export class SyncEngine {
    * the run until it started. Otherwise a cycle, as {@link syncNow}.
    */
   syncOrAskServer(): Promise<EngineStatus> {
-    if (!this.serverSyncs) return this.syncNow();
+    if (!this.handover.serverSyncs) return this.syncNow();
     return this.queue.run(async () => {
-      await this.askServerToRun();
+      await this.handover.askToRun();
       return this.board.get();
     });
   }
@@ -404,7 +395,7 @@ export class SyncEngine {
       }
       await cache.putSettings(next);
       this.currentSettings = next;
-      if (next.isSyncClient && !previous.isSyncClient && !next.roaming && !this.serverSyncs)
+      if (next.isSyncClient && !previous.isSyncClient && !next.roaming && !this.handover.serverSyncs)
         await crm.setPrimaryClient(clientId);
       this.board.update({ role: this.role(), initialSyncDone: await this.initialDone() });
       this.armTimer();
@@ -425,82 +416,10 @@ export class SyncEngine {
     if (this.registered) return;
     const { crm, clientId } = this.deps;
     const registration = await crm.registerClient(clientId);
-    if (this.deps.headless !== true) this.serverSyncs = registration.backgroundSync === "server";
-    if (this.currentSettings.isSyncClient && !this.currentSettings.roaming && !this.serverSyncs)
+    this.handover.registered(registration.backgroundSync);
+    if (this.currentSettings.isSyncClient && !this.currentSettings.roaming && !this.handover.serverSyncs)
       await crm.setPrimaryClient(clientId);
     this.registered = true;
-  }
-
-  /**
-   * While the server synchronizes the mailbox: reads its status for the pane; when background sync was
-   * disabled, this client resumes its own role (claiming the primary one again when it is the sync client).
-   */
-  private async followServer(): Promise<void> {
-    const { crm, clientId } = this.deps;
-    const status = await crm.backgroundSyncStatus();
-    if (status.enabled) {
-      this.board.update({ server: serverStatus(status) });
-      return;
-    }
-    this.serverSyncs = false;
-    this.board.update({ server: null, role: this.role() });
-    if (this.currentSettings.isSyncClient && !this.currentSettings.roaming)
-      await crm.setPrimaryClient(clientId);
-    this.deps.logger.info("background sync of the mailbox is off: this client synchronizes it again", {});
-  }
-
-  /**
-   * The primary's last cycle read `handOver`: once nothing is pending (entries the reconciliation listing
-   * added are processed first), the mailbox is released to the server, which runs at once. Otherwise this
-   * client stays primary and its next cycle tries again.
-   */
-  private async handOver(context: CycleContext): Promise<void> {
-    const { cache, crm, clientId, logger } = this.deps;
-    if ((await cache.countEntries()) > 0) await processChangeLog(context);
-    const pending = await cache.countEntries();
-    if (pending > 0) {
-      logger.info("the mailbox is handed to the server once nothing is pending", { pending });
-      return;
-    }
-    const status = await crm.releaseToBackgroundSync(clientId);
-    this.serverSyncs = true;
-    this.board.update({ server: serverStatus(status), role: this.role() });
-    logger.info("the mailbox was handed to the server's background sync", {});
-    this.checkRequestedRun(RUN_CHECKS);
-  }
-
-  /**
-   * Asks the server to run the mailbox now (a tracking request was stamped, or the pane's Sync now while the
-   * server syncs). A failure to ask is logged: the request still waits on the item for the next run.
-   */
-  private async askServerToRun(): Promise<void> {
-    try {
-      const status = await this.deps.crm.requestBackgroundRun();
-      this.board.update({ server: serverStatus(status) });
-      this.checkRequestedRun(RUN_CHECKS);
-    } catch (error) {
-      if (!(error instanceof SyncError)) throw error;
-      this.deps.logger.warn("asking the server for a run failed; the next run does the request", {
-        code: error.code,
-      });
-    }
-  }
-
-  /** Reads the server's status again after {@link RUN_CHECK_MS} while the run asked for is pending. */
-  private checkRequestedRun(checksLeft: number): void {
-    this.runCheck?.dispose();
-    this.runCheck = null;
-    if (this.disposed || checksLeft <= 0 || this.board.get().server?.runPending !== true) return;
-    this.runCheck = this.deps.clock.setTimeout(() => {
-      this.runCheck = null;
-      void this.queue
-        .run(async () => {
-          if (!this.serverSyncs) return;
-          await this.followServer();
-          this.checkRequestedRun(checksLeft - 1);
-        })
-        .catch((e: unknown) => this.logFailure("background run check", e));
-    }, RUN_CHECK_MS);
   }
 
   /**
@@ -520,7 +439,7 @@ export class SyncEngine {
   }
 
   private role(): ClientRole {
-    if (this.serverSyncs) return "secondary";
+    if (this.handover.serverSyncs) return "secondary";
     return this.currentSettings.roaming || this.currentSettings.isSyncClient ? "primary" : "secondary";
   }
 
@@ -586,7 +505,7 @@ export class SyncEngine {
 
   /** Carries out an action's timing: now, when its item closes, or at the next sync. */
   private async follow(context: CycleContext, outcome: ActionOutcome, itemId: string): Promise<void> {
-    if (outcome.timing === "deferToPrimary" && this.serverSyncs) await this.askServerToRun();
+    if (outcome.timing === "deferToPrimary" && this.handover.serverSyncs) await this.handover.askToRun();
     if (outcome.mapId === null) return;
     if (outcome.timing === "immediate") {
       await processChangeLog(context, { only: new Set([outcome.mapId]) });
@@ -664,17 +583,14 @@ export class SyncEngine {
   private async cycleSteps(): Promise<void> {
     await this.packages.step(await this.context());
     this.board.update({ package: await this.packages.status() });
-    if (this.serverSyncs) await this.followServer();
+    if (this.handover.serverSyncs) await this.handover.follow();
     const context = await this.context();
     await this.sentMail(context);
     if (context.role === "primary") {
       const backgroundSync = await this.primaryCycle(context);
-      if (backgroundSync === "handOver") await this.handOver(context);
+      if (backgroundSync === "handOver") await this.handover.handOver(context);
       if (backgroundSync !== "server") return;
-      // The server took the mailbox over (this client was silent too long): from now on a secondary.
-      this.serverSyncs = true;
-      this.deps.logger.info("the server synchronizes the mailbox: this client acts as a secondary", {});
-      await this.followServer();
+      await this.handover.takenOver();
     }
     await processChangeLog(await this.context());
     await this.packages.built(this.packages.state.build);
@@ -759,7 +675,7 @@ export class SyncEngine {
       notices.push({ code: "noSyncPrivilege", message: ERROR_TABLE.noSyncPrivilege.message });
     if (!this.privileges.has("GoOffline"))
       notices.push({ code: "noOfflinePrivilege", message: ERROR_TABLE.noOfflinePrivilege.message });
-    if (this.serverSyncs) {
+    if (this.handover.serverSyncs) {
       notices.push({
         code: "serverSyncs",
         message:
@@ -782,7 +698,7 @@ export class SyncEngine {
       notices,
       lastCycleError: failure,
       package: await this.packages.status(),
-      server: this.serverSyncs ? this.board.get().server : null,
+      server: this.handover.serverSyncs ? this.board.get().server : null,
     });
     await cache.putStatus({
       lastSyncAt: status.lastSyncAt,
