@@ -1,52 +1,42 @@
 /**
- * One background-sync worker process for the worker bench: the real SyncWorker, MailboxQueue and registry on
- * PostgreSQL, with a runner that does no mailbox work (it reports an idle run at once), so the figures are the
- * queue's and the registry's own cost per mailbox sync. Prints "ready" once started; stops on SIGTERM.
- * Arguments: <database url> <crm schema> <concurrency>.
+ * One background-sync worker process for the worker bench, assembled as `outlook-crm-server worker` assembles
+ * it (startBackgroundWorker: the SyncWorker, pg-boss queue and registry on PostgreSQL, the headless engine per
+ * job, the worker's own CRM tokens of each mailbox's user and its /metrics), with Graph being the bench's twins
+ * behind the routing fetch (twin-mailboxes.ts). Reads the routes (JSON) from stdin, prints "ready <metrics URL>"
+ * once started; stops on SIGTERM, revoking its CRM tokens.
+ * Arguments: <database url> <crm schema> <sync server url> <concurrency> <pg-boss polling seconds>.
  */
-import { MailboxRegistry, openDatabase, SystemClock } from "../../src/server";
-import { changeChannel } from "../../src/server/sync/change-feed";
-import { MailboxQueue } from "../../src/server/worker/mailbox-queue";
-import { SyncWorker, type MailboxRunner } from "../../src/server/worker/sync-worker";
-import { WorkerMetrics } from "../../src/server/worker/worker-metrics";
+import { StaticTokenProvider } from "../../src/adapters/graph/token-provider";
+import { startBackgroundWorker } from "../../src/headless/background-worker";
+import { openDatabase, SystemClock } from "../../src/server";
+import { SIM_ADDIN_ID } from "../../src/sim/scenario/scenario-world";
+import { GRAPH_FRONT, GRAPH_TOKEN, routingFetch, type GraphRoutes } from "./twin-mailboxes";
 
-const [databaseUrl = "", schema = "", concurrencyText = "4"] = process.argv.slice(2);
+const [databaseUrl = "", schema = "", syncServerUrl = "", concurrencyText = "4", pollingText = "0.5"] =
+  process.argv.slice(2);
+const chunks: Buffer[] = [];
+for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+const routes = JSON.parse(Buffer.concat(chunks).toString("utf8")) as GraphRoutes;
+
 const logger = { debug() {}, info() {}, warn() {}, error: (message: string) => console.error(message) };
 const clock = new SystemClock();
-const db = await openDatabase({ databaseUrl, schema, logger, maxConnections: 4 });
-
-const idle: MailboxRunner = {
-  runMailbox: (userId) =>
-    Promise.resolve({
-      userId,
-      startedAt: new Date().toISOString(),
-      durationMs: 0,
-      changes: 0,
-      errors: [],
-      outcome: "ok",
-      graphRequests: 0,
-      graphThrottled: 0,
-    }),
-};
-
-const worker = new SyncWorker({
+const concurrency = Number(concurrencyText);
+const db = await openDatabase({ databaseUrl, schema, logger, maxConnections: concurrency + 2 });
+const worker = await startBackgroundWorker({
   db,
-  queue: new MailboxQueue({ connectionString: databaseUrl, db, logger, pollingSeconds: 0.5 }),
-  registry: new MailboxRegistry(db, clock),
-  runner: idle,
-  crmChannel: changeChannel(schema),
+  connectionString: databaseUrl,
+  syncServerUrl,
+  graph: { baseUrl: GRAPH_FRONT, tokens: new StaticTokenProvider(GRAPH_TOKEN), fetch: routingFetch(routes) },
+  addinId: SIM_ADDIN_ID,
+  notificationBaseUrl: null,
   clock,
   logger,
-  metrics: new WorkerMetrics(),
-  settings: {
-    intervalMs: 3_600_000,
-    concurrency: Number(concurrencyText),
-    scheduleEveryMs: 1_000,
-    wakeDelayMs: 0,
-  },
+  // A day's interval: the bench makes the mailboxes due itself, once per pass.
+  settings: { intervalMs: 86_400_000, concurrency, scheduleEveryMs: 1_000, wakeDelayMs: 5_000 },
+  metrics: { host: "127.0.0.1", port: 0 },
+  queue: { pollingSeconds: Number(pollingText) },
 });
-await worker.start();
-console.log("ready");
+console.log(`ready ${worker.metricsUrl ?? ""}`);
 process.once("SIGTERM", () => {
   void worker.stop().then(() => db.close());
 });
