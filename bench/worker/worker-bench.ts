@@ -109,36 +109,59 @@ function cpuMsOf(pid: number): number | null {
   }
 }
 
+/** Who a backend works for, by the application_name its process connects with. */
+const BACKEND_ROLES: Readonly<Record<string, string>> = {
+  "bench-sync-server": "sync server",
+  "bench-worker": "engine and registry",
+  "outlook-crm-worker": "queue",
+};
+
+/** The bench database's URL with the application_name a process's connections report. */
+const urlFor = (applicationName: string): string => {
+  const named = new URL(databaseUrl);
+  named.searchParams.set("application_name", applicationName);
+  return named.toString();
+};
+
 /**
- * The CPU the bench database's backends used, sampled: each sample reads every backend's CPU time, so a backend
- * that ends between samples loses only what it used since the last one.
+ * The CPU the bench database's backends used, by whom (BACKEND_ROLES; the rest, autovacuum and the bench's own
+ * polling, is "other"), sampled: each sample reads every backend's CPU time, so a backend that ends between
+ * samples loses only what it used since the last one.
  */
 class BackendCpu {
   private readonly first = new Map<number, number>();
   private readonly last = new Map<number, number>();
+  private readonly roleOf = new Map<number, string>();
   /** Whether a sample was taken: a backend first seen later started after the first sample. */
   private known = false;
 
   constructor(private readonly db: Database) {}
 
   async sample(): Promise<void> {
-    const result = await this.db.query<{ pid: number }>(
-      "SELECT pid FROM pg_stat_activity WHERE datname = current_database()",
+    const result = await this.db.query<{ pid: number; name: string }>(
+      "SELECT pid, application_name AS name FROM pg_stat_activity WHERE datname = current_database()",
     );
-    for (const { pid } of result.rows) {
+    for (const { pid, name } of result.rows) {
       const used = cpuMsOf(pid);
       if (used === null) continue;
       if (!this.first.has(pid)) this.first.set(pid, this.known ? 0 : used);
       this.last.set(pid, used);
+      this.roleOf.set(pid, BACKEND_ROLES[name] ?? "other");
     }
     this.known = true;
   }
 
-  /** CPU ms used between the first sample and the last. */
-  ms(): number {
-    let used = 0;
-    for (const [pid, last] of this.last) used += last - (this.first.get(pid) ?? last);
-    return used;
+  /** CPU ms used between the first sample and the last, in all and by role. */
+  ms(): { total: number; byRole: Map<string, number> } {
+    const byRole = new Map(["sync server", "engine and registry", "queue", "other"].map((role) => [role, 0]));
+    let total = 0;
+    for (const [pid, last] of this.last) {
+      const used = last - (this.first.get(pid) ?? last);
+      const role = this.roleOf.get(pid) ?? "other";
+      byRole.set(role, (byRole.get(role) ?? 0) + used);
+      total += used;
+    }
+    return { total, byRole };
   }
 }
 
@@ -216,12 +239,14 @@ async function measure(
   const at = (share: number): number =>
     perMailbox[Math.min(perMailbox.length - 1, Math.floor(perMailbox.length * share))] ?? 0;
   const per = (value: number): number => round2(runs === 0 ? value / seconds : value / runs);
+  const backends = cpu.ms();
   return {
     seconds: round1(seconds),
     runs,
     runsPerMinute: Math.round((runs / seconds) * 60),
     [runs === 0 ? "postgresActiveMsPerSecond" : "postgresActiveMsPerSync"]: per(pgMs),
-    [runs === 0 ? "postgresBackendCpuMsPerSecond" : "postgresBackendCpuMsPerSync"]: per(cpu.ms()),
+    [runs === 0 ? "postgresBackendCpuMsPerSecond" : "postgresBackendCpuMsPerSync"]: per(backends.total),
+    postgresBackendCpuByRole: [...backends.byRole].map(([role, ms]) => `${role} ${per(ms)}`).join(", "),
     [runs === 0 ? "cpuMsPerSecond" : "cpuMsPerSync"]:
       `twins ${per(cpuAfter.twins - cpuBefore.twins)}, sync server ${per(cpuAfter.server - cpuBefore.server)}, ` +
       `workers ${per(cpuAfter.workers - cpuBefore.workers)}`,
@@ -272,7 +297,7 @@ async function freshDatabase(): Promise<Database> {
      DROP SCHEMA IF EXISTS ${schema}_mailbox_cache CASCADE`,
   );
   await reset.end();
-  const db = await openDatabase({ databaseUrl, schema, logger, maxConnections: 2 });
+  const db = await openDatabase({ databaseUrl: urlFor("bench"), schema, logger, maxConnections: 2 });
   await seedMailboxes(createCrmService({ db, clock, logger }), db, mailboxes, contacts);
   return db;
 }
@@ -286,12 +311,15 @@ const rounds: ({ workers: number } & Record<Pass, Record<string, number | string
 for (const workers of workerCounts) {
   const db = await freshDatabase();
   const twins = await startTwinMailboxes(addresses, clock);
-  const [server, serverUrl] = await startProcess("./server-process.ts", [databaseUrl, schema]);
+  const [server, serverUrl] = await startProcess("./server-process.ts", [
+    urlFor("bench-sync-server"),
+    schema,
+  ]);
   const started = await Promise.all(
     Array.from({ length: workers }, () =>
       startProcess(
         "./worker-process.ts",
-        [databaseUrl, schema, serverUrl, String(concurrency), String(pollingSeconds)],
+        [urlFor("bench-worker"), databaseUrl, schema, serverUrl, String(concurrency), String(pollingSeconds)],
         JSON.stringify(twins.routes),
       ),
     ),

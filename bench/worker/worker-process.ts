@@ -4,7 +4,9 @@
  * job, the worker's own CRM tokens of each mailbox's user and its /metrics), with Graph being the bench's twins
  * behind the routing fetch (twin-mailboxes.ts). Reads the routes (JSON) from stdin, prints "ready <metrics URL>"
  * once started; stops on SIGTERM, revoking its CRM tokens.
- * Arguments: <database url> <crm schema> <sync server url> <concurrency> <pg-boss polling seconds>.
+ * Arguments: <database url> <queue's database url> <crm schema> <sync server url> <concurrency> <pg-boss polling
+ * seconds> (the two URLs differ in application_name only, which the bench tells the backends apart by; pg-boss
+ * names its own connections).
  */
 import { StaticTokenProvider } from "../../src/adapters/graph/token-provider";
 import { startBackgroundWorker } from "../../src/headless/background-worker";
@@ -12,8 +14,14 @@ import { openDatabase, SystemClock } from "../../src/server";
 import { SIM_ADDIN_ID } from "../../src/sim/scenario/scenario-world";
 import { GRAPH_FRONT, GRAPH_TOKEN, routingFetch, type GraphRoutes } from "./twin-mailboxes";
 
-const [databaseUrl = "", schema = "", syncServerUrl = "", concurrencyText = "4", pollingText = "0.5"] =
-  process.argv.slice(2);
+const [
+  databaseUrl = "",
+  queueUrl = "",
+  schema = "",
+  syncServerUrl = "",
+  concurrencyText = "4",
+  pollingText = "0.5",
+] = process.argv.slice(2);
 const chunks: Buffer[] = [];
 for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
 const routes = JSON.parse(Buffer.concat(chunks).toString("utf8")) as GraphRoutes;
@@ -24,7 +32,7 @@ const concurrency = Number(concurrencyText);
 const db = await openDatabase({ databaseUrl, schema, logger, maxConnections: concurrency + 2 });
 const worker = await startBackgroundWorker({
   db,
-  connectionString: databaseUrl,
+  connectionString: queueUrl,
   syncServerUrl,
   graph: { baseUrl: GRAPH_FRONT, tokens: new StaticTokenProvider(GRAPH_TOKEN), fetch: routingFetch(routes) },
   addinId: SIM_ADDIN_ID,
