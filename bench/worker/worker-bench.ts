@@ -7,7 +7,8 @@
  * its first idle run (which also makes the day's id listing of the folders) and an idle run. A pass ends when
  * every mailbox recorded a run since the pass began and the queue is empty (wake-ups from the runs' own CRM
  * writes included). Reports per pass: mailboxes per minute, PostgreSQL time per sync (pg_stat_database
- * .active_time of the bench's own database, and the CPU its backends used from /proc), the CPU of the twins, the
+ * .active_time of the bench's own database, and the CPU its backends used from /proc, in all and by the process
+ * they serve, told apart by application_name), the CPU of the twins, the
  * sync server and the workers, Graph requests per sync (the workers' run reports through /metrics, and each
  * twin's count per mailbox), the ratio to the first worker count and the load average.
  * Needs DATABASE_URL; `MAILBOXES`, `CONTACTS` (10 per mailbox), `CONCURRENCY` (4 per process),
