@@ -132,6 +132,12 @@ async function seedTwo(cache: LocalCache, kind: CrmChangeKind): Promise<void> {
   );
 }
 
+/** Stores one page announcing `count` new records c0, c1, … (versions 1, 2, …), mapped to m-1, m-2, …. */
+async function storeUpserts(cache: LocalCache, count: number): Promise<void> {
+  const entries = Array.from({ length: count }, (_, i) => [`c${i}`, "upsert", i + 1] as const);
+  await cache.storeCrmPage(page(entries, count), mapIds("m"));
+}
+
 const conflict = (mapId: string, field: string, at = T0) => ({
   at,
   mapId,
@@ -724,6 +730,88 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
         );
         assert.equal(await cache.countEntries(), 1);
         assert.equal((await cache.getEntry("a-1"))?.crmChange, "upsert");
+      }),
+  },
+  {
+    name: "a batch that changes, deletes and re-keys some of many mappings leaves the others as they were, by every key",
+    run: (newCache) =>
+      withCache(newCache, async (cache) => {
+        await storeUpserts(cache, 100);
+        const before = await cache.listMappings();
+        assert.equal(before.length, 100);
+        const gone = before.filter((_, i) => i % 11 === 3);
+        const donor = gone[0];
+        const far = before[97];
+        assert.ok(donor && far && !gone.includes(far));
+        const changed = before
+          .filter((_, i) => i % 7 === 1 && i % 11 !== 3)
+          .map((m, i) => ({
+            ...m,
+            itemId: `item-${m.mapId}`,
+            linked: true,
+            crmVersion: i + 1,
+            snapshot: { outlook: { lastName: `L${i}` }, crm: { lastname: `L${i}` } },
+          }));
+        const receiver = { ...far, crmId: donor.crmId, itemId: `item-${donor.mapId}` };
+        const added = [mapping("n-1", { crmId: far.crmId }), mapping("n-2")];
+        await cache.applyBatch(
+          appliedBatch({
+            deleteMappings: gone.map((m) => m.mapId),
+            mappings: [...changed, receiver, ...added],
+            checkpoints: [{ key: "folder:inbox", serverVersion: null, watermark: 5, deltaLink: null }],
+          }),
+        );
+        const expected = new Map(before.map((m) => [m.mapId, m]));
+        for (const m of gone) expected.delete(m.mapId);
+        for (const m of [...changed, receiver, ...added]) expected.set(m.mapId, m);
+        const all = [...expected.values()].sort((a, b) => (a.mapId < b.mapId ? -1 : 1));
+        assert.deepEqual(await cache.listMappings(), all);
+        assert.deepEqual(await cache.listMappings("contact"), all);
+        assert.equal(await cache.countMappings(), 100 - gone.length + added.length);
+        for (const m of all) {
+          assert.deepEqual(await cache.getMapping(m.mapId), m);
+          if (m.crmId !== null) assert.deepEqual(await cache.findByCrmId(m.crmId), m, `crmId ${m.crmId}`);
+          if (m.itemId !== null)
+            assert.deepEqual(await cache.findByItemId(m.itemId), m, `itemId ${m.itemId}`);
+        }
+        for (const m of gone.slice(1)) {
+          assert.equal(await cache.getMapping(m.mapId), undefined);
+          assert.equal(await cache.findByCrmId(m.crmId ?? ""), undefined);
+        }
+        assert.equal((await cache.getCheckpoint("folder:inbox"))?.watermark, 5);
+      }),
+  },
+  {
+    name: "a write giving a mapping the crmId or itemId of one written long before rejects whole, naming it",
+    run: (newCache) =>
+      withCache(newCache, async (cache) => {
+        await storeUpserts(cache, 80);
+        await cache.putMappings(
+          (await cache.listMappings()).map((m) => ({ ...m, itemId: `item-${m.crmId ?? ""}` })),
+        );
+        const early = await cache.findByCrmId("c2");
+        const late = await cache.findByCrmId("c75");
+        assert.ok(early && late);
+        const before = await dump(cache, ["folder:inbox"]);
+        await assert.rejects(
+          cache.applyBatch(
+            appliedBatch({
+              mappings: [
+                { ...early, linked: false },
+                { ...late, crmId: "c2" },
+              ],
+              checkpoints: [{ key: "folder:inbox", serverVersion: null, watermark: 5, deltaLink: null }],
+            }),
+          ),
+          isSyncError("invalidInput", late.mapId),
+        );
+        await assert.rejects(
+          cache.putMappings([{ ...late, itemId: "item-new" }, mapping("n-1", { itemId: "item-c2" })]),
+          isSyncError("invalidInput", "n-1"),
+        );
+        assert.deepEqual(await dump(cache, ["folder:inbox"]), before);
+        assert.deepEqual(await cache.findByCrmId("c2"), early);
+        assert.deepEqual(await cache.findByItemId("item-c75"), late);
       }),
   },
   {

@@ -67,6 +67,28 @@ const v1Mapping = (mapId: string, verifiedTime: number | null): MappingV1 => ({
   snapshot: { outlook: { firstName: "Ann" }, crm: { firstname: "Ann" } },
 });
 
+/** A change-log entry as every schema version stores it. */
+const storedEntry = {
+  mapId: "m1",
+  revision: 7,
+  outlookTimestamp: 10,
+  outlookChange: "upsert" as const,
+  crmTimestamp: null,
+  crmChange: null,
+  crmVersion: null,
+  attempts: 2,
+  lastError: { code: "network", message: "down" },
+  nextAttemptAt: 50,
+};
+
+/** The v5 layout: mappings live in chunk rows indexed by the ids they list; the v4 mappings store is gone. */
+function assertChunkedLayout(db: IDBDatabase): void {
+  assert.equal(db.objectStoreNames.contains("mappings"), false);
+  const chunks = db.transaction("mappingChunks").objectStore("mappingChunks");
+  assert.deepEqual([...chunks.indexNames], ["byCrmId", "byItemId", "byMapId"]);
+  for (const name of chunks.indexNames) assert.equal(chunks.index(name).multiEntry, true);
+}
+
 describe("IdbLocalCache on fake-indexeddb", () => {
   describe("schema upgrade", () => {
     it("opens a database written by v1 code and keeps every row intact, backfilling verifiedTime", async () => {
@@ -75,18 +97,7 @@ describe("IdbLocalCache on fake-indexeddb", () => {
         migrateToV1(wrap(db) as unknown as IDBPDatabase<CacheDbV1>),
       );
       const v1 = wrap(raw) as unknown as IDBPDatabase<CacheDbV1>;
-      const entry = {
-        mapId: "m1",
-        revision: 7,
-        outlookTimestamp: 10,
-        outlookChange: "upsert" as const,
-        crmTimestamp: null,
-        crmChange: null,
-        crmVersion: null,
-        attempts: 2,
-        lastError: { code: "network", message: "down" },
-        nextAttemptAt: 50,
-      };
+      const entry = storedEntry;
       const checkpoint = { key: "crm", serverVersion: 9, watermark: null, deltaLink: null };
       const pending = {
         idempotencyKey: "k1",
@@ -157,10 +168,7 @@ describe("IdbLocalCache on fake-indexeddb", () => {
 
       const reopened = await openRaw(factory, "v1", CACHE_DB_VERSION);
       assert.equal(reopened.version, CACHE_DB_VERSION);
-      assert.deepEqual(
-        [...reopened.transaction("mappings").objectStore("mappings").indexNames],
-        ["byCrmId", "byItemId", "byType"],
-      );
+      assertChunkedLayout(reopened);
       assert.ok(reopened.objectStoreNames.contains("packageState"));
       reopened.close();
     });
@@ -196,10 +204,63 @@ describe("IdbLocalCache on fake-indexeddb", () => {
       assert.deepEqual((await cache.findByItemId("i-m1"))?.mapId, "m1");
       cache.close();
       const reopened = await openRaw(factory, "v3", CACHE_DB_VERSION);
-      assert.equal(reopened.version, 4);
+      assert.equal(reopened.version, 5);
+      assertChunkedLayout(reopened);
+      reopened.close();
+    });
+
+    it("opens a database written by v4 code, packing its mappings into chunk rows that read back whole", async () => {
+      const factory = new IDBFactory();
+      const raw = await openRaw(factory, "v4", 4, (db) => {
+        migrateToV1(wrap(db) as unknown as IDBPDatabase<CacheDbV1>);
+        db.createObjectStore("packageState");
+      });
+      const mappings = Array.from({ length: 70 }, (_, i) => ({
+        ...v1Mapping(`m${String(i).padStart(2, "0")}`, 100 + i),
+        type: i % 5 === 0 ? ("task" as const) : ("contact" as const),
+        itemId: i % 7 === 0 ? null : `i-${i}`,
+      }));
+      const entry = { ...storedEntry, mapId: "m03", revision: 4 };
+      const write = raw.transaction(["mappings", "changes", "meta"], "readwrite");
+      for (const mapping of [...mappings].reverse()) write.objectStore("mappings").put(mapping);
+      write.objectStore("changes").put(entry);
+      write.objectStore("meta").put(4, "revision");
+      await new Promise((resolve) => (write.oncomplete = resolve));
+      raw.close();
+
+      const cache = await open(factory, "v4");
+      assert.equal(await cache.countMappings(), 70);
+      assert.deepEqual(await cache.listMappings(), mappings);
       assert.deepEqual(
-        [...reopened.transaction("mappings").objectStore("mappings").indexNames],
-        ["byCrmId", "byItemId", "byType"],
+        await cache.listMappings("task"),
+        mappings.filter((m) => m.type === "task"),
+      );
+      for (const mapping of mappings) {
+        assert.deepEqual(await cache.getMapping(mapping.mapId), mapping);
+        assert.deepEqual(await cache.findByCrmId(mapping.crmId ?? ""), mapping);
+        if (mapping.itemId !== null) assert.deepEqual(await cache.findByItemId(mapping.itemId), mapping);
+      }
+      assert.deepEqual(await cache.getEntry("m03"), entry);
+      const next = await cache.recordOutlookChange({
+        itemId: "i-new",
+        kind: "track",
+        at: 20,
+        create: { mapId: "m99", type: "contact", trackedByHand: true },
+      });
+      assert.equal(next.revision, 5);
+      assert.equal(await cache.countMappings(), 71);
+      cache.close();
+
+      const reopened = await openRaw(factory, "v4", CACHE_DB_VERSION);
+      assertChunkedLayout(reopened);
+      const rows = await wrap(reopened).getAll("mappingChunks");
+      assert.deepEqual(
+        rows.map((row: { chunk: number; mapIds: string[] }) => [row.chunk, row.mapIds.length]),
+        [
+          [1, 32],
+          [2, 32],
+          [3, 7],
+        ],
       );
       reopened.close();
     });
@@ -224,12 +285,24 @@ describe("IdbLocalCache on fake-indexeddb", () => {
       const factory = new IDBFactory();
       (await open(factory, "corrupt")).close();
       const raw = await openRaw(factory, "corrupt", CACHE_DB_VERSION);
-      await wrap(raw).put("mappings", { mapId: "bad", type: "fax" });
+      const bad = { mapId: "bad", crmId: null, itemId: "i-bad", type: "fax" };
+      await wrap(raw).put("mappingChunks", {
+        chunk: 1,
+        mapIds: ["bad"],
+        itemIds: ["i-bad"],
+        mappings: [bad],
+      });
+      await wrap(raw).put("mappingChunks", { chunk: 2, mapIds: ["torn"], mappings: "torn" });
       raw.close();
       const cache = await open(factory, "corrupt");
       await assert.rejects(
         cache.getMapping("bad"),
-        (error: unknown) => error instanceof BugError && /mappings\/bad/.test(error.message),
+        (error: unknown) =>
+          error instanceof BugError && /mappings\/bad \(mappingChunks\/1\)/.test(error.message),
+      );
+      await assert.rejects(
+        cache.getMapping("torn"),
+        (error: unknown) => error instanceof BugError && /mappingChunks\/2/.test(error.message),
       );
       cache.close();
     });

@@ -42,7 +42,6 @@ import {
   logLineSchema,
   logSegmentSchema,
   mappingListSchema,
-  mappingSchema,
   outlookChangeSchema,
   packageStateSchema,
   pendingCreateSchema,
@@ -57,14 +56,10 @@ import {
   withOutlookChange,
 } from "../cache-rules/change-log-coalescing";
 import { logSegmentName, planLogAppend } from "../cache-rules/log-segments";
-import {
-  mapIdInUseError,
-  noMappingError,
-  typeMismatchError,
-  uniqueKeyError,
-} from "../cache-rules/cache-errors";
+import { noMappingError, typeMismatchError } from "../cache-rules/cache-errors";
 import { crmMapping, outlookMapping } from "../cache-rules/new-mappings";
 import { CACHE_DB_VERSION, upgradeCacheDb, type CacheDb, type CacheDbV1 } from "./idb-schema";
+import { allMappings, findMapping, mappingCount, MappingChunks } from "./mapping-chunks";
 
 /** Options of {@link IdbLocalCache.open}. */
 export interface IdbLocalCacheOptions {
@@ -84,7 +79,7 @@ type Store = StoreNames<CacheDb>;
 type Tx<S extends Store[], M extends IDBTransactionMode> = IDBPTransaction<CacheDb, S, M>;
 
 const ALL_STATE: Store[] = [
-  "mappings",
+  "mappingChunks",
   "changes",
   "checkpoints",
   "pendingCreates",
@@ -112,18 +107,16 @@ class Writes {
   private readonly pending: Promise<unknown>[] = [];
   private failure: { readonly error: unknown } | null = null;
 
-  addRequest(request: IDBRequest, onConstraint?: () => SyncError): void {
+  addRequest(request: IDBRequest): void {
     request.addEventListener("error", () => {
-      const error = request.error;
-      this.failure ??= { error: onConstraint && error?.name === "ConstraintError" ? onConstraint() : error };
+      this.failure ??= { error: request.error };
     });
   }
 
-  add(request: Promise<unknown>, onConstraint?: () => SyncError): void {
+  add(request: Promise<unknown>): void {
     const observed = request.catch((error: unknown) => {
-      const named = onConstraint && errorName(error) === "ConstraintError" ? onConstraint() : error;
-      this.failure ??= { error: named };
-      throw named;
+      this.failure ??= { error };
+      throw error;
     });
     observed.catch(() => undefined);
     this.pending.push(observed);
@@ -256,55 +249,55 @@ export class IdbLocalCache implements LocalCache {
   }
 
   async getMapping(mapId: string): Promise<Mapping | undefined> {
-    return await this.read(["mappings"], async (tx) =>
-      this.mappingRow(await tx.objectStore("mappings").get(mapId)),
+    return await this.read(["mappingChunks"], (tx) =>
+      findMapping(tx.objectStore("mappingChunks"), "byMapId", mapId),
     );
   }
 
   async findByCrmId(crmId: string): Promise<Mapping | undefined> {
-    return await this.read(["mappings"], async (tx) =>
-      this.mappingRow(await tx.objectStore("mappings").index("byCrmId").get(crmId)),
+    return await this.read(["mappingChunks"], (tx) =>
+      findMapping(tx.objectStore("mappingChunks"), "byCrmId", crmId),
     );
   }
 
   async findByItemId(itemId: string): Promise<Mapping | undefined> {
-    return await this.read(["mappings"], async (tx) =>
-      this.mappingRow(await tx.objectStore("mappings").index("byItemId").get(itemId)),
+    return await this.read(["mappingChunks"], (tx) =>
+      findMapping(tx.objectStore("mappingChunks"), "byItemId", itemId),
     );
   }
 
   async listMappings(type?: EntityType): Promise<readonly Mapping[]> {
-    return await this.read(["mappings"], async (tx) => {
-      const store = tx.objectStore("mappings");
-      const rows = type === undefined ? await store.getAll() : await store.index("byType").getAll(type);
-      return rows.map((row) => checkStored(mappingSchema, row, `mappings/${row.mapId}`));
-    });
+    return await this.read(["mappingChunks"], (tx) => allMappings(tx.objectStore("mappingChunks"), type));
   }
 
   async countMappings(): Promise<number> {
-    return await this.read(["mappings"], (tx) => tx.objectStore("mappings").count());
+    return await this.read(["mappingChunks"], (tx) => mappingCount(tx.objectStore("mappingChunks")));
   }
 
   async putMappings(mappings: readonly Mapping[]): Promise<void> {
     const input = checkInput(mappingListSchema, mappings, "mappings");
-    return await this.write(["mappings"], (tx, writes) => {
-      const store = tx.objectStore("mappings");
-      for (const mapping of input) writes.add(store.put(mapping), () => uniqueKeyError(mapping.mapId));
-      return Promise.resolve();
+    return await this.write(["mappingChunks"], async (tx, writes) => {
+      const chunks = new MappingChunks(tx.objectStore("mappingChunks"));
+      await chunks.loadForWrite(input);
+      for (const mapping of input) chunks.put(mapping);
+      chunks.flush((request) => writes.addRequest(request));
     });
   }
 
   async recordOutlookChange(change: OutlookChangeNotice): Promise<ChangeLogEntry> {
     const input = checkInput(outlookChangeSchema, change, "change");
-    return await this.write(["mappings", "changes", "meta"], async (tx, writes) => {
-      const mappings = tx.objectStore("mappings");
+    return await this.write(["mappingChunks", "changes", "meta"], async (tx, writes) => {
+      const chunks = new MappingChunks(tx.objectStore("mappingChunks"));
       const changes = tx.objectStore("changes");
-      let mapping = this.mappingRow(await mappings.index("byItemId").get(input.itemId));
+      await chunks.load({ itemIds: [input.itemId], mapIds: input.create ? [input.create.mapId] : [] });
+      let mapping = chunks.byItemId(input.itemId);
       if (!mapping) {
         const create = input.create;
         if (!create) throw noMappingError(input.itemId);
         mapping = outlookMapping(input.itemId, create);
-        writes.add(mappings.add(mapping), () => mapIdInUseError(create.mapId));
+        await chunks.load({}, true);
+        chunks.add(mapping);
+        chunks.flush((request) => writes.addRequest(request));
       }
       const mapId = mapping.mapId;
       const [previous, revision] = await Promise.all([
@@ -322,33 +315,35 @@ export class IdbLocalCache implements LocalCache {
     const input = checkInput(crmPageSchema, page, "page");
     const at = this.clock.now();
     const write = async (
-      tx: Tx<["mappings", "changes", "checkpoints", "meta"], "readwrite">,
+      tx: Tx<["mappingChunks", "changes", "checkpoints", "meta"], "readwrite">,
       writes: Writes,
     ) => {
-      const mappings = tx.objectStore("mappings");
+      const chunks = new MappingChunks(tx.objectStore("mappingChunks"));
       const changes = tx.objectStore("changes");
       const crmIds = [...new Set(input.entries.map((e) => e.crmId))];
-      const known = await Promise.all(
-        crmIds.map(async (crmId) => this.mappingRow(await mappings.index("byCrmId").get(crmId))),
+      await chunks.load({ crmIds }, true);
+      const byCrmId = new Map(
+        crmIds.flatMap((crmId) => {
+          const mapping = chunks.byCrmId(crmId);
+          return mapping ? [[crmId, mapping] as const] : [];
+        }),
       );
-      const byCrmId = new Map(known.flatMap((m) => (m && m.crmId !== null ? [[m.crmId, m] as const] : [])));
       const entries = new Map<string, ChangeLogEntry | undefined>();
       const [previous, last] = await Promise.all([
         Promise.all([...byCrmId.values()].map((m) => this.entryRow(changes.get(m.mapId)))),
         this.lastRevision(tx),
       ]);
       for (const entry of previous) if (entry) entries.set(entry.mapId, entry);
-      const rawMappings = unwrap(mappings);
       const rawChanges = unwrap(changes);
+      const created: Mapping[] = [];
       let revision = last;
       for (const change of input.entries) {
         let mapping = byCrmId.get(change.crmId);
         if (!mapping) {
           if (change.kind !== "upsert") continue;
-          const mapId = newMapId();
-          mapping = crmMapping(mapId, change.crmId, change.type);
+          mapping = crmMapping(newMapId(), change.crmId, change.type);
           byCrmId.set(change.crmId, mapping);
-          writes.addRequest(rawMappings.add(mapping), () => mapIdInUseError(mapId));
+          created.push(mapping);
         }
         if (mapping.type !== change.type) throw typeMismatchError(change, mapping);
         if (mapping.crmVersion !== null && change.version <= mapping.crmVersion) continue;
@@ -363,10 +358,13 @@ export class IdbLocalCache implements LocalCache {
         entries.set(entry.mapId, entry);
         writes.addRequest(rawChanges.put(entry));
       }
+      await chunks.load({ mapIds: created.map((m) => m.mapId) });
+      for (const mapping of created) chunks.add(mapping);
+      chunks.flush((request) => writes.addRequest(request));
       if (revision !== last) writes.add(tx.objectStore("meta").put(revision, "revision"));
       writes.add(tx.objectStore("checkpoints").put(input.checkpoint));
     };
-    return await this.write(["mappings", "changes", "checkpoints", "meta"], write, "strict");
+    return await this.write(["mappingChunks", "changes", "checkpoints", "meta"], write, "strict");
   }
 
   async dueEntries(now: number, limit: number): Promise<readonly ChangeLogEntry[]> {
@@ -390,10 +388,18 @@ export class IdbLocalCache implements LocalCache {
 
   async applyBatch(batch: AppliedBatch): Promise<void> {
     const input = checkInput(appliedBatchSchema, batch, "batch");
-    const stores: Store[] = ["mappings", "changes", "checkpoints", "pendingCreates", "conflicts", "meta"];
+    const stores: Store[] = [
+      "mappingChunks",
+      "changes",
+      "checkpoints",
+      "pendingCreates",
+      "conflicts",
+      "meta",
+    ];
     if (input.packageState !== undefined) stores.push("packageState");
     return await this.write(stores, async (tx, writes) => {
       const changes = tx.objectStore("changes");
+      const chunks = new MappingChunks(tx.objectStore("mappingChunks"));
       const [handled, last, conflicts] = await Promise.all([
         this.handledEntries(
           changes,
@@ -401,14 +407,15 @@ export class IdbLocalCache implements LocalCache {
         ),
         this.lastRevision(tx),
         this.planConflicts(tx, input.conflicts),
+        chunks.loadForWrite(input.mappings, input.deleteMappings),
       ]);
-      const mappings = unwrap(tx.objectStore("mappings"));
-      for (const mapId of input.deleteMappings) writes.addRequest(mappings.delete(mapId));
+      for (const mapId of input.deleteMappings) chunks.delete(mapId);
       const applied = new Map<string, number | null>();
       for (const mapping of input.mappings) {
-        writes.addRequest(mappings.put(mapping), () => uniqueKeyError(mapping.mapId));
+        chunks.put(mapping);
         applied.set(mapping.mapId, mapping.crmVersion);
       }
+      chunks.flush((request) => writes.addRequest(request));
       for (const checkpoint of input.checkpoints) writes.add(tx.objectStore("checkpoints").put(checkpoint));
       for (const key of input.pendingCreatesDone) writes.add(tx.objectStore("pendingCreates").delete(key));
       conflicts(writes);
@@ -475,10 +482,14 @@ export class IdbLocalCache implements LocalCache {
   async markVerified(mapIds: readonly string[], now: number): Promise<void> {
     const ids = checkInput(idListSchema, mapIds, "mapIds");
     const at = checkInput(timeSchema, now, "now");
-    return await this.write(["mappings"], async (tx, writes) => {
-      const store = tx.objectStore("mappings");
-      const rows = await Promise.all(ids.map(async (mapId) => this.mappingRow(await store.get(mapId))));
-      for (const mapping of rows) if (mapping) writes.add(store.put({ ...mapping, verifiedTime: at }));
+    return await this.write(["mappingChunks"], async (tx, writes) => {
+      const chunks = new MappingChunks(tx.objectStore("mappingChunks"));
+      await chunks.load({ mapIds: ids });
+      for (const mapId of ids) {
+        const mapping = chunks.get(mapId);
+        if (mapping) chunks.put({ ...mapping, verifiedTime: at });
+      }
+      chunks.flush((request) => writes.addRequest(request));
     });
   }
 
@@ -669,10 +680,6 @@ export class IdbLocalCache implements LocalCache {
 
   private async lastRevision(tx: Tx<Store[], IDBTransactionMode>): Promise<number> {
     return (await tx.objectStore("meta").get("revision")) ?? 0;
-  }
-
-  private mappingRow(row: Mapping | undefined): Mapping | undefined {
-    return row && checkStored(mappingSchema, row, `mappings/${row.mapId}`);
   }
 
   private checkedEntry(row: ChangeLogEntry): ChangeLogEntry {

@@ -8,9 +8,12 @@
  * v3: a one-row `packageState` store for the customization package state (SPEC §11).
  * v4: drops the verifiedTime index: reconciliation lists folders by id instead of picking the oldest
  *     verified mappings (SPEC §3.3), and every index slows each mapping write.
+ * v5: mappings move into `mappingChunks`, up to 32 to a row (mapping-chunks.ts), indexed by the mapIds,
+ *     crmIds and itemIds each row lists; the one-row-per-mapping `mappings` store is dropped. Writing a
+ *     500-record batch costs each IndexedDB request once per row, so fewer rows are what makes it fast.
  *
- * To add v5: keep the v4 shape as CacheDbV4, write migrateToV5, call it from upgradeCacheDb, raise
- * CACHE_DB_VERSION, and add an upgrade test in test/cache that writes a v4 database first.
+ * To add v6: keep the v5 shape as CacheDbV5, write migrateToV6, call it from upgradeCacheDb, raise
+ * CACHE_DB_VERSION, and add an upgrade test in test/cache that writes a v5 database first.
  */
 import type { DBSchema, IDBPDatabase, IDBPTransaction, StoreNames } from "idb";
 import type { EntityType } from "../../core/types";
@@ -25,14 +28,10 @@ import type {
 } from "../../ports/local-cache";
 import type { SyncSettings } from "../../ports/settings";
 import type { LogSegmentRow } from "../cache-rules/log-segments";
+import { CHUNK_SIZE, chunkRow, type MappingChunkRow } from "./mapping-chunks";
 
-/** The current schema (v4). Keys of single-row stores are "current"; meta holds counters. */
-export interface CacheDb extends DBSchema {
-  mappings: {
-    key: string;
-    value: Mapping;
-    indexes: { byCrmId: string; byItemId: string; byType: EntityType };
-  };
+/** The stores besides the mappings, unchanged since v3. Keys of single-row stores are "current"; meta holds counters. */
+interface StateStores {
   changes: CacheDbV3["changes"];
   checkpoints: CacheDbV3["checkpoints"];
   pendingCreates: CacheDbV3["pendingCreates"];
@@ -42,6 +41,24 @@ export interface CacheDb extends DBSchema {
   logSegments: CacheDbV3["logSegments"];
   meta: CacheDbV3["meta"];
   packageState: CacheDbV3["packageState"];
+}
+
+/** The current schema (v5): the mappings in chunk rows, and the other stores as since v3. */
+export interface CacheDb extends DBSchema, StateStores {
+  mappingChunks: {
+    key: number;
+    value: MappingChunkRow;
+    indexes: { byMapId: string; byCrmId: string; byItemId: string };
+  };
+}
+
+/** The v4 schema, kept so that the v4 → v5 upgrade and its test are typed against what v4 wrote. */
+export interface CacheDbV4 extends DBSchema, StateStores {
+  mappings: {
+    key: string;
+    value: Mapping;
+    indexes: { byCrmId: string; byItemId: string; byType: EntityType };
+  };
 }
 
 /** The v3 schema, kept so that the v3 → v4 upgrade and its test are typed against what v3 wrote. */
@@ -132,8 +149,31 @@ export function migrateToV4(tx: UpgradeTransaction<CacheDbV1>): void {
   (tx as unknown as UpgradeTransaction<CacheDbV2>).objectStore("mappings").deleteIndex("byVerifiedTime");
 }
 
+/** v5: packs the mappings, in mapId order, into chunk rows, then drops the `mappings` store. */
+export async function migrateToV5(
+  db: IDBPDatabase<CacheDbV1>,
+  tx: UpgradeTransaction<CacheDbV1>,
+): Promise<void> {
+  // The v1 types do not know the v5 store; the database and transaction are the same objects.
+  const chunks = (db as unknown as IDBPDatabase<CacheDb>).createObjectStore("mappingChunks", {
+    keyPath: "chunk",
+  });
+  chunks.createIndex("byMapId", "mapIds", { multiEntry: true });
+  chunks.createIndex("byCrmId", "crmIds", { multiEntry: true });
+  chunks.createIndex("byItemId", "itemIds", { multiEntry: true });
+  const mappings = await (tx as unknown as UpgradeTransaction<CacheDbV4>).objectStore("mappings").getAll();
+  const upgrade = tx as unknown as UpgradeTransaction<CacheDb>;
+  const writes: Promise<unknown>[] = [];
+  for (let start = 0; start < mappings.length; start += CHUNK_SIZE) {
+    const row = chunkRow(start / CHUNK_SIZE + 1, mappings.slice(start, start + CHUNK_SIZE));
+    writes.push(upgrade.objectStore("mappingChunks").add(row));
+  }
+  await Promise.all(writes);
+  db.deleteObjectStore("mappings");
+}
+
 /** The version this code opens; older databases are upgraded on open. */
-export const CACHE_DB_VERSION = 4;
+export const CACHE_DB_VERSION = 5;
 
 /**
  * Runs every migration above `oldVersion`, in order, inside the open request's versionchange transaction.
@@ -148,4 +188,5 @@ export async function upgradeCacheDb(
   if (oldVersion < 2) await migrateToV2(tx);
   if (oldVersion < 3) migrateToV3(db);
   if (oldVersion < 4) migrateToV4(tx);
+  if (oldVersion < 5) await migrateToV5(db, tx);
 }
