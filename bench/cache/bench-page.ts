@@ -236,6 +236,40 @@ async function applyBatches(rounds: number, size: number): Promise<BatchTimes> {
   return { ...times, transactions };
 }
 
+/**
+ * The batch that touches the most rows: 500 of `size * 32` stored mappings, every 32nd one, so no two were
+ * made together and no two share a row (the worst case of mappings packed in rows of 32 or fewer). `rounds`
+ * rounds, each updating another set.
+ */
+async function applyScattered(rounds: number, size: number): Promise<number[]> {
+  const cache = await IdbLocalCache.open({
+    indexedDB,
+    name: `bench-scattered-${Date.now()}`,
+    logger: quiet,
+    clock,
+  });
+  const all = Array.from({ length: size * 32 }, (_, i) =>
+    syncedMapping(`s${String(i).padStart(6, "0")}`, `cs${i}`, 1),
+  );
+  await cache.putMappings(all);
+  const times: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const rows = all.filter((_, i) => i % 32 === round).map((row) => ({ ...row, crmVersion: round + 2 }));
+    const start = performance.now();
+    await cache.applyBatch({
+      mappings: rows,
+      deleteMappings: [],
+      handled: [],
+      checkpoints: [],
+      pendingCreatesDone: [],
+      conflicts: [],
+    });
+    times.push(performance.now() - start);
+  }
+  cache.close();
+  return times;
+}
+
 const summary = (values: readonly number[]) => ({
   medianMs: Number(median(values).toFixed(1)),
   p95Ms: Number(p95(values).toFixed(1)),
@@ -246,6 +280,7 @@ async function run() {
   const notify = await recordNotifications(1000);
   await applyBatches(2, 500);
   const apply = await applyBatches(20, 500);
+  const scattered = await applyScattered(7, 500);
   return {
     recordNotification: { runs: notify.length, medianMs: median(notify), p95Ms: p95(notify) },
     applyBatch500: {
@@ -253,6 +288,7 @@ async function run() {
       ...summary(apply.ours),
       recordsPerSecond: Math.round(500 / (median(apply.ours) / 1000)),
     },
+    scatteredApply500: summary(scattered.slice(2)),
     dexieBulkPut500: summary(apply.dexie),
     rawIdbBatch500: summary(apply.raw),
     ratioToDexie: Number((median(apply.ours) / median(apply.dexie)).toFixed(2)),

@@ -257,9 +257,11 @@ describe("IdbLocalCache on fake-indexeddb", () => {
       assert.deepEqual(
         rows.map((row: { chunk: number; mapIds: string[] }) => [row.chunk, row.mapIds.length]),
         [
-          [1, 32],
-          [2, 32],
-          [3, 7],
+          [1, 16],
+          [2, 16],
+          [3, 16],
+          [4, 16],
+          [5, 7],
         ],
       );
       reopened.close();

@@ -1,3 +1,8 @@
+/**
+ * IdbLocalCache: the LocalCache port on IndexedDB. One piece past 500 lines because it is one class holding one
+ * connection and its closing rules, with a method per port operation; the shared rules live in ../cache-rules,
+ * the schema in idb-schema.ts and the packed mapping rows in mapping-chunks.ts.
+ */
 import type { z } from "zod";
 import {
   unwrap,

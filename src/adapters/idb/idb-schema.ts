@@ -8,7 +8,7 @@
  * v3: a one-row `packageState` store for the customization package state (SPEC §11).
  * v4: drops the verifiedTime index: reconciliation lists folders by id instead of picking the oldest
  *     verified mappings (SPEC §3.3), and every index slows each mapping write.
- * v5: mappings move into `mappingChunks`, up to 32 to a row (mapping-chunks.ts), indexed by the mapIds,
+ * v5: mappings move into `mappingChunks`, up to 16 to a row (mapping-chunks.ts), indexed by the mapIds,
  *     crmIds and itemIds each row lists; the one-row-per-mapping `mappings` store is dropped. Writing a
  *     500-record batch costs each IndexedDB request once per row, so fewer rows are what makes it fast.
  *
