@@ -815,6 +815,30 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
       }),
   },
   {
+    name: "an entry whose mapping was deleted and made again is handled against the mapping as it is now",
+    run: (newCache) =>
+      withCache(newCache, async (cache) => {
+        await cache.putMappings([mapping("m1"), mapping("m0")]);
+        const entry = await cache.recordOutlookChange({ itemId: "item-m1", kind: "upsert", at: T0 });
+        await cache.applyBatch(appliedBatch({ deleteMappings: ["m1", "m0"] }));
+        await cache.putMappings([mapping("m2"), mapping("m1", { itemId: "item-again" })]);
+        await cache.applyBatch(
+          appliedBatch({
+            mappings: [mapping("m1", { itemId: "item-again", linked: false })],
+            handled: [{ mapId: "m1", revision: entry.revision }],
+          }),
+        );
+        assert.equal(await cache.getEntry("m1"), undefined);
+        assert.deepEqual(
+          await cache.findByItemId("item-again"),
+          mapping("m1", { itemId: "item-again", linked: false }),
+        );
+        assert.deepEqual(await cache.getMapping("m2"), mapping("m2"));
+        assert.equal(await cache.findByItemId("item-m1"), undefined);
+        assert.equal(await cache.countMappings(), 2);
+      }),
+  },
+  {
     name: "revisions never repeat: a stale handled revision cannot remove a later entry for the same mapping",
     run: (newCache) =>
       withCache(newCache, async (cache) => {

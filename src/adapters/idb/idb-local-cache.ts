@@ -63,7 +63,7 @@ import {
 import { logSegmentName, planLogAppend } from "../cache-rules/log-segments";
 import { noMappingError, typeMismatchError } from "../cache-rules/cache-errors";
 import { crmMapping, outlookMapping } from "../cache-rules/new-mappings";
-import { CACHE_DB_VERSION, upgradeCacheDb, type CacheDb, type CacheDbV1 } from "./idb-schema";
+import { CACHE_DB_VERSION, upgradeCacheDb, type CacheDb, type CacheDbV1, type ChangeRow } from "./idb-schema";
 import { allMappings, findMapping, mappingCount, MappingChunks } from "./mapping-chunks";
 
 /** Options of {@link IdbLocalCache.open}. */
@@ -97,6 +97,11 @@ const ALL_STATE: Store[] = [
 /** Errors carry a DOMException name in browsers and in fake-indexeddb alike. */
 function errorName(error: unknown): string | undefined {
   return error instanceof Error || error instanceof DOMException ? error.name : undefined;
+}
+
+/** A change-log row holding `entry` and the number of the row its mapping is in, when known. */
+function changeRow(entry: ChangeLogEntry, chunk: number | undefined): ChangeRow {
+  return chunk === undefined ? entry : { ...entry, chunk };
 }
 
 /** Handled entries this many or more are read with one range read instead of one read each. */
@@ -310,7 +315,7 @@ export class IdbLocalCache implements LocalCache {
         this.lastRevision(tx),
       ]);
       const entry = withOutlookChange(previous, mapId, input, revision + 1);
-      writes.add(changes.put(entry));
+      writes.add(changes.put(changeRow(entry, chunks.rowOf(mapId))));
       writes.add(tx.objectStore("meta").put(entry.revision, "revision"));
       return entry;
     });
@@ -339,8 +344,8 @@ export class IdbLocalCache implements LocalCache {
         this.lastRevision(tx),
       ]);
       for (const entry of previous) if (entry) entries.set(entry.mapId, entry);
-      const rawChanges = unwrap(changes);
       const created: Mapping[] = [];
+      const changed = new Set<string>();
       let revision = last;
       for (const change of input.entries) {
         let mapping = byCrmId.get(change.crmId);
@@ -361,11 +366,16 @@ export class IdbLocalCache implements LocalCache {
         if (!entry) continue;
         revision = entry.revision;
         entries.set(entry.mapId, entry);
-        writes.addRequest(rawChanges.put(entry));
+        changed.add(entry.mapId);
       }
       await chunks.load({ mapIds: created.map((m) => m.mapId) });
       for (const mapping of created) chunks.add(mapping);
       chunks.flush((request) => writes.addRequest(request));
+      const rawChanges = unwrap(changes);
+      for (const mapId of changed) {
+        const entry = entries.get(mapId);
+        if (entry) writes.addRequest(rawChanges.put(changeRow(entry, chunks.rowOf(mapId))));
+      }
       if (revision !== last) writes.add(tx.objectStore("meta").put(revision, "revision"));
       writes.add(tx.objectStore("checkpoints").put(input.checkpoint));
     };
@@ -412,8 +422,9 @@ export class IdbLocalCache implements LocalCache {
         ),
         this.lastRevision(tx),
         this.planConflicts(tx, input.conflicts),
-        chunks.loadForWrite(input.mappings, input.deleteMappings),
       ]);
+      await chunks.loadRows(handled.rows);
+      await chunks.loadForWrite(input.mappings, input.deleteMappings);
       for (const mapId of input.deleteMappings) chunks.delete(mapId);
       const applied = new Map<string, number | null>();
       for (const mapping of input.mappings) {
@@ -451,7 +462,8 @@ export class IdbLocalCache implements LocalCache {
       } else {
         for (const mapId of removed) writes.addRequest(rawChanges.delete(mapId));
       }
-      for (const entry of kept) writes.addRequest(rawChanges.put(entry));
+      for (const entry of kept)
+        writes.addRequest(rawChanges.put(changeRow(entry, chunks.rowOf(entry.mapId))));
       if (revision !== last) writes.add(tx.objectStore("meta").put(revision, "revision"));
     });
   }
@@ -464,13 +476,14 @@ export class IdbLocalCache implements LocalCache {
   ): Promise<ChangeLogEntry | undefined> {
     const input = checkInput(failureSchema, { mapId, revision, error, nextAttemptAt }, "failure");
     return await this.write(["changes", "meta"], async (tx, writes) => {
-      const [entry, last] = await Promise.all([
-        this.entryRow(tx.objectStore("changes").get(input.mapId)),
+      const [row, last] = await Promise.all([
+        tx.objectStore("changes").get(input.mapId),
         this.lastRevision(tx),
       ]);
-      if (!entry || entry.revision !== input.revision) return entry;
+      const entry = row && this.checkedEntry(row);
+      if (!row || !entry || entry.revision !== input.revision) return entry;
       const failed = withFailure(entry, input.error, input.nextAttemptAt, last + 1);
-      writes.add(tx.objectStore("changes").put(failed));
+      writes.add(tx.objectStore("changes").put(changeRow(failed, row.chunk)));
       writes.add(tx.objectStore("meta").put(failed.revision, "revision"));
       return failed;
     });
@@ -639,29 +652,40 @@ export class IdbLocalCache implements LocalCache {
   private async handledEntries(
     changes: IDBPObjectStore<CacheDb, Store[], "changes", "readwrite">,
     mapIds: readonly string[],
-  ): Promise<{ entries: Map<string, ChangeLogEntry>; range: IDBKeyRange | null; inRange: number }> {
+  ): Promise<{
+    entries: Map<string, ChangeLogEntry>;
+    rows: number[];
+    range: IDBKeyRange | null;
+    inRange: number;
+  }> {
     const entries = new Map<string, ChangeLogEntry>();
+    const rows: number[] = [];
+    const keep = (row: ChangeRow | undefined): void => {
+      if (!row) return;
+      entries.set(row.mapId, this.checkedEntry(row));
+      if (row.chunk !== undefined) rows.push(row.chunk);
+    };
     const wanted = [...new Set(mapIds)].sort();
     const first = wanted[0];
     const lastId = wanted.at(-1);
     if (wanted.length < RANGE_READ_MIN || first === undefined || lastId === undefined) {
-      const rows = await Promise.all(wanted.map((mapId) => this.entryRow(changes.get(mapId))));
-      for (const row of rows) if (row) entries.set(row.mapId, row);
-      return { entries, range: null, inRange: 0 };
+      (await Promise.all(wanted.map((mapId) => changes.get(mapId)))).forEach(keep);
+      return { entries, rows, range: null, inRange: 0 };
     }
     const range = IDBKeyRange.bound(first, lastId);
     const limit = wanted.length * 2;
-    const rows = await changes.getAll(range, limit);
-    const complete = rows.length < limit;
+    const inRange = await changes.getAll(range, limit);
+    const complete = inRange.length < limit;
     const asked = new Set(wanted);
-    for (const row of rows) if (asked.has(row.mapId)) entries.set(row.mapId, this.checkedEntry(row));
-    const readTo = rows.at(-1)?.mapId ?? lastId;
+    for (const row of inRange) if (asked.has(row.mapId)) keep(row);
+    const readTo = inRange.at(-1)?.mapId ?? lastId;
     if (!complete) {
       const rest = wanted.filter((mapId) => mapId > readTo);
-      const more = await Promise.all(rest.map((mapId) => this.entryRow(changes.get(mapId))));
-      for (const row of more) if (row) entries.set(row.mapId, row);
+      (await Promise.all(rest.map((mapId) => changes.get(mapId)))).forEach(keep);
     }
-    return complete ? { entries, range, inRange: rows.length } : { entries, range: null, inRange: 0 };
+    return complete
+      ? { entries, rows, range, inRange: inRange.length }
+      : { entries, rows, range: null, inRange: 0 };
   }
 
   /** Reads the single row of a one-row store. */
@@ -687,11 +711,13 @@ export class IdbLocalCache implements LocalCache {
     return (await tx.objectStore("meta").get("revision")) ?? 0;
   }
 
-  private checkedEntry(row: ChangeLogEntry): ChangeLogEntry {
-    return checkStored(changeLogEntrySchema, row, `changes/${row.mapId}`);
+  /** The entry of a change-log row, without the row's hint. */
+  private checkedEntry(row: ChangeRow): ChangeLogEntry {
+    const { chunk: _hint, ...entry } = row;
+    return checkStored(changeLogEntrySchema, entry, `changes/${row.mapId}`);
   }
 
-  private async entryRow(request: Promise<ChangeLogEntry | undefined>): Promise<ChangeLogEntry | undefined> {
+  private async entryRow(request: Promise<ChangeRow | undefined>): Promise<ChangeLogEntry | undefined> {
     const row = await request;
     return row && this.checkedEntry(row);
   }

@@ -43,8 +43,15 @@ interface StateStores {
   packageState: CacheDbV3["packageState"];
 }
 
-/** The current schema (v5): the mappings in chunk rows, and the other stores as since v3. */
-export interface CacheDb extends DBSchema, StateStores {
+/**
+ * A change-log row from v5 on: the entry, and the number of the row that held its mapping when it was written
+ * (a hint that saves locating the mapping; absent in rows from before v5, and never trusted without a check).
+ */
+export type ChangeRow = ChangeLogEntry & { readonly chunk?: number };
+
+/** The current schema (v5): the mappings in chunk rows, change-log rows with their hint, the rest as since v3. */
+export interface CacheDb extends DBSchema, Omit<StateStores, "changes"> {
+  changes: { key: string; value: ChangeRow; indexes: CacheDbV3["changes"]["indexes"] };
   mappingChunks: {
     key: number;
     value: MappingChunkRow;

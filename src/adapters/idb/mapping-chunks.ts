@@ -164,6 +164,23 @@ export class MappingChunks {
     if (mappings.some((m) => !this.has(m.mapId) || gone.has(m.mapId))) await this.load({}, true);
   }
 
+  /**
+   * Loads rows by number, as a hint of where mappings are (a row that is gone is skipped); a later
+   * {@link load} then reads nothing for the ids these rows hold.
+   */
+  async loadRows(chunks: readonly number[]): Promise<void> {
+    const missing = [...new Set(chunks)].filter((chunk) => !this.chunks.has(chunk));
+    const rows = await Promise.all(missing.map((chunk) => this.store.get(chunk)));
+    rows.forEach((row, i) => {
+      if (row) this.adopt(checkedRow(row, missing[i] ?? 0));
+    });
+  }
+
+  /** The number of the row that holds `mapId`, when it is loaded. */
+  rowOf(mapId: string): number | undefined {
+    return this.chunkOf.get(mapId);
+  }
+
   has(mapId: string): boolean {
     return this.chunkOf.has(mapId);
   }
