@@ -11,6 +11,7 @@
  * v5: mappings move into `mappingChunks`, up to 16 to a row (mapping-chunks.ts), indexed by the mapIds,
  *     crmIds and itemIds each row lists; the one-row-per-mapping `mappings` store is dropped. Writing a
  *     500-record batch costs each IndexedDB request once per row, so fewer rows are what makes it fast.
+ *     Change-log rows may carry `chunk`, the row their mapping was in when they were written (a hint).
  *
  * To add v6: keep the v5 shape as CacheDbV5, write migrateToV6, call it from upgradeCacheDb, raise
  * CACHE_DB_VERSION, and add an upgrade test in test/cache that writes a v5 database first.
