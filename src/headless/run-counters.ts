@@ -5,18 +5,20 @@
 import type { EntityType } from "../core/types";
 import type { Disposable } from "../ports/clock";
 import type { CrmClient } from "../ports/crm-client";
-import type {
-  FolderCheckpoint,
-  FolderScanRequest,
-  FolderScan,
-  ItemIdPage,
-  MailboxChangeNotice,
-  MailboxFolder,
-  MailboxItem,
-  MailboxItemPatch,
-  MailboxItemRef,
-  MailboxStore,
-  NewMailboxItem,
+import {
+  createOneByOne,
+  type CreateOutcome,
+  type FolderCheckpoint,
+  type FolderScanRequest,
+  type FolderScan,
+  type ItemIdPage,
+  type MailboxChangeNotice,
+  type MailboxFolder,
+  type MailboxItem,
+  type MailboxItemPatch,
+  type MailboxItemRef,
+  type MailboxStore,
+  type NewMailboxItem,
 } from "../ports/mailbox-store";
 
 export interface RunCounters {
@@ -100,6 +102,16 @@ export class CountingMailboxStore implements MailboxStore {
 
   createItem(input: NewMailboxItem): Promise<MailboxItem> {
     return this.count(this.store.createItem(input));
+  }
+
+  /** The inner store's batched creates (one by one when it has none), each item made counted as a change. */
+  async createItems(inputs: readonly NewMailboxItem[]): Promise<readonly CreateOutcome[]> {
+    const outcomes =
+      this.store.createItems === undefined
+        ? await createOneByOne((input) => this.store.createItem(input), inputs)
+        : await this.store.createItems(inputs);
+    this.counters.changes += outcomes.filter((outcome) => "item" in outcome).length;
+    return outcomes;
   }
 
   findByIdempotencyKey(type: EntityType, idempotencyKey: string): Promise<MailboxItem | null> {

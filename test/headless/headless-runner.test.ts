@@ -70,6 +70,28 @@ describe("headless runner", function () {
     return { userId, mailbox, graph, runner, dispose: () => graph.close() };
   }
 
+  it("makes an initial run's Outlook items in Graph batches and counts every one as a change", async () => {
+    const w = await world();
+    try {
+      for (let n = 0; n < 30; n += 1) {
+        await shared.server.service.records.create({
+          by: w.userId,
+          owner: w.userId,
+          type: "contact",
+          fields: { firstname: `First${n}`, lastname: `Last${n}` },
+        });
+      }
+      const first = await w.runner.runMailbox(w.userId);
+      assert.equal(first.outcome, "ok", first.errors.join("; "));
+      const contacts = w.mailbox.allItems().filter((item) => item.type === "contact" && !item.deleted);
+      assert.equal(contacts.length, 30);
+      assert.ok(first.changes >= 30, `changes ${first.changes}`);
+      assert.ok(first.graphRequests < 30, `${first.graphRequests} Graph requests for 30 creates`);
+    } finally {
+      await w.dispose();
+    }
+  });
+
   it("syncs a CRM contact into the mailbox, then finds nothing to do", async () => {
     const w = await world();
     try {
