@@ -190,10 +190,10 @@ async function applyBatches(rounds: number, size: number): Promise<BatchTimes> {
       version: base + i + 1,
       kind: "upsert" as const,
     }));
-    let n = base;
+    // Mapping ids as the add-in makes them (crypto.randomUUID), so a batch's mappings share no key range.
     await cache.storeCrmPage(
       { entries, checkpoint: { key: "crm", serverVersion: base + size, watermark: null, deltaLink: null } },
-      () => `m${n++}`,
+      () => crypto.randomUUID(),
     );
     const due = await cache.dueEntries(Number.MAX_SAFE_INTEGER, size);
     const rows = due.map((entry, i) => syncedMapping(entry.mapId, `c${base + i}`, entry.crmVersion ?? 0));
