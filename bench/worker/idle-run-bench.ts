@@ -1,9 +1,10 @@
 /**
- * Idle-run bench: what one headless-engine run of a mailbox with nothing to do costs (issue goal: at most 3 Graph
+ * Idle-run bench: what one headless-engine run of a mailbox with nothing to do costs (the goal: at most 3 Graph
  * requests and 5 ms of PostgreSQL time). One mailbox on the Graph twin with `CONTACTS` (200) synced CRM contacts,
  * the sync server in-process on a PostgreSQL database only this bench uses; after the first (initial) run,
  * `RUNS` (50) idle runs. PostgreSQL time is pg_stat_database.active_time of that database, so it includes the sync
- * server's work for the run's protocol calls. Prints JSON. Needs DATABASE_URL.
+ * server's work for the run's protocol calls; the statements each side sends are counted too (statement-counts.ts).
+ * Prints JSON. Needs DATABASE_URL.
  */
 import { loadavg } from "node:os";
 import pg from "pg";
@@ -14,6 +15,7 @@ import { createCrmServer, openDatabase, SystemClock } from "../../src/server";
 import { startGraphSubsetServer } from "../../src/sim/graph/graph-subset-server";
 import { SimulatedMailbox } from "../../src/sim/mailbox/simulated-mailbox";
 import { SIM_ADDIN_ID } from "../../src/sim/scenario/scenario-world";
+import { StatementCounts } from "./statement-counts";
 
 const baseUrl = process.env["DATABASE_URL"];
 if (!baseUrl) {
@@ -43,7 +45,15 @@ await reset.end();
 const logger = { debug() {}, info() {}, warn() {}, error: (message: string) => console.error(message) };
 const clock = new SystemClock();
 const db = await openDatabase({ databaseUrl, schema, logger });
-const server = await createCrmServer({ db, clock, logger, rateLimit: false, collectEveryMs: 0 });
+const serverStatements = new StatementCounts();
+const cacheStatements = new StatementCounts();
+const server = await createCrmServer({
+  db: serverStatements.wrap(db),
+  clock,
+  logger,
+  rateLimit: false,
+  collectEveryMs: 0,
+});
 const serverUrl = await server.listen({ port: 0 });
 await server.service.users.create({
   id: "idle",
@@ -65,7 +75,7 @@ const mailbox = new SimulatedMailbox({
 });
 const graph = await startGraphSubsetServer({ mailbox, clock, token: "app-token" });
 const runner = createHeadlessRunner({
-  db,
+  db: cacheStatements.wrap(db),
   graph: { baseUrl: graph.baseUrl, tokens: new StaticTokenProvider("app-token") },
   crmFor: () => new HttpCrmClient({ baseUrl: serverUrl, getToken: () => Promise.resolve(token), clock }),
   serverUrl,
@@ -88,6 +98,8 @@ const load = loadavg()[0];
 const requests: number[] = [];
 const changes: number[] = [];
 const before = await activeMs();
+serverStatements.counting = true;
+cacheStatements.counting = true;
 const started = performance.now();
 for (let n = 0; n < runs; n += 1) {
   const report = await runner.runMailbox("idle");
@@ -96,6 +108,8 @@ for (let n = 0; n < runs; n += 1) {
   changes.push(report.changes);
 }
 const wallMs = performance.now() - started;
+serverStatements.counting = false;
+cacheStatements.counting = false;
 // pg_stat_database is written when a backend's transaction ends; give the last ones a moment.
 await new Promise((resolve) => setTimeout(resolve, 1000));
 const pgMs = (await activeMs()) - before;
@@ -114,6 +128,10 @@ console.log(
       changesInIdleRuns: changes.reduce((sum, value) => sum + value, 0),
       postgresMsPerIdleRun: Number((pgMs / runs).toFixed(2)),
       wallMsPerIdleRun: Number((wallMs / runs).toFixed(1)),
+      statementsPerIdleRun: {
+        mailboxCache: cacheStatements.perRun(runs),
+        syncServer: serverStatements.perRun(runs),
+      },
       loadAverageAtStart: Number(load?.toFixed(1)),
       postgresTime:
         "pg_stat_database.active_time of the bench's own database (the sync server's work included)",
