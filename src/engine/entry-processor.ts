@@ -59,9 +59,10 @@ import { OWNER_KEY, snapshotOf, snapshotOwner, withOwner } from "./snapshots";
 /** Most entries one pass reads (IndexedDB counts are 32-bit); the rest wait for the next pass. */
 const DUE_LIMIT = 1_000_000;
 /**
- * Entries read per batch; their records and items are fetched together, their Outlook creates made together
- * (a batch of creates fills the mailbox's 4 sequential `$batch` requests of 20 four times), and their results
- * committed together.
+ * Entries read per batch; their mappings are read in one cache call and their records and items fetched
+ * together, their pending creates written in one cache call and their Outlook creates made together (a batch
+ * of creates fills the mailbox's 4 sequential `$batch` requests of 20 four times), and their results committed
+ * together. At most BULK_LIMIT, the most one such cache call takes.
  */
 export const ENTRY_BATCH = 320;
 /** Ids per GetSpecificSyncData call (the protocol's limit). */
@@ -135,11 +136,11 @@ export async function processChangeLog(
       : new Set((await cache.listPendingCreates()).map((create) => create.idempotencyKey));
   for (let start = 0; start < due.length; start += ENTRY_BATCH) {
     const entries = due.slice(start, start + ENTRY_BATCH);
-    const mappings = await Promise.all(entries.map((entry) => cache.getMapping(entry.mapId)));
+    const mappings = await cache.getMappings(entries.map((entry) => entry.mapId));
     const work: { entry: ChangeLogEntry; mapping: Mapping }[] = [];
     const outcomes: EntryOutcome[] = [];
-    for (const [index, entry] of entries.entries()) {
-      const mapping = mappings[index];
+    for (const entry of entries) {
+      const mapping = mappings.get(entry.mapId);
       if (mapping === undefined) {
         outcomes.push({
           batch: appliedBatch({ handled: [{ mapId: entry.mapId, revision: entry.revision }] }),
@@ -243,7 +244,7 @@ async function createPlanned(
 ): Promise<number> {
   if (planned.length === 0) return 0;
   const { cache, mailbox } = context.deps;
-  await Promise.all(planned.map(({ create }) => cache.putPendingCreate(create.pending)));
+  await cache.putPendingCreates(planned.map(({ create }) => create.pending));
   const results = await createAll(
     mailbox,
     planned.map(({ create }) => create.input),

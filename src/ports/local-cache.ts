@@ -257,11 +257,22 @@ export interface StorageInfo {
   readonly closed?: "versionChange" | "terminated";
 }
 
+/**
+ * The most ids `getMappings`, or creates `putPendingCreates`, take in one call, so each call's transaction is
+ * bounded; the engine's batch (ENTRY_BATCH entries) stays below it.
+ */
+export const BULK_LIMIT = 1_000;
+
 export interface LocalCache {
   /** Where the data lives and whether it survives; cheap and synchronous. */
   storageInfo(): StorageInfo;
 
   getMapping(mapId: string): Promise<Mapping | undefined>;
+  /**
+   * The mappings of `mapIds`, read in one transaction, keyed by mapId: an unknown id is absent from the map and
+   * an id named twice is there once. More than {@link BULK_LIMIT} ids reject with SyncError("invalidInput").
+   */
+  getMappings(mapIds: readonly string[]): Promise<ReadonlyMap<string, Mapping>>;
   findByCrmId(crmId: string): Promise<Mapping | undefined>;
   findByItemId(itemId: string): Promise<Mapping | undefined>;
   /** All mappings (of one type when given), ordered by mapId. */
@@ -329,6 +340,12 @@ export interface LocalCache {
   getCheckpoint(key: string): Promise<Checkpoint | undefined>;
   /** Inserts or replaces the pending create under its idempotency key. */
   putPendingCreate(create: PendingCreate): Promise<void>;
+  /**
+   * Inserts or replaces pending creates in one transaction, in order (a key named twice keeps the last).
+   * One invalid create, or more than {@link BULK_LIMIT} of them, rejects with SyncError("invalidInput")
+   * and writes none.
+   */
+  putPendingCreates(creates: readonly PendingCreate[]): Promise<void>;
   getPendingCreate(idempotencyKey: string): Promise<PendingCreate | undefined>;
   /** All pending creates, ordered by idempotency key. */
   listPendingCreates(): Promise<readonly PendingCreate[]>;

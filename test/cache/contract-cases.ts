@@ -19,6 +19,7 @@ import {
 } from "../../src/ports/local-cache";
 import { DEFAULT_SETTINGS } from "../../src/ports/settings";
 import { ManualClock } from "../support/manual-clock";
+import { BULK_CASES } from "./bulk-cases";
 import { PACKAGE_STATE_CASES } from "./package-state-cases";
 
 /** What a case may ask of the adapter under test. */
@@ -39,7 +40,8 @@ export interface ContractCase {
 
 const T0 = 1_700_000_000_000;
 
-async function withCache(
+/** Runs `body` on a fresh cache with a manual clock at T0, and closes the cache. */
+export async function withCache(
   newCache: NewCache,
   body: (cache: LocalCache, clock: ManualClock) => Promise<void>,
   options: Omit<CacheOptions, "clock"> = {},
@@ -1101,4 +1103,5 @@ export const CONTRACT_CASES: readonly ContractCase[] = [
       }),
   },
   ...PACKAGE_STATE_CASES,
+  ...BULK_CASES,
 ];

@@ -158,19 +158,35 @@ describe("SyncEngine", function () {
     assert.deepEqual(await w.cache.failedEntries(1), []);
   });
 
-  it("commits the entries of a batch in one cache transaction, not one per entry", async () => {
+  it("reads, records the creates of and commits the entries of a batch in one cache call each", async () => {
     const w = await track();
     await createContacts(w, ENTRY_BATCH + 20);
     const cache = w.cache;
     const applyBatch = cache.applyBatch.bind(cache);
+    const getMappings = cache.getMappings.bind(cache);
+    const putPendingCreates = cache.putPendingCreates.bind(cache);
     const handledPerCall: number[] = [];
+    const readPerCall: number[] = [];
+    const createsPerCall: number[] = [];
     cache.applyBatch = (batch) => {
       if (batch.handled.length > 0) handledPerCall.push(batch.handled.length);
       return applyBatch(batch);
     };
+    cache.getMappings = (mapIds) => {
+      readPerCall.push(mapIds.length);
+      return getMappings(mapIds);
+    };
+    cache.putPendingCreates = (creates) => {
+      createsPerCall.push(creates.length);
+      return putPendingCreates(creates);
+    };
+    cache.getMapping = () => Promise.reject(new Error("a batch reads its mappings together"));
+    cache.putPendingCreate = () => Promise.reject(new Error("a batch records its creates together"));
     await w.sync();
     assert.equal(liveContacts(w).length, ENTRY_BATCH + 20);
     assert.deepEqual(handledPerCall, [ENTRY_BATCH, 20], "one commit per batch of entries");
+    assert.deepEqual(readPerCall, [ENTRY_BATCH, 20], "one mapping read per batch of entries");
+    assert.deepEqual(createsPerCall, [ENTRY_BATCH, 20], "one pending-create write per batch of entries");
     assert.equal(await cache.countEntries(), 0);
   });
 

@@ -19,6 +19,7 @@ import type {
   PendingCreate,
   SyncStatus,
 } from "../../ports/local-cache";
+import { BULK_LIMIT } from "../../ports/local-cache";
 import type { SyncSettings } from "../../ports/settings";
 import type { LogSegmentRow } from "./log-segments";
 
@@ -215,6 +216,7 @@ export const failureSchema = z.strictObject({
 
 export const countSchema = count;
 export const timeSchema = time;
+export const idSchema = id;
 export const idListSchema = z.array(id);
 export const conflictListSchema = z.array(conflictSchema);
 export const mappingListSchema = z.array(mappingSchema);
@@ -232,6 +234,18 @@ export function checkInput<T>(schema: z.ZodType<T>, value: unknown, what: string
   const result = schema.safeParse(value);
   if (!result.success) throw new SyncError("invalidInput", { details: describe(result.error, what) });
   return result.data;
+}
+
+/**
+ * {@link checkInput} for a list a bulk method takes: more than BULK_LIMIT items reject with
+ * SyncError("invalidInput") naming the count before any item is checked.
+ */
+export function checkBulkInput<T>(schema: z.ZodType<T>, value: readonly unknown[], what: string): T[] {
+  if (Array.isArray(value) && value.length > BULK_LIMIT)
+    throw new SyncError("invalidInput", {
+      details: `${what}: ${value.length} items in one call, more than the ${BULK_LIMIT} allowed`,
+    });
+  return checkInput(z.array(schema), value, what);
 }
 
 /** Returns a validated copy of a stored row, or throws a BugError naming `where` (store and key). */

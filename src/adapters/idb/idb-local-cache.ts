@@ -35,6 +35,7 @@ import { DEFAULT_CACHE_LIMITS, type CacheLimits } from "../cache-rules/cache-lim
 import {
   appliedBatchSchema,
   changeLogEntrySchema,
+  checkBulkInput,
   checkInput,
   checkpointSchema,
   checkStored,
@@ -44,6 +45,7 @@ import {
   crmPageSchema,
   failureSchema,
   idListSchema,
+  idSchema,
   logLineSchema,
   logSegmentSchema,
   mappingListSchema,
@@ -64,7 +66,7 @@ import { logSegmentName, planLogAppend } from "../cache-rules/log-segments";
 import { noMappingError, typeMismatchError } from "../cache-rules/cache-errors";
 import { crmMapping, outlookMapping } from "../cache-rules/new-mappings";
 import { CACHE_DB_VERSION, upgradeCacheDb, type CacheDb, type CacheDbV1, type ChangeRow } from "./idb-schema";
-import { allMappings, findMapping, mappingCount, MappingChunks } from "./mapping-chunks";
+import { allMappings, findMapping, findMappings, mappingCount, MappingChunks } from "./mapping-chunks";
 
 /** Options of {@link IdbLocalCache.open}. */
 export interface IdbLocalCacheOptions {
@@ -262,6 +264,11 @@ export class IdbLocalCache implements LocalCache {
     return await this.read(["mappingChunks"], (tx) =>
       findMapping(tx.objectStore("mappingChunks"), "byMapId", mapId),
     );
+  }
+
+  async getMappings(mapIds: readonly string[]): Promise<ReadonlyMap<string, Mapping>> {
+    const ids = checkBulkInput(idSchema, mapIds, "mapIds");
+    return await this.read(["mappingChunks"], (tx) => findMappings(tx.objectStore("mappingChunks"), ids));
   }
 
   async findByCrmId(crmId: string): Promise<Mapping | undefined> {
@@ -522,6 +529,15 @@ export class IdbLocalCache implements LocalCache {
     const input = checkInput(pendingCreateSchema, create, "create");
     return await this.write(["pendingCreates"], (tx, writes) => {
       writes.add(tx.objectStore("pendingCreates").put(input));
+      return Promise.resolve();
+    });
+  }
+
+  async putPendingCreates(creates: readonly PendingCreate[]): Promise<void> {
+    const input = checkBulkInput(pendingCreateSchema, creates, "creates");
+    return await this.write(["pendingCreates"], (tx, writes) => {
+      const store = tx.objectStore("pendingCreates");
+      for (const create of input) writes.add(store.put(create));
       return Promise.resolve();
     });
   }

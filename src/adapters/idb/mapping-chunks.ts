@@ -97,6 +97,21 @@ export async function allMappings(
   return wanted.sort((a, b) => (a.mapId < b.mapId ? -1 : a.mapId > b.mapId ? 1 : 0));
 }
 
+/** The mappings of `mapIds`, each row that holds one read once, keyed by mapId; an unknown id is absent. */
+export async function findMappings(
+  store: ChunkStore<IDBTransactionMode>,
+  mapIds: readonly string[],
+): Promise<Map<string, Mapping>> {
+  const chunks = new MappingChunks(store);
+  await chunks.load({ mapIds });
+  const found = new Map<string, Mapping>();
+  for (const mapId of mapIds) {
+    const mapping = chunks.get(mapId);
+    if (mapping) found.set(mapId, mapping);
+  }
+  return found;
+}
+
 /** How many mappings there are: one entry per mapping in the mapId index. */
 export async function mappingCount(store: ChunkStore<IDBTransactionMode>): Promise<number> {
   return await store.index("byMapId").count();
@@ -106,6 +121,7 @@ export async function mappingCount(store: ChunkStore<IDBTransactionMode>): Promi
  * The chunk rows one write works on, loaded by the ids it names, changed in memory with the same rules
  * (and the same errors) as single mapping rows, and written back by {@link flush}. Only ids whose rows were
  * loaded are known: load every mapId, crmId and itemId a write reads or puts before changing anything.
+ * A readonly store serves reads ({@link load}, {@link get}); changes and {@link flush} need a readwrite one.
  */
 export class MappingChunks {
   private readonly chunks = new Map<number, Map<string, Mapping>>();
@@ -116,7 +132,7 @@ export class MappingChunks {
   /** The highest chunk number stored (null: none), once {@link load} was asked to prepare appends. */
   private last: number | null | undefined;
 
-  constructor(private readonly store: ChunkStore<"readwrite">) {}
+  constructor(private readonly store: ChunkStore<IDBTransactionMode>) {}
 
   /**
    * Loads every row that holds one of the ids; with `append`, also the last row, where new mappings go.

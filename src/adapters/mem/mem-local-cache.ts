@@ -19,12 +19,14 @@ import type { SyncSettings } from "../../ports/settings";
 import { DEFAULT_CACHE_LIMITS, type CacheLimits } from "../cache-rules/cache-limits";
 import {
   appliedBatchSchema,
+  checkBulkInput,
   checkInput,
   conflictListSchema,
   countSchema,
   crmPageSchema,
   failureSchema,
   idListSchema,
+  idSchema,
   logLineSchema,
   mappingListSchema,
   outlookChangeSchema,
@@ -107,6 +109,17 @@ export class MemLocalCache implements LocalCache {
 
   getMapping(mapId: string): Promise<Mapping | undefined> {
     return this.read(() => this.mappings.rows.get(mapId));
+  }
+
+  getMappings(mapIds: readonly string[]): Promise<ReadonlyMap<string, Mapping>> {
+    return this.read(() => {
+      const found = new Map<string, Mapping>();
+      for (const mapId of checkBulkInput(idSchema, mapIds, "mapIds")) {
+        const mapping = this.mappings.rows.get(mapId);
+        if (mapping) found.set(mapId, mapping);
+      }
+      return found;
+    });
   }
 
   findByCrmId(crmId: string): Promise<Mapping | undefined> {
@@ -281,6 +294,13 @@ export class MemLocalCache implements LocalCache {
     return this.write(() => {
       const input = checkInput(pendingCreateSchema, create, "create");
       this.set(this.pendingCreates, input.idempotencyKey, input);
+    });
+  }
+
+  putPendingCreates(creates: readonly PendingCreate[]): Promise<void> {
+    return this.write(() => {
+      for (const create of checkBulkInput(pendingCreateSchema, creates, "creates"))
+        this.set(this.pendingCreates, create.idempotencyKey, create);
     });
   }
 

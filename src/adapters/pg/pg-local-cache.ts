@@ -29,6 +29,7 @@ import { DEFAULT_CACHE_LIMITS, type CacheLimits } from "../cache-rules/cache-lim
 import {
   appliedBatchSchema,
   changeLogEntrySchema,
+  checkBulkInput,
   checkInput,
   checkpointSchema,
   conflictListSchema,
@@ -37,6 +38,7 @@ import {
   crmPageSchema,
   failureSchema,
   idListSchema,
+  idSchema,
   logLineSchema,
   mappingListSchema,
   mappingSchema,
@@ -102,6 +104,22 @@ export class PgLocalCache implements LocalCache {
 
   getMapping(mapId: string): Promise<Mapping | undefined> {
     return this.read((sql) => this.rows.mappingWhere(sql, "map_id", mapId));
+  }
+
+  getMappings(mapIds: readonly string[]): Promise<ReadonlyMap<string, Mapping>> {
+    return this.read(async (sql) => {
+      const ids = checkBulkInput(idSchema, mapIds, "mapIds");
+      const result = await sql.query<{ map_id: string; body: string }>(
+        `SELECT map_id, body FROM ${this.rows.t.mappings} WHERE mailbox = $1 AND map_id = ANY($2::text[])`,
+        [this.rows.mailbox, ids],
+      );
+      return new Map(
+        result.rows.map((row) => [
+          row.map_id,
+          this.rows.parse(mappingSchema, row.body, `mappings/${row.map_id}`),
+        ]),
+      );
+    });
   }
 
   findByCrmId(crmId: string): Promise<Mapping | undefined> {
@@ -317,6 +335,20 @@ export class PgLocalCache implements LocalCache {
         `INSERT INTO ${this.rows.t.pendingCreates} (mailbox, idempotency_key, body) VALUES ($1, $2, $3)
          ON CONFLICT (mailbox, idempotency_key) DO UPDATE SET body = EXCLUDED.body`,
         [this.rows.mailbox, input.idempotencyKey, JSON.stringify(input)],
+      );
+    });
+  }
+
+  putPendingCreates(creates: readonly PendingCreate[]): Promise<void> {
+    return this.write(async (scope) => {
+      const input = checkBulkInput(pendingCreateSchema, creates, "creates");
+      // One row per key, the last given: one INSERT may not update the same row twice.
+      const last = new Map(input.map((create) => [create.idempotencyKey, JSON.stringify(create)]));
+      await scope.sql.query(
+        `INSERT INTO ${this.rows.t.pendingCreates} (mailbox, idempotency_key, body)
+         SELECT $1, key, body FROM unnest($2::text[], $3::text[]) AS given(key, body)
+         ON CONFLICT (mailbox, idempotency_key) DO UPDATE SET body = EXCLUDED.body`,
+        [this.rows.mailbox, [...last.keys()], [...last.values()]],
       );
     });
   }
