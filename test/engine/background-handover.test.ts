@@ -96,7 +96,7 @@ describe("SyncEngine beside background sync", function () {
   it("stays secondary from its start when the server already synchronizes the mailbox", async () => {
     await w.sync();
     await registry.setEnabled(w.userId, true);
-    await registry.claimForRun(w.userId, 0);
+    await registry.claimForRun(w.userId, 0, shared.clock.now());
     await w.reopen();
     await crmContact("Eve");
     await w.sync();
@@ -111,7 +111,7 @@ describe("SyncEngine beside background sync", function () {
   it("stops at PrepareSync when the server took the silent add-in's mailbox over", async () => {
     await w.sync();
     await registry.setEnabled(w.userId, true);
-    await registry.claimForRun(w.userId, 0);
+    await registry.claimForRun(w.userId, 0, shared.clock.now());
     await crmContact("Fay");
     await w.sync();
     assert.equal(w.pane.status().role, "secondary");

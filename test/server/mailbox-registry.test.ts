@@ -116,19 +116,22 @@ describe("mailbox registry", function () {
     await service.clients.register("zoe", "desk");
     await registry.setEnabled("zoe", true);
     clock.advance(10 * 60_000);
-    const claim = await registry.claimForRun("zoe", 30 * 60_000);
+    const claim = await registry.claimForRun("zoe", 30 * 60_000, clock.now() + 60_000);
     assert.deepEqual(claim, { run: false, clientId: "desk", seenAt: clock.now() - 10 * 60_000 });
-    await registry.recordWaiting("zoe", "desk", clock.now() + 60_000);
     const waiting = await registry.status("zoe");
     assert.deepEqual(waiting.waitingFor, { clientId: "desk", since: clock.now() });
     assert.equal(waiting.nextRunAt, clock.now() + 60_000, "looked at again soon");
 
     await service.sync.prepare("zoe", "desk");
     clock.advance(29 * 60_000);
-    assert.equal((await registry.claimForRun("zoe", 30 * 60_000)).run, false, "PrepareSync counts as a sync");
+    assert.equal(
+      (await registry.claimForRun("zoe", 30 * 60_000, clock.now() + 60_000)).run,
+      false,
+      "PrepareSync counts as a sync",
+    );
     assert.deepEqual(await roles("zoe"), [["desk", "primary"]]);
     clock.advance(60_000);
-    assert.deepEqual(await registry.claimForRun("zoe", 30 * 60_000), { run: true });
+    assert.deepEqual(await registry.claimForRun("zoe", 30 * 60_000, clock.now() + 60_000), { run: true });
     assert.deepEqual(await roles("zoe"), [
       ["desk", "secondary"],
       ["server", "primary"],
@@ -145,11 +148,13 @@ describe("mailbox registry", function () {
   it("runs at once after the add-in released the mailbox, and for a user with no add-in", async () => {
     await service.clients.register("zoe", "desk");
     await registry.setEnabled("zoe", true);
-    assert.equal((await registry.claimForRun("zoe", 30 * 60_000)).run, false);
+    assert.equal((await registry.claimForRun("zoe", 30 * 60_000, clock.now() + 60_000)).run, false);
+    assert.notEqual((await registry.status("zoe")).waitingFor, null);
     assert.equal(await registry.release("zoe", "desk"), true);
-    assert.deepEqual(await registry.claimForRun("zoe", 30 * 60_000), { run: true });
+    assert.equal((await registry.status("zoe")).waitingFor, null, "the release ends the wait");
+    assert.deepEqual(await registry.claimForRun("zoe", 30 * 60_000, clock.now() + 60_000), { run: true });
     await registry.setEnabled("yann", true);
-    assert.deepEqual(await registry.claimForRun("yann", 30 * 60_000), { run: true });
+    assert.deepEqual(await registry.claimForRun("yann", 30 * 60_000, clock.now() + 60_000), { run: true });
     assert.deepEqual(await roles("yann"), [["server", "primary"]]);
     assert.equal(await registry.release("yann", "server"), true);
     await registry.setEnabled("yann", false);

@@ -189,10 +189,12 @@ export class MailboxRegistry {
   /**
    * Decides, under the user's lock (the one registration and a change of primary take), whether a worker runs the
    * mailbox now. It waits while the user's primary client is another client that synchronized within `silenceMs`
-   * (an add-in that has not handed the mailbox over). Otherwise the server's client becomes the primary one,
-   * so the add-in's next registration or PrepareSync reads that the server syncs the mailbox.
+   * (an add-in that has not handed the mailbox over): the wait is then recorded in the same transaction, with the
+   * mailbox looked at again at `retryAt`, so a release that follows is never overwritten by it. Otherwise the
+   * server's client becomes the primary one, so the add-in's next registration or PrepareSync reads that the
+   * server syncs the mailbox.
    */
-  async claimForRun(userId: string, silenceMs: number): Promise<RunClaim> {
+  async claimForRun(userId: string, silenceMs: number, retryAt: number): Promise<RunClaim> {
     const now = this.clock.now();
     return this.db.transaction(async (tx) => {
       await tx.query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", [userId]);
@@ -207,21 +209,17 @@ export class MailboxRegistry {
         row.seen_at !== null &&
         now - row.seen_at < silenceMs
       ) {
+        await tx.query(
+          `UPDATE server_mailboxes SET waiting_for_client = $2, waiting_since = coalesce(waiting_since, $3),
+             next_run_at = $4
+           WHERE user_id = $1 AND enabled`,
+          [userId, row.client_id, now, retryAt],
+        );
         return { run: false, clientId: row.client_id, seenAt: row.seen_at };
       }
       await makeServerPrimary(tx, userId, now);
       return { run: true };
     });
-  }
-
-  /** Records that a job waited for `clientId` and when the mailbox is looked at again. */
-  async recordWaiting(userId: string, clientId: string, nextRunAt: number): Promise<void> {
-    await this.db.query(
-      `UPDATE server_mailboxes SET waiting_for_client = $2, waiting_since = coalesce(waiting_since, $3),
-         next_run_at = $4
-       WHERE user_id = $1 AND enabled`,
-      [userId, clientId, this.clock.now(), nextRunAt],
-    );
   }
 
   /**
@@ -238,7 +236,8 @@ export class MailboxRegistry {
 
   /**
    * The add-in client `clientId` hands the mailbox to the server after its last clean cycle: when it is the
-   * user's primary client, the server's client becomes the primary one and a run is requested. When another
+   * user's primary client, the server's client becomes the primary one, the wait for it ends and a run is
+   * requested. When another
    * client is primary nothing changes (there is nothing of this client's to hand over); when the server already
    * is, the run is requested again. notFound for an unknown client, false when the mailbox is not enabled.
    */
@@ -252,7 +251,13 @@ export class MailboxRegistry {
       const row = client.rows[0];
       if (row === undefined) throw new SyncError("notFound", { details: `no client ${clientId} for you` });
       if (!(await this.requestRun(userId, tx))) return false;
-      if (row.role === "primary") await makeServerPrimary(tx, userId, this.clock.now());
+      if (row.role === "primary") {
+        await makeServerPrimary(tx, userId, this.clock.now());
+        await tx.query(
+          "UPDATE server_mailboxes SET waiting_for_client = NULL, waiting_since = NULL WHERE user_id = $1",
+          [userId],
+        );
+      }
       return true;
     });
   }

@@ -167,10 +167,12 @@ export class SyncWorker {
   private async run(job: SyncJobData, signal: AbortSignal): Promise<void> {
     const { registry, runner, clock, settings, metrics } = this.deps;
     if (!(await registry.isEnabled(job.userId))) return;
-    const claim = await registry.claimForRun(job.userId, settings.handoverSilenceMs ?? HANDOVER_SILENCE_MS);
+    const claim = await registry.claimForRun(
+      job.userId,
+      settings.handoverSilenceMs ?? HANDOVER_SILENCE_MS,
+      clock.now() + (settings.handoverRetryMs ?? HANDOVER_RETRY_MS),
+    );
     if (!claim.run) {
-      const retryMs = settings.handoverRetryMs ?? HANDOVER_RETRY_MS;
-      await registry.recordWaiting(job.userId, claim.clientId, clock.now() + retryMs);
       this.deps.logger.info("mailbox waits for the add-in to hand it over", {
         userId: job.userId,
         clientId: claim.clientId,
