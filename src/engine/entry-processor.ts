@@ -34,13 +34,7 @@ import {
   type Mapping,
   type PendingCreate,
 } from "../ports/local-cache";
-import {
-  createOneByOne,
-  type CreateOutcome,
-  type MailboxItem,
-  type MailboxStore,
-  type NewMailboxItem,
-} from "../ports/mailbox-store";
+import { createItemsIn, type MailboxItem, type NewMailboxItem } from "../ports/mailbox-store";
 import { mappingOptions, typeSyncs, type CycleContext } from "./cycle-context";
 import {
   ERROR_CATEGORY,
@@ -223,15 +217,6 @@ function stopsPass(error: unknown): error is BugError | SyncError {
   return error instanceof BugError || (error instanceof SyncError && error.retryAt !== undefined);
 }
 
-/** The store's createItems, or createItem one at a time for a store without it. */
-function createAll(
-  mailbox: MailboxStore,
-  inputs: readonly NewMailboxItem[],
-): Promise<readonly CreateOutcome[]> {
-  if (mailbox.createItems !== undefined) return mailbox.createItems(inputs);
-  return createOneByOne((input) => mailbox.createItem(input), inputs);
-}
-
 /**
  * Records the pending creates of the planned creates, makes the items in one call of the store and adds
  * each made item's outcome to `outcomes`; a create that failed fails its entry. Returns how many failed. A
@@ -245,7 +230,7 @@ async function createPlanned(
   if (planned.length === 0) return 0;
   const { cache, mailbox } = context.deps;
   await cache.putPendingCreates(planned.map(({ create }) => create.pending));
-  const results = await createAll(
+  const results = await createItemsIn(
     mailbox,
     planned.map(({ create }) => create.input),
   ).catch((error: unknown) => {

@@ -6,7 +6,7 @@ import type { EntityType } from "../core/types";
 import type { Disposable } from "../ports/clock";
 import type { CrmClient } from "../ports/crm-client";
 import {
-  createOneByOne,
+  createItemsIn,
   type CreateOutcome,
   type FolderCheckpoint,
   type FolderScanRequest,
@@ -106,10 +106,7 @@ export class CountingMailboxStore implements MailboxStore {
 
   /** The inner store's batched creates (one by one when it has none), each item made counted as a change. */
   async createItems(inputs: readonly NewMailboxItem[]): Promise<readonly CreateOutcome[]> {
-    const outcomes =
-      this.store.createItems === undefined
-        ? await createOneByOne((input) => this.store.createItem(input), inputs)
-        : await this.store.createItems(inputs);
+    const outcomes = await createItemsIn(this.store, inputs);
     this.counters.changes += outcomes.filter((outcome) => "item" in outcome).length;
     return outcomes;
   }

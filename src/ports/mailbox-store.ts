@@ -250,6 +250,15 @@ export async function createOneByOne(
   return outcomes;
 }
 
+/** Creates the inputs through the store's createItems, or its createItem one at a time for a store without it. */
+export function createItemsIn(
+  store: MailboxStore,
+  inputs: readonly NewMailboxItem[],
+): Promise<readonly CreateOutcome[]> {
+  if (store.createItems !== undefined) return store.createItems(inputs);
+  return createOneByOne((input) => store.createItem(input), inputs);
+}
+
 /** What {@link MailboxStore.updateItem} writes: only the given fields (null clears one), categories and stamp. */
 export interface MailboxItemPatch {
   readonly fields?: Fields;
